@@ -1,0 +1,3 @@
+"""Pairframe: campaign images to a video ad."""
+
+__version__ = "0.1.0"

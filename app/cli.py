@@ -1,0 +1,187 @@
+"""Command line: the GUI by default, headless sub-commands otherwise (DESIGN.md §5).
+
+Handlers are named as ``module:function`` and imported only when their command runs, so starting the GUI
+does not import the whole CLI and each area keeps its commands in its own module under ``app.commands``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from app import __version__
+from app.config import resolve_data_dir
+
+Handler = Callable[..., Awaitable[int]]
+log = logging.getLogger(__name__)
+
+TRANSITIONS = ("cut", "crossfade", "fade")
+ASPECTS = ("16:9", "9:16", "1:1", "source")
+
+
+def _add(sub: Any, name: str, handler: str, help_text: str, *, library: bool = True) -> argparse.ArgumentParser:
+    parser = sub.add_parser(name, help=help_text, description=help_text)
+    parser.set_defaults(handler=handler, needs_library=library)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pairframe", description="Pairframe: campaign images to a video ad.")
+    parser.add_argument("--version", action="version", version=f"Pairframe {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR", help="library folder (default: PAIRFRAME_DATA_DIR or the "
+                        "per-user data folder)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to standard error")
+    parser.add_argument("--quit-after", type=float, default=None, metavar="SECONDS", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = _add(sub, "gui", "app.ui.application:run_gui_command", "open the main window (the default)")
+
+    p = _add(sub, "client", "", "manage clients")
+    client_sub = p.add_subparsers(dest="client_command", metavar="ACTION", required=True)
+    p = _add(client_sub, "add", "app.commands.library:cmd_client_add", "add a client")
+    p.add_argument("name")
+    p.add_argument("--homepage", default="")
+    p.add_argument("--colors", default="", help="brand colours, comma separated (#1a2b3c,#ffffff)")
+    p.add_argument("--tone", default="")
+    p.add_argument("--restrictions", default="")
+    p.add_argument("--json", action="store_true")
+
+    p = _add(sub, "campaign", "", "manage campaigns")
+    campaign_sub = p.add_subparsers(dest="campaign_command", metavar="ACTION", required=True)
+    p = _add(campaign_sub, "add", "app.commands.library:cmd_campaign_add", "add a campaign to a client")
+    p.add_argument("--client", required=True, help="client name or id")
+    p.add_argument("name")
+    p.add_argument("--goal", default="")
+    p.add_argument("--audience", default="")
+    p.add_argument("--key-message", action="append", default=[], dest="key_messages")
+    p.add_argument("--product-url", default="")
+    p.add_argument("--budget", type=float, default=None, help="budget in USD")
+    p.add_argument("--json", action="store_true")
+
+    p = _add(sub, "clients", "app.commands.library:cmd_clients", "list clients")
+    p.add_argument("--json", action="store_true")
+    p = _add(sub, "campaigns", "app.commands.library:cmd_campaigns", "list campaigns")
+    p.add_argument("--client", default=None)
+    p.add_argument("--json", action="store_true")
+
+    p = _add(sub, "import", "app.commands.library:cmd_import", "import image files, folders and http(s) URLs")
+    p.add_argument("--campaign", required=True, help="campaign name or id")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
+
+    p = _add(sub, "assets", "app.commands.library:cmd_assets", "list a campaign's assets")
+    p.add_argument("--campaign", required=True)
+    p.add_argument("--json", action="store_true")
+
+    p = _add(sub, "pair", "app.commands.pairing:cmd_pair", "suggest first→last frame pairs for a campaign")
+    p.add_argument("--campaign", required=True)
+    p.add_argument("--count", type=int, default=None, help="how many pairs (default: the pairer decides)")
+    p.add_argument("--pairer", choices=("grok", "local"), default=None,
+                   help="default: grok when an xAI key is set, else local")
+    p.add_argument("--chain", action="store_true", help="a storyline A→B, B→C, …")
+    p.add_argument("--json", action="store_true")
+
+    p = _add(sub, "generate", "app.commands.generation:cmd_generate",
+             "make every clip at once, wait, combine, print the output path")
+    p.add_argument("--campaign", required=True)
+    p.add_argument("--model", default=None, help="model id (see `models`); default: local without a key")
+    p.add_argument("--duration", type=float, default=None, help="seconds per clip (snapped to the model)")
+    p.add_argument("--aspect", default="16:9", choices=ASPECTS[:3])
+    p.add_argument("--resolution", default=None)
+    p.add_argument("--transition", choices=TRANSITIONS, default="cut")
+    p.add_argument("--music", default=None, metavar="FILE")
+    p.add_argument("--yes", action="store_true", help="do not ask before paying")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("-o", "--output", default=None, metavar="OUT")
+
+    p = _add(sub, "jobs", "app.commands.generation:cmd_jobs", "list jobs")
+    p.add_argument("--json", action="store_true")
+    p = _add(sub, "job", "app.commands.generation:cmd_job", "show one job and its clips")
+    p.add_argument("job_id", type=int, metavar="ID")
+    p.add_argument("--json", action="store_true")
+    p = _add(sub, "resume", "app.commands.generation:cmd_resume", "re-attach to a job's clips and finish it")
+    p.add_argument("job_id", type=int, metavar="ID")
+    p.add_argument("--json", action="store_true")
+    p = _add(sub, "cancel", "app.commands.generation:cmd_cancel", "cancel a job's unfinished clips")
+    p.add_argument("job_id", type=int, metavar="ID")
+
+    p = _add(sub, "combine", "app.commands.media:cmd_combine", "combine a job's clips into one video")
+    p.add_argument("job_id", type=int, metavar="ID")
+    p.add_argument("--transition", choices=TRANSITIONS, default="cut")
+    p.add_argument("--aspect", choices=ASPECTS, default="source")
+    p.add_argument("--music", default=None, metavar="FILE")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("-o", "--output", required=True, metavar="OUT")
+
+    p = _add(sub, "models", "app.commands.generation:cmd_models", "the model catalog with limits and prices",
+             library=False)
+    p.add_argument("--json", action="store_true")
+
+    p = _add(sub, "keys", "", "API keys in the OS keyring", library=False)
+    keys_sub = p.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    p = _add(keys_sub, "set", "app.commands.keys:cmd_keys_set", "read a key from standard input into the keyring",
+             library=False)
+    p.add_argument("which", choices=("replicate", "xai"))
+    p = _add(keys_sub, "status", "app.commands.keys:cmd_keys_status", "where each key comes from", library=False)
+
+    p = _add(sub, "sample", "app.commands.library:cmd_sample", "create the sample client and campaign")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def resolve_handler(spec: str) -> Handler:
+    module_name, _, function = spec.partition(":")
+    return getattr(importlib.import_module(module_name), function)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run the command; returns the exit status (0 ok, 1 failed, 2 bad usage)."""
+    from app.commands.common import CommandError, UsageError, err
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        args.handler, args.needs_library = "app.ui.application:run_gui_command", True
+    data_dir = resolve_data_dir(args.data_dir)
+    from app.logging_setup import configure_logging
+    configure_logging(data_dir / "logs", verbose=args.verbose, console=args.handler.startswith("app.commands"))
+    handler = resolve_handler(args.handler)
+    if args.handler.startswith("app.ui."):
+        return handler(data_dir, args)
+    try:
+        return asyncio.run(_run(handler, args, data_dir))
+    except UsageError as exc:
+        err(f"pairframe: {exc}")
+        return 2
+    except CommandError as exc:
+        err(f"pairframe: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        err("pairframe: interrupted")
+        return 130
+
+
+async def _run(handler: Handler, args: argparse.Namespace, data_dir: Any) -> int:
+    from app.commands.common import CommandError
+    from app.core.library.service import LibraryError
+
+    if not args.needs_library:
+        return await handler(args)
+    from app.core.services import open_services
+
+    services = open_services(data_dir)
+    try:
+        return await handler(args, services)
+    except LibraryError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        await services.aclose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Headless sub-commands (DESIGN.md §5): each runs core services under ``asyncio.run``."""

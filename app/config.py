@@ -1,0 +1,202 @@
+"""Every setting declared once with its type and default; the library folder's paths.
+
+Settings live in ``settings.json`` inside the library folder (written atomically). Keys never do: they are in
+the OS keyring (``app.core.secrets``). Environment variables override a few settings for automation and tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from app.core.atomic import atomic_write_text
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "Pairframe"
+DATA_DIR_ENV = "PAIRFRAME_DATA_DIR"
+XAI_BASE_URL_ENV = "XAI_BASE_URL"
+REPLICATE_BASE_URL_ENV = "REPLICATE_BASE_URL"
+
+
+def default_data_dir() -> Path:
+    """The per-user library folder chosen by platformdirs."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def resolve_data_dir(cli_value: str | None) -> Path:
+    """``--data-dir`` wins, then ``PAIRFRAME_DATA_DIR``, then the platform default."""
+    raw = cli_value or os.environ.get(DATA_DIR_ENV)
+    return Path(raw).expanduser().resolve() if raw else default_data_dir()
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryPaths:
+    """Where everything of one library lives (DESIGN.md §3)."""
+
+    root: Path
+
+    @property
+    def database(self) -> Path:
+        return self.root / "library.sqlite3"
+
+    @property
+    def settings(self) -> Path:
+        return self.root / "settings.json"
+
+    @property
+    def store(self) -> Path:
+        return self.root / "store"
+
+    @property
+    def thumbs(self) -> Path:
+        return self.root / "cache" / "thumbs"
+
+    @property
+    def previews(self) -> Path:
+        return self.root / "cache" / "previews"
+
+    @property
+    def jobs(self) -> Path:
+        return self.root / "jobs"
+
+    @property
+    def exports(self) -> Path:
+        return self.root / "exports"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def backups(self) -> Path:
+        return self.root / "backups"
+
+    def job_dir(self, job_id: int) -> Path:
+        return self.jobs / str(job_id)
+
+    def ensure(self) -> LibraryPaths:
+        """Create the folders; returns self."""
+        for folder in (self.root, self.store, self.thumbs, self.previews, self.jobs, self.exports, self.logs):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+@dataclass(slots=True)
+class Settings:
+    """User settings. Add a field here (with a default) and it is loaded, saved and shown in the CLI."""
+
+    # Grok pairing
+    xai_base_url: str = "https://api.x.ai/v1"
+    xai_model: str = "grok-4-1-fast-non-reasoning"
+    xai_timeout_s: float = 90.0
+    xai_price_input_per_mtok: float = 0.20
+    xai_price_output_per_mtok: float = 0.50
+    pairing_max_images: int = 40
+    pairing_min_rating: int = 0
+    pairing_preview_px: int = 768
+    # Replicate generation
+    replicate_base_url: str = "https://api.replicate.com"
+    poll_interval_s: float = 2.0
+    poll_interval_max_s: float = 10.0
+    model_prices: dict[str, float] = field(default_factory=dict)  # model id → USD per price unit override
+    # Import limits
+    import_max_bytes: int = 200 * 1024 * 1024
+    import_max_pixels: int = 150_000_000
+    url_timeout_s: float = 20.0
+    url_max_bytes: int = 50 * 1024 * 1024
+    thumbnail_px: int = 256
+    # Combine
+    crossfade_s: float = 0.5
+    music_volume: float = 0.8
+    music_fade_s: float = 1.5
+    clip_audio: str = "keep"  # keep | mix | drop (mix: under the music)
+    output_fps: int = 30
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        """Read settings, ignoring unknown keys and values of the wrong type (with a log line each)."""
+        settings = cls()
+        if path.exists():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                log.warning("settings file %s unreadable (%s); using defaults", path, exc)
+                data = {}
+            settings = settings.updated(data, strict=False)
+        return settings.with_environment()
+
+    def updated(self, values: dict[str, Any], *, strict: bool = True) -> Settings:
+        """A copy with ``values`` applied; raises ValueError on unknown keys or wrong types when strict."""
+        known = {f.name: f for f in fields(self)}
+        result = dataclasses.replace(self)
+        for key, value in values.items():
+            if key not in known:
+                if strict:
+                    raise ValueError(f"unknown setting: {key}")
+                log.warning("ignoring unknown setting %r", key)
+                continue
+            default = getattr(Settings(), key)
+            try:
+                coerced = _coerce(value, type(default))
+            except (TypeError, ValueError):
+                if strict:
+                    raise ValueError(f"setting {key} expects {type(default).__name__}, got {value!r}") from None
+                log.warning("ignoring setting %s=%r of the wrong type", key, value)
+                continue
+            setattr(result, key, coerced)
+        return result
+
+    def with_environment(self) -> Settings:
+        """Apply the base-URL environment overrides (gateways, proxies, tests)."""
+        result = dataclasses.replace(self)
+        if url := os.environ.get(XAI_BASE_URL_ENV):
+            result.xai_base_url = url
+        if url := os.environ.get(REPLICATE_BASE_URL_ENV):
+            result.replicate_base_url = url
+        return result
+
+    def save(self, path: Path) -> None:
+        """Write the settings atomically."""
+        atomic_write_text(path, json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True))
+
+
+def _coerce(value: Any, kind: type) -> Any:
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        raise TypeError(value)
+    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if kind is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if kind is dict and isinstance(value, dict):
+        return {str(k): float(v) for k, v in value.items()}
+    if kind is str and isinstance(value, str):
+        return value
+    raise TypeError(value)
+
+
+class SettingsStore:
+    """The current settings of one library, saved atomically on every change."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._current = Settings.load(path)
+
+    @property
+    def current(self) -> Settings:
+        return self._current
+
+    def update(self, **values: Any) -> Settings:
+        """Apply and save ``values`` (validated against the declared types); returns the new settings."""
+        self._current = self._current.updated(values)
+        self._current.save(self._path)
+        return self._current

@@ -1,0 +1,1 @@
+"""Qt-free domain, persistence, services and integrations (DESIGN.md §2)."""

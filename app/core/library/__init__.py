@@ -1,0 +1,1 @@
+"""The local library: clients, campaigns, the content-addressed asset store, import, thumbnails, search."""

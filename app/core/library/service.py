@@ -1,0 +1,422 @@
+"""Clients, campaigns and assets: the library's queries and curation, each one transaction on the db thread."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from app.config import LibraryPaths, SettingsStore
+from app.core.db import Database
+from app.core.db.models import Asset, AssetTag, Campaign, CampaignAsset, Client, Tag
+from app.core.domain import (
+    AssetFilter,
+    AssetInfo,
+    AssetSort,
+    CampaignInfo,
+    CampaignStatus,
+    ClientInfo,
+    Flag,
+    ImportProgress,
+    ImportReport,
+)
+from app.core.library.store import AssetStore
+
+log = logging.getLogger(__name__)
+
+
+class LibraryError(Exception):
+    """A library action the user asked for cannot be done; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeletionImpact:
+    """What deleting a client or campaign takes with it, to show before asking."""
+
+    campaigns: int = 0
+    assets: int = 0
+    jobs: int = 0
+
+
+def client_info(row: Client, campaign_count: int = 0) -> ClientInfo:
+    return ClientInfo(row.id, row.name, row.homepage, tuple(row.brand_colors or ()), row.tone, row.restrictions,
+                      row.notes, campaign_count)
+
+
+def campaign_info(row: Campaign) -> CampaignInfo:
+    return CampaignInfo(row.id, row.client_id, row.name, row.goal, row.audience, tuple(row.key_messages or ()),
+                        row.product_url, row.budget_usd, CampaignStatus(row.status), row.client.name)
+
+
+def asset_info(row: Asset, tags: Sequence[str] = ()) -> AssetInfo:
+    return AssetInfo(row.id, row.client_id, row.sha256, row.original_name, row.source, row.format, row.width,
+                     row.height, row.bytes, row.rating, Flag(row.flag), row.notes, tuple(sorted(tags)),
+                     row.imported_at)
+
+
+def _tags_by_asset(session: Session, asset_ids: Iterable[int]) -> dict[int, list[str]]:
+    ids = list(asset_ids)
+    result: dict[int, list[str]] = {}
+    for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+        chunk = ids[start:start + 900]
+        rows = session.execute(
+            select(AssetTag.asset_id, Tag.name).join(Tag, Tag.id == AssetTag.tag_id)
+            .where(AssetTag.asset_id.in_(chunk))
+        )
+        for asset_id, name in rows:
+            result.setdefault(asset_id, []).append(name)
+    return result
+
+
+class LibraryService:
+    """The library's data: every public coroutine is one transaction on the database thread."""
+
+    def __init__(self, db: Database, paths: LibraryPaths, settings: SettingsStore) -> None:
+        self.db = db
+        self.paths = paths
+        self.settings = settings
+        self.store = AssetStore(paths.store)
+
+    # ---- clients -----------------------------------------------------------------------------------
+    async def list_clients(self) -> list[ClientInfo]:
+        def work(s: Session) -> list[ClientInfo]:
+            counts = dict(s.execute(select(Campaign.client_id, func.count()).group_by(Campaign.client_id)).all())
+            rows = s.scalars(select(Client).order_by(func.lower(Client.name)))
+            return [client_info(r, counts.get(r.id, 0)) for r in rows]
+        return await self.db.run(work)
+
+    async def get_client(self, client_id_or_name: int | str) -> ClientInfo:
+        return await self.db.run(lambda s: client_info(self._find_client(s, client_id_or_name)))
+
+    async def create_client(self, name: str, *, homepage: str = "", brand_colors: Sequence[str] = (),
+                            tone: str = "", restrictions: str = "", notes: str = "") -> ClientInfo:
+        name = _required(name, "client name")
+        def work(s: Session) -> ClientInfo:
+            if s.scalar(select(Client.id).where(func.lower(Client.name) == name.lower())):
+                raise LibraryError(f"a client named {name!r} already exists")
+            row = Client(name=name, homepage=homepage.strip(), brand_colors=_colors(brand_colors), tone=tone,
+                         restrictions=restrictions, notes=notes)
+            s.add(row)
+            s.flush()
+            return client_info(row)
+        return await self.db.run(work)
+
+    async def update_client(self, client_id: int, **fields: object) -> ClientInfo:
+        """Change any of name, homepage, brand_colors, tone, restrictions, notes."""
+        allowed = {"name", "homepage", "brand_colors", "tone", "restrictions", "notes"}
+        _check_fields(fields, allowed)
+        def work(s: Session) -> ClientInfo:
+            row = self._find_client(s, client_id)
+            if "name" in fields:
+                new_name = _required(str(fields["name"]), "client name")
+                clash = s.scalar(select(Client.id).where(func.lower(Client.name) == new_name.lower(),
+                                                        Client.id != row.id))
+                if clash:
+                    raise LibraryError(f"a client named {new_name!r} already exists")
+                row.name = new_name
+            for key in allowed - {"name"}:
+                if key in fields:
+                    value = fields[key]
+                    setattr(row, key, _colors(value) if key == "brand_colors" else str(value or ""))
+            s.flush()
+            count = s.scalar(select(func.count()).select_from(Campaign).where(Campaign.client_id == row.id))
+            return client_info(row, count or 0)
+        return await self.db.run(work)
+
+    async def client_deletion_impact(self, client_id: int) -> DeletionImpact:
+        from app.core.db.models import Job
+        def work(s: Session) -> DeletionImpact:
+            campaigns = s.scalar(select(func.count()).select_from(Campaign).where(Campaign.client_id == client_id))
+            assets = s.scalar(select(func.count()).select_from(Asset).where(Asset.client_id == client_id))
+            jobs = s.scalar(select(func.count()).select_from(Job).join(Campaign)
+                            .where(Campaign.client_id == client_id))
+            return DeletionImpact(campaigns or 0, assets or 0, jobs or 0)
+        return await self.db.run(work)
+
+    async def delete_client(self, client_id: int) -> None:
+        """Delete a client with its campaigns and assets (their files leave the store)."""
+        def work(s: Session) -> list[tuple[str, str]]:
+            row = self._find_client(s, client_id)
+            files = [(a.sha256, a.format) for a in s.scalars(select(Asset).where(Asset.client_id == row.id))]
+            s.delete(row)
+            return files
+        files = await self.db.run(work)
+        await self._remove_unreferenced_files(files)
+
+    # ---- campaigns ---------------------------------------------------------------------------------
+    async def list_campaigns(self, client: int | str | None = None) -> list[CampaignInfo]:
+        def work(s: Session) -> list[CampaignInfo]:
+            query = select(Campaign).join(Client).order_by(func.lower(Client.name), func.lower(Campaign.name))
+            if client is not None:
+                query = query.where(Campaign.client_id == self._find_client(s, client).id)
+            return [campaign_info(r) for r in s.scalars(query)]
+        return await self.db.run(work)
+
+    async def get_campaign(self, campaign: int | str) -> CampaignInfo:
+        """A campaign by id or by name (a name must be unambiguous across clients)."""
+        return await self.db.run(lambda s: campaign_info(self._find_campaign(s, campaign)))
+
+    async def create_campaign(self, client: int | str, name: str, *, goal: str = "", audience: str = "",
+                              key_messages: Sequence[str] = (), product_url: str = "",
+                              budget_usd: float | None = None,
+                              status: CampaignStatus = CampaignStatus.DRAFT) -> CampaignInfo:
+        name = _required(name, "campaign name")
+        _check_budget(budget_usd)
+        def work(s: Session) -> CampaignInfo:
+            owner = self._find_client(s, client)
+            if s.scalar(select(Campaign.id).where(Campaign.client_id == owner.id,
+                                                  func.lower(Campaign.name) == name.lower())):
+                raise LibraryError(f"{owner.name} already has a campaign named {name!r}")
+            row = Campaign(client_id=owner.id, name=name, goal=goal, audience=audience,
+                           key_messages=[m.strip() for m in key_messages if m.strip()],
+                           product_url=product_url.strip(), budget_usd=budget_usd, status=status.value)
+            row.client = owner
+            s.add(row)
+            s.flush()
+            return campaign_info(row)
+        return await self.db.run(work)
+
+    async def update_campaign(self, campaign_id: int, **fields: object) -> CampaignInfo:
+        """Change any of name, goal, audience, key_messages, product_url, budget_usd, status."""
+        allowed = {"name", "goal", "audience", "key_messages", "product_url", "budget_usd", "status"}
+        _check_fields(fields, allowed)
+        def work(s: Session) -> CampaignInfo:
+            row = self._find_campaign(s, campaign_id)
+            if "name" in fields:
+                new_name = _required(str(fields["name"]), "campaign name")
+                clash = s.scalar(select(Campaign.id).where(Campaign.client_id == row.client_id,
+                                                           func.lower(Campaign.name) == new_name.lower(),
+                                                           Campaign.id != row.id))
+                if clash:
+                    raise LibraryError(f"{row.client.name} already has a campaign named {new_name!r}")
+                row.name = new_name
+            if "key_messages" in fields:
+                row.key_messages = [str(m).strip() for m in fields["key_messages"] or () if str(m).strip()]
+            if "budget_usd" in fields:
+                budget = fields["budget_usd"]
+                _check_budget(budget)  # type: ignore[arg-type]
+                row.budget_usd = None if budget is None else float(budget)  # type: ignore[arg-type]
+            if "status" in fields:
+                row.status = CampaignStatus(fields["status"]).value
+            for key in ("goal", "audience", "product_url"):
+                if key in fields:
+                    setattr(row, key, str(fields[key] or ""))
+            s.flush()
+            return campaign_info(row)
+        return await self.db.run(work)
+
+    async def campaign_deletion_impact(self, campaign_id: int) -> DeletionImpact:
+        from app.core.db.models import Job
+        def work(s: Session) -> DeletionImpact:
+            assets = s.scalar(select(func.count()).select_from(CampaignAsset)
+                              .where(CampaignAsset.campaign_id == campaign_id))
+            jobs = s.scalar(select(func.count()).select_from(Job).where(Job.campaign_id == campaign_id))
+            return DeletionImpact(0, assets or 0, jobs or 0)
+        return await self.db.run(work)
+
+    async def delete_campaign(self, campaign_id: int) -> None:
+        """Delete a campaign; its assets stay in the client's library."""
+        await self.db.run(lambda s: s.delete(self._find_campaign(s, campaign_id)))
+
+    # ---- assets ------------------------------------------------------------------------------------
+    async def list_assets(self, campaign_id: int, filt: AssetFilter | None = None) -> list[AssetInfo]:
+        """The campaign's assets that pass ``filt``, in its order, tags included."""
+        filt = filt or AssetFilter()
+        def work(s: Session) -> list[AssetInfo]:
+            query = (select(Asset).join(CampaignAsset, CampaignAsset.asset_id == Asset.id)
+                     .where(CampaignAsset.campaign_id == campaign_id))
+            if filt.min_rating:
+                query = query.where(Asset.rating >= filt.min_rating)
+            if filt.flags:
+                query = query.where(Asset.flag.in_([f.value for f in filt.flags]))
+            if filt.tag:
+                query = query.where(Asset.id.in_(
+                    select(AssetTag.asset_id).join(Tag).where(func.lower(Tag.name) == filt.tag.lower())))
+            if filt.text:
+                like = f"%{filt.text.lower()}%"
+                tagged = select(AssetTag.asset_id).join(Tag).where(func.lower(Tag.name).like(like))
+                query = query.where(func.lower(Asset.original_name).like(like)
+                                    | func.lower(Asset.notes).like(like) | Asset.id.in_(tagged))
+            order = {AssetSort.IMPORTED: Asset.imported_at, AssetSort.NAME: func.lower(Asset.original_name),
+                     AssetSort.RATING: Asset.rating}[filt.sort]
+            query = query.order_by(order.desc() if filt.descending else order.asc(), Asset.id)
+            rows = list(s.scalars(query))
+            tags = _tags_by_asset(s, (r.id for r in rows))
+            return [asset_info(r, tags.get(r.id, ())) for r in rows]
+        return await self.db.run(work)
+
+    async def get_assets(self, asset_ids: Sequence[int]) -> list[AssetInfo]:
+        """Assets by id, in the order asked (unknown ids are left out)."""
+        def work(s: Session) -> list[AssetInfo]:
+            rows = {r.id: r for r in s.scalars(select(Asset).where(Asset.id.in_(list(asset_ids))))}
+            tags = _tags_by_asset(s, rows)
+            return [asset_info(rows[i], tags.get(i, ())) for i in asset_ids if i in rows]
+        return await self.db.run(work)
+
+    def asset_path(self, asset: AssetInfo) -> Path:
+        """The original file of ``asset`` in the store."""
+        return self.store.path_for(asset.sha256, asset.format)
+
+    async def set_rating(self, asset_ids: Sequence[int], rating: int) -> None:
+        if not 0 <= rating <= 5:
+            raise LibraryError("a rating is 0 to 5 stars")
+        await self._update_assets(asset_ids, rating=rating)
+
+    async def set_flag(self, asset_ids: Sequence[int], flag: Flag) -> None:
+        await self._update_assets(asset_ids, flag=Flag(flag).value)
+
+    async def set_notes(self, asset_id: int, notes: str) -> None:
+        await self._update_assets([asset_id], notes=notes)
+
+    async def add_tags(self, asset_ids: Sequence[int], tags: Sequence[str]) -> None:
+        """Tag every asset with every tag (bulk tagging); tags are created on first use."""
+        names = _tag_names(tags)
+        def work(s: Session) -> None:
+            for name in names:
+                tag = self._tag(s, name)
+                existing = set(s.scalars(select(AssetTag.asset_id).where(AssetTag.tag_id == tag.id,
+                                                                         AssetTag.asset_id.in_(asset_ids))))
+                s.add_all(AssetTag(asset_id=a, tag_id=tag.id) for a in asset_ids if a not in existing)
+        await self.db.run(work)
+
+    async def remove_tags(self, asset_ids: Sequence[int], tags: Sequence[str]) -> None:
+        names = [n.lower() for n in _tag_names(tags)]
+        def work(s: Session) -> None:
+            tag_ids = select(Tag.id).where(func.lower(Tag.name).in_(names))
+            s.execute(delete(AssetTag).where(AssetTag.asset_id.in_(asset_ids), AssetTag.tag_id.in_(tag_ids)))
+        await self.db.run(work)
+
+    async def all_tags(self) -> list[str]:
+        """Every tag name, for autocompletion."""
+        return await self.db.run(lambda s: list(s.scalars(select(Tag.name).order_by(func.lower(Tag.name)))))
+
+    async def remove_from_campaign(self, campaign_id: int, asset_ids: Sequence[int]) -> None:
+        """Unlink assets from a campaign; they stay in the client's library."""
+        await self.db.run(lambda s: s.execute(delete(CampaignAsset).where(
+            CampaignAsset.campaign_id == campaign_id, CampaignAsset.asset_id.in_(asset_ids))))
+
+    async def delete_assets(self, asset_ids: Sequence[int]) -> int:
+        """Delete assets from the library; a file leaves the store when no asset row needs it any more."""
+        def work(s: Session) -> list[tuple[str, str]]:
+            rows = list(s.scalars(select(Asset).where(Asset.id.in_(asset_ids))))
+            for row in rows:
+                s.delete(row)
+            return [(r.sha256, r.format) for r in rows]
+        files = await self.db.run(work)
+        await self._remove_unreferenced_files(files)
+        return len(files)
+
+    async def link_assets(self, campaign_id: int, asset_ids: Sequence[int]) -> None:
+        """Let a campaign use assets of its client's library."""
+        def work(s: Session) -> None:
+            existing = set(s.scalars(select(CampaignAsset.asset_id).where(CampaignAsset.campaign_id == campaign_id)))
+            s.add_all(CampaignAsset(campaign_id=campaign_id, asset_id=a) for a in asset_ids if a not in existing)
+        await self.db.run(work)
+
+    # ---- import (implemented in importer.py) -------------------------------------------------------
+    async def import_sources(self, campaign_id: int, sources: Sequence[str],
+                             on_progress: Callable[[ImportProgress], None] | None = None,
+                             cancel: asyncio.Event | None = None) -> ImportReport:
+        """Import files, folders (recursively) and http(s) URLs into a campaign; see ``importer``."""
+        from app.core.library.importer import Importer
+        return await Importer(self).run(campaign_id, sources, on_progress, cancel)
+
+    # ---- helpers -----------------------------------------------------------------------------------
+    async def _update_assets(self, asset_ids: Sequence[int], **values: object) -> None:
+        def work(s: Session) -> None:
+            for row in s.scalars(select(Asset).where(Asset.id.in_(list(asset_ids)))):
+                for key, value in values.items():
+                    setattr(row, key, value)
+        await self.db.run(work)
+
+    async def _remove_unreferenced_files(self, files: Sequence[tuple[str, str]]) -> None:
+        def still_used(s: Session) -> set[str]:
+            hashes = [h for h, _ in files]
+            return set(s.scalars(select(Asset.sha256).where(Asset.sha256.in_(hashes))))
+        used = await self.db.run(still_used)
+        for sha, fmt in files:
+            if sha not in used:
+                self.store.remove(sha, fmt)
+
+    @staticmethod
+    def _tag(s: Session, name: str) -> Tag:
+        tag = s.scalar(select(Tag).where(func.lower(Tag.name) == name.lower()))
+        if tag is None:
+            tag = Tag(name=name)
+            s.add(tag)
+            s.flush()
+        return tag
+
+    @staticmethod
+    def _find_client(s: Session, key: int | str) -> Client:
+        if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+            row = s.get(Client, int(key))
+            if row is not None:
+                return row
+        row = s.scalar(select(Client).where(func.lower(Client.name) == str(key).lower()))
+        if row is None:
+            raise LibraryError(f"no client {key!r}")
+        return row
+
+    @staticmethod
+    def _find_campaign(s: Session, key: int | str) -> Campaign:
+        if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+            row = s.get(Campaign, int(key))
+            if row is not None:
+                return row
+        rows = list(s.scalars(select(Campaign).where(func.lower(Campaign.name) == str(key).lower())))
+        if not rows:
+            raise LibraryError(f"no campaign {key!r}")
+        if len(rows) > 1:
+            owners = ", ".join(sorted(r.client.name for r in rows))
+            raise LibraryError(f"several clients have a campaign named {key!r} ({owners}): use its id")
+        return rows[0]
+
+
+def _required(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise LibraryError(f"the {what} is empty")
+    return value
+
+
+def _check_fields(fields: dict[str, object], allowed: set[str]) -> None:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise LibraryError(f"unknown field(s): {', '.join(sorted(unknown))}")
+
+
+def _check_budget(budget: float | None) -> None:
+    if budget is not None and (not isinstance(budget, int | float) or budget < 0):
+        raise LibraryError("the budget is a number of US dollars, 0 or more")
+
+
+def _colors(values: object) -> list[str]:
+    result = []
+    for value in values or ():  # type: ignore[attr-defined]
+        text = str(value).strip()
+        if not text:
+            continue
+        if not text.startswith("#"):
+            text = "#" + text
+        if len(text) not in (4, 7) or any(c not in "0123456789abcdefABCDEF" for c in text[1:]):
+            raise LibraryError(f"{value!r} is not a colour like #1a2b3c")
+        result.append(text.lower())
+    return result
+
+
+def _tag_names(tags: Sequence[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for tag in tags:
+        name = " ".join(str(tag).split())
+        if name and name.lower() not in seen:
+            seen[name.lower()] = name
+    return list(seen.values())
+
+
+__all__ = ["DeletionImpact", "LibraryError", "LibraryService"]

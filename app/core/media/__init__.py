@@ -1,0 +1,1 @@
+"""FFmpeg (the binary bundled by imageio-ffmpeg): running, probing, combining, exporting."""

@@ -1,0 +1,105 @@
+"""One wrapper around the bundled FFmpeg binary: asyncio subprocess, progress, cancel, readable errors."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from functools import cache
+
+import imageio_ffmpeg
+
+log = logging.getLogger(__name__)
+STDERR_TAIL_LINES = 12
+TERMINATE_GRACE_S = 3.0
+
+
+class FFmpegError(Exception):
+    """FFmpeg failed; the message ends with the last lines it printed."""
+
+
+@cache
+def ffmpeg_exe() -> str:
+    """The path of the FFmpeg binary that imageio-ffmpeg ships (or ``IMAGEIO_FFMPEG_EXE``)."""
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def creation_flags() -> int:
+    return subprocess.CREATE_NO_WINDOW if sys.platform == "win32" else 0  # type: ignore[attr-defined]
+
+
+async def run_ffmpeg(args: Sequence[str], *, duration_s: float | None = None,
+                     on_progress: Callable[[float], None] | None = None,
+                     cancel: asyncio.Event | None = None, what: str = "FFmpeg") -> list[str]:
+    """Run ``ffmpeg <args>`` and wait; returns the stderr tail.
+
+    ``on_progress`` gets a fraction 0..1 of ``duration_s`` (the expected output length). Setting ``cancel``
+    or cancelling the awaiting task terminates FFmpeg (then kills it) and raises ``asyncio.CancelledError``.
+    """
+    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-progress", "pipe:1", "-nostats", *args]
+    log.debug("ffmpeg %s", " ".join(args))
+    process = await asyncio.create_subprocess_exec(
+        *command, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, creationflags=creation_flags())
+    tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
+    readers = asyncio.gather(_read_progress(process, duration_s, on_progress), _read_stderr(process, tail))
+    waiter = asyncio.ensure_future(process.wait())
+    cancel_wait = asyncio.ensure_future(cancel.wait()) if cancel else None
+    try:
+        pending = {waiter} | ({cancel_wait} if cancel_wait else set())
+        done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        if waiter not in done:
+            raise asyncio.CancelledError(f"{what} canceled")
+        await readers
+    except BaseException:
+        await _stop(process)
+        readers.cancel()
+        with contextlib.suppress(BaseException):
+            await readers
+        raise
+    finally:
+        if cancel_wait:
+            cancel_wait.cancel()
+    if process.returncode != 0:
+        detail = "\n".join(tail) or f"exit status {process.returncode}"
+        raise FFmpegError(f"{what} failed: {detail}")
+    if on_progress:
+        on_progress(1.0)
+    return list(tail)
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        process.terminate()
+    try:
+        await asyncio.wait_for(asyncio.shield(process.wait()), TERMINATE_GRACE_S)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+
+
+async def _read_progress(process: asyncio.subprocess.Process, duration_s: float | None,
+                         on_progress: Callable[[float], None] | None) -> None:
+    assert process.stdout is not None
+    async for raw in process.stdout:
+        line = raw.decode("utf-8", "replace").strip()
+        if not on_progress or not duration_s or not line.startswith("out_time_us="):
+            continue
+        value = line.partition("=")[2]
+        if value.lstrip("-").isdigit():
+            on_progress(max(0.0, min(1.0, int(value) / 1_000_000 / duration_s)))
+
+
+async def _read_stderr(process: asyncio.subprocess.Process, tail: collections.deque[str]) -> None:
+    assert process.stderr is not None
+    async for raw in process.stderr:
+        line = raw.decode("utf-8", "replace").rstrip()
+        if line:
+            tail.append(line)

@@ -1,0 +1,83 @@
+"""Media facts without ffprobe (imageio-ffmpeg ships none): parsed from ``ffmpeg -i``'s stream summary."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.core.media.ffmpeg import FFmpegError, creation_flags, ffmpeg_exe, run_ffmpeg
+
+_DURATION = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
+_VIDEO = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+)[^,]*,\s*(\w+)?.*?(\d{2,5})x(\d{2,5})")
+_FPS = re.compile(r"(\d+(?:\.\d+)?) fps")
+_AUDIO = re.compile(r"Stream #\d+:\d+.*?: Audio: (\w+).*?(\d+) Hz, ([\w.()]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class MediaInfo:
+    path: Path
+    duration_s: float
+    width: int = 0
+    height: int = 0
+    fps: float = 0.0
+    video_codec: str = ""
+    pix_fmt: str = ""
+    audio_codec: str = ""
+    audio_rate: int = 0
+    audio_channels: str = ""
+
+    @property
+    def has_video(self) -> bool:
+        return bool(self.video_codec)
+
+    @property
+    def has_audio(self) -> bool:
+        return bool(self.audio_codec)
+
+
+def parse_probe(path: Path, text: str) -> MediaInfo:
+    """Parse FFmpeg's input summary; raises ``FFmpegError`` when it names no stream."""
+    if "Invalid data found" in text or "No such file" in text or "Stream #" not in text:
+        last = [line for line in text.splitlines() if line.strip()][-1:] or ["no streams"]
+        raise FFmpegError(f"{path.name} is not a readable media file ({last[0].strip()})")
+    duration = 0.0
+    if match := _DURATION.search(text):
+        hours, minutes, seconds = match.groups()
+        duration = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    width = height = 0
+    fps = 0.0
+    codec = pix_fmt = ""
+    for line in text.splitlines():
+        if ": Video:" in line and not codec:
+            if video := _VIDEO.search(line):
+                codec, pix_fmt, width, height = video.group(1), video.group(2) or "", int(video.group(3)), \
+                    int(video.group(4))
+            if rate := _FPS.search(line):
+                fps = float(rate.group(1))
+    audio_codec, audio_rate, channels = "", 0, ""
+    if audio := _AUDIO.search(text):
+        audio_codec, audio_rate, channels = audio.group(1), int(audio.group(2)), audio.group(3).rstrip(",")
+    return MediaInfo(path, duration, width, height, fps, codec, pix_fmt, audio_codec, audio_rate, channels)
+
+
+async def probe(path: Path) -> MediaInfo:
+    """Duration, size, frame rate, codecs and audio presence of a media file (about 50 ms)."""
+    if not path.is_file():
+        raise FFmpegError(f"{path} does not exist")
+    process = await asyncio.create_subprocess_exec(
+        ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, creationflags=creation_flags())
+    _, stderr = await process.communicate()
+    return parse_probe(path, stderr.decode("utf-8", "replace"))
+
+
+async def verify_video(path: Path) -> MediaInfo:
+    """Probe ``path`` and decode its first and last second; raises ``FFmpegError`` if it is not a playable video."""
+    info = await probe(path)
+    if not info.has_video or info.duration_s <= 0:
+        raise FFmpegError(f"{path.name} holds no video stream")
+    await run_ffmpeg(["-v", "error", "-xerror", "-i", str(path), "-map", "0:v:0", "-f", "null", "-"],
+                     what=f"checking {path.name}")
+    return info

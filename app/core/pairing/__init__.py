@@ -1,0 +1,1 @@
+"""Pair suggestions: prompt building, the Grok client, the local pairer, reply validation."""

@@ -1,0 +1,58 @@
+"""The composition root: opens one library folder and builds its services once."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.config import LibraryPaths, SettingsStore
+from app.core.atomic import remove_stale_temp_files
+from app.core.db import Database, open_database
+from app.core.generation.service import GenerationService
+from app.core.library.service import LibraryService
+from app.core.media.service import MediaService
+from app.core.pairing.service import PairingService
+from app.core.secrets import SecretStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything one open library offers; widgets take only the service they need from it."""
+
+    paths: LibraryPaths
+    settings: SettingsStore
+    db: Database
+    secrets: SecretStore
+    library: LibraryService
+    pairing: PairingService
+    generation: GenerationService
+    media: MediaService
+
+    async def aclose(self) -> None:
+        """Close HTTP clients and stop subprocesses, then the database."""
+        for service in (self.generation, self.pairing, self.media):
+            with contextlib.suppress(Exception):
+                await service.aclose()
+        self.db.close()
+
+
+def open_services(data_dir: Path, secrets: SecretStore | None = None) -> Services:
+    """Open (creating and migrating if needed) the library at ``data_dir``."""
+    paths = LibraryPaths(data_dir).ensure()
+    for folder in (paths.store, paths.thumbs, paths.previews, paths.jobs, paths.exports):
+        if removed := remove_stale_temp_files(folder):
+            log.info("removed %d unfinished temporary file(s) under %s", removed, folder)
+    settings = SettingsStore(paths.settings)
+    db = open_database(paths.database, paths.backups)
+    secrets = secrets or SecretStore()
+    library = LibraryService(db, paths, settings)
+    return Services(
+        paths=paths, settings=settings, db=db, secrets=secrets, library=library,
+        pairing=PairingService(db, library, settings, secrets),
+        generation=GenerationService(db, library, paths, settings, secrets),
+        media=MediaService(db, library, paths, settings),
+    )

@@ -1,0 +1,75 @@
+"""GUI start-up and shutdown on a qasync event loop (``asyncio.Runner`` with qasync's loop factory)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+import qasync
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from app import __version__
+from app.config import APP_NAME
+
+log = logging.getLogger(__name__)
+
+
+def create_qt_app(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (created once), named so QSettings and the desktop entry find it."""
+    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("pairframe")
+    app.setQuitOnLastWindowClosed(False)  # the main window's close resolves the shutdown future instead
+    return app
+
+
+async def run_main_window(data_dir: Path, quit_after_s: float | None = None) -> int:
+    """Open the library, show the main window, and wait until it is closed; then shut down in order."""
+    from app.core.services import open_services
+    from app.ui.bridge import TaskBridge
+    from app.ui.main_window import MainWindow
+
+    loop = asyncio.get_running_loop()
+    closed: asyncio.Future[None] = loop.create_future()
+
+    def resolve_closed() -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    app = QApplication.instance()
+    assert app is not None
+    app.aboutToQuit.connect(resolve_closed)
+    services = await loop.run_in_executor(None, open_services, data_dir)
+    bridge = TaskBridge()
+    window = MainWindow(services, bridge)
+    window.closed.connect(resolve_closed)
+    window.show()
+    window.start()
+    if quit_after_s is not None:
+        QTimer.singleShot(int(quit_after_s * 1000), window.close)
+    try:
+        await closed
+    finally:
+        await bridge.shutdown()
+        await services.aclose()
+        window.deleteLater()
+    return 0
+
+
+def run_gui(data_dir: Path, quit_after_s: float | None = None) -> int:
+    """Run the GUI until the main window closes; returns the exit status."""
+    create_qt_app(sys.argv)
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        return runner.run(run_main_window(data_dir, quit_after_s))
+
+
+def run_gui_command(data_dir: Path, args: argparse.Namespace) -> int:
+    """The CLI's default command."""
+    return run_gui(data_dir, getattr(args, "quit_after", None))

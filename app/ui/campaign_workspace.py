@@ -1,0 +1,35 @@
+"""One campaign's work: the asset grid, the pairs, the generation jobs and the ad, as tabs."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QTabWidget, QWidget
+
+from app.core.domain import CampaignInfo
+from app.core.services import Services
+from app.ui.bridge import TaskBridge
+from app.ui.pages.ad_page import AdPage
+from app.ui.pages.assets_page import AssetsPage
+from app.ui.pages.jobs_page import JobsPage
+from app.ui.pages.pairs_page import PairsPage
+
+
+class CampaignWorkspace(QTabWidget):
+    """Tabs of the selected campaign; pages hand work on to each other through signals wired here."""
+
+    def __init__(self, services: Services, bridge: TaskBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDocumentMode(True)
+        self.assets_page = AssetsPage(services, bridge)
+        self.pairs_page = PairsPage(services, bridge)
+        self.jobs_page = JobsPage(services, bridge)
+        self.ad_page = AdPage(services, bridge)
+        self.addTab(self.assets_page, "&Assets")
+        self.addTab(self.pairs_page, "&Pairs")
+        self.addTab(self.jobs_page, "&Generate")
+        self.addTab(self.ad_page, "A&d")
+        self.campaign: CampaignInfo | None = None
+
+    def set_campaign(self, campaign: CampaignInfo | None) -> None:
+        self.campaign = campaign
+        for page in (self.assets_page, self.pairs_page, self.jobs_page, self.ad_page):
+            page.set_campaign(campaign)

@@ -1,0 +1,22 @@
+"""The campaign's generation jobs."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from app.core.domain import CampaignInfo
+from app.core.services import Services
+from app.ui.bridge import TaskBridge
+
+
+class JobsPage(QWidget):
+    def __init__(self, services: Services, bridge: TaskBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.bridge = bridge
+        self.campaign: CampaignInfo | None = None
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("The campaign's generation jobs"))
+
+    def set_campaign(self, campaign: CampaignInfo | None) -> None:
+        self.campaign = campaign
