@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("which", choices=("replicate", "xai"))
     p = _add(keys_sub, "status", "app.commands.keys:cmd_keys_status", "where each key comes from", library=False)
 
-    p = _add(sub, "sample", "app.commands.library:cmd_sample", "create the sample client and campaign")
+    p = _add(sub, "sample", "app.commands.sample:cmd_sample", "create the sample client and campaign")
     p.add_argument("--json", action="store_true")
     return parser
 
