@@ -122,7 +122,7 @@ class Settings:
 
     @classmethod
     def load(cls, path: Path) -> Settings:
-        """Read settings, ignoring unknown keys and values of the wrong type (with a log line each)."""
+        """Read the saved settings, ignoring unknown keys and values of the wrong type (with a log line each)."""
         settings = cls()
         if path.exists():
             try:
@@ -130,8 +130,9 @@ class Settings:
             except (OSError, ValueError) as exc:
                 log.warning("settings file %s unreadable (%s); using defaults", path, exc)
                 data = {}
-            settings = settings.updated(data, strict=False)
-        return settings.with_environment()
+            if isinstance(data, dict):
+                settings = settings.updated(data, strict=False)
+        return settings
 
     def updated(self, values: dict[str, Any], *, strict: bool = True) -> Settings:
         """A copy with ``values`` applied; raises ValueError on unknown keys or wrong types when strict."""
@@ -185,18 +186,23 @@ def _coerce(value: Any, kind: type) -> Any:
 
 
 class SettingsStore:
-    """The current settings of one library, saved atomically on every change."""
+    """The settings of one library: what is saved, plus the environment's overrides on top (never saved)."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._current = Settings.load(path)
+        self._saved = Settings.load(path)
 
     @property
     def current(self) -> Settings:
-        return self._current
+        """The settings in force: the saved ones with ``XAI_BASE_URL`` / ``REPLICATE_BASE_URL`` applied."""
+        return self._saved.with_environment()
+
+    @property
+    def saved(self) -> Settings:
+        return self._saved
 
     def update(self, **values: Any) -> Settings:
-        """Apply and save ``values`` (validated against the declared types); returns the new settings."""
-        self._current = self._current.updated(values)
-        self._current.save(self._path)
-        return self._current
+        """Validate, apply and save ``values`` atomically; returns the settings in force."""
+        self._saved = self._saved.updated(values)
+        self._saved.save(self._path)
+        return self.current
