@@ -10,10 +10,12 @@ from pathlib import Path
 
 import qasync
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from app import __version__
 from app.config import APP_NAME
+from app.resources import icon_path
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,7 @@ def create_qt_app(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("pairframe")
+    app.setWindowIcon(QIcon(str(icon_path())))
     app.setQuitOnLastWindowClosed(False)  # the main window's close resolves the shutdown future instead
     return app
 
@@ -34,6 +37,7 @@ async def run_main_window(data_dir: Path, quit_after_s: float | None = None) -> 
     """Open the library, show the main window, and wait until it is closed; then shut down in order."""
     from app.core.services import open_services
     from app.ui.bridge import TaskBridge
+    from app.ui.errors import install_excepthook
     from app.ui.main_window import MainWindow
 
     loop = asyncio.get_running_loop()
@@ -49,6 +53,7 @@ async def run_main_window(data_dir: Path, quit_after_s: float | None = None) -> 
     services = await loop.run_in_executor(None, open_services, data_dir)
     bridge = TaskBridge()
     window = MainWindow(services, bridge)
+    _reporter, restore_hooks = install_excepthook(lambda: window, loop)
     window.closed.connect(resolve_closed)
     window.show()
     window.start()
@@ -59,6 +64,7 @@ async def run_main_window(data_dir: Path, quit_after_s: float | None = None) -> 
     finally:
         await bridge.shutdown()
         await services.aclose()
+        restore_hooks()
         window.deleteLater()
     return 0
 
