@@ -1,0 +1,1 @@
+"""The generation GUI: the Generate dialog, per-clip progress cards, the job summary and the jobs list."""

@@ -1,0 +1,183 @@
+"""One clip's progress card: its two frames, status, progress, elapsed time, cost, error, Cancel and Retry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.domain import ClipState, ClipStatus
+from app.ui.jobs.format import STATUS_COLOR, STATUS_TEXT, clock, elapsed_s, usd
+
+THUMB_W, THUMB_H = 128, 72
+CARD_WIDTH = 2 * THUMB_W + 56
+CANCELABLE = (ClipStatus.PENDING, ClipStatus.SUBMITTING, ClipStatus.RUNNING, ClipStatus.DOWNLOADING)
+RETRYABLE = (ClipStatus.FAILED, ClipStatus.CANCELED, ClipStatus.INTERRUPTED)
+PROGRESS_STEPS = 1000
+
+
+class ClipCard(QFrame):
+    """Shows a ``ClipState``; ``set_state`` repaints only what changed, ``tick`` refreshes the elapsed time."""
+
+    cancel_requested = Signal(int)  # clip id
+    retry_requested = Signal(int)
+    open_requested = Signal(int)
+
+    def __init__(self, clip: ClipState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("clipCard")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setFixedWidth(CARD_WIDTH)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.state: ClipState | None = None
+        self.first_frame = self._thumb_label("First frame")
+        self.last_frame = self._thumb_label("Last frame")
+        self.title = QLabel()
+        self.title.setStyleSheet("font-weight: 600")
+        self.status_label = QLabel()
+        self.status_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, PROGRESS_STEPS)
+        self.progress.setTextVisible(False)
+        self.progress.setFixedHeight(8)
+        self.elapsed_label = QLabel()
+        self.cost_label = QLabel()
+        self.cost_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.prompt_label = QLabel()
+        self.prompt_label.setStyleSheet("color: palette(mid)")
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #c62828")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.cancel_button = QPushButton("Cancel")
+        self.retry_button = QPushButton("Retry…")
+        self.open_button = QPushButton("Open")
+        self.open_button.setToolTip("Play the clip in the system's video player")
+        for button in (self.cancel_button, self.retry_button, self.open_button):
+            button.setAutoDefault(False)
+        self.cancel_button.clicked.connect(lambda: self._request(self.cancel_requested, self.cancel_button))
+        self.retry_button.clicked.connect(lambda: self._request(self.retry_requested, self.retry_button))
+        self.open_button.clicked.connect(lambda: self.open_requested.emit(self.clip_id))
+        self._layout()
+        self.set_state(clip)
+
+    # ---- public ------------------------------------------------------------------------------------
+    @property
+    def clip_id(self) -> int:
+        assert self.state is not None
+        return self.state.id
+
+    @property
+    def is_running(self) -> bool:
+        """Whether the elapsed time is still growing."""
+        return self.state is not None and self.state.status.is_in_flight
+
+    def set_state(self, clip: ClipState) -> None:
+        """Show ``clip``; nothing is touched when it equals what is already shown."""
+        previous, self.state = self.state, clip
+        if previous == clip:
+            return
+        self.title.setText(f"Clip {clip.position + 1}")
+        self.title.setToolTip(f"Model: {clip.model_id}" + (f"\nPrediction: {clip.prediction_id}"
+                                                          if clip.prediction_id else ""))
+        status_text = STATUS_TEXT[clip.status]
+        if clip.attempts > 1:
+            status_text += f" · attempt {clip.attempts}"
+        self.status_label.setText(status_text)
+        color = STATUS_COLOR.get(clip.status)
+        self.status_label.setStyleSheet(f"color: {color}; font-weight: 600" if color else "")
+        done = 1.0 if clip.status is ClipStatus.SUCCEEDED else clip.progress
+        self.progress.setValue(round(max(0.0, min(1.0, done)) * PROGRESS_STEPS))
+        self.cost_label.setText(usd(clip.cost_usd))
+        if previous is None or previous.prompt != clip.prompt:
+            self.prompt_label.setText(self._elided(clip.prompt or "(no prompt)"))
+            self.prompt_label.setToolTip(clip.prompt)
+        self.error_label.setText(clip.error)
+        self.error_label.setVisible(bool(clip.error))
+        self.cancel_button.setVisible(clip.status in CANCELABLE)
+        self.cancel_button.setEnabled(True)
+        self.retry_button.setVisible(clip.status in RETRYABLE)
+        self.retry_button.setEnabled(True)
+        self.open_button.setVisible(clip.status is ClipStatus.SUCCEEDED and bool(clip.file_path))
+        self.tick()
+
+    def tick(self, now: datetime | None = None) -> None:
+        """Refresh the elapsed time (the page calls this every second for running cards)."""
+        assert self.state is not None
+        spent = elapsed_s(self.state.started_at, self.state.finished_at, now)
+        self.elapsed_label.setText("—" if spent is None else clock(spent))
+
+    def set_frame(self, which: int, pixmap: QPixmap) -> None:
+        """Show ``pixmap`` as the first (``which == 0``) or last frame."""
+        label = self.first_frame if which == 0 else self.last_frame
+        label.setPixmap(pixmap.scaled(THUMB_W, THUMB_H, Qt.AspectRatioMode.KeepAspectRatio,
+                                      Qt.TransformationMode.SmoothTransformation))
+        label.setText("")
+
+    def frame_shown(self, which: int) -> bool:
+        label = self.first_frame if which == 0 else self.last_frame
+        return not label.pixmap().isNull()
+
+    # ---- helpers -----------------------------------------------------------------------------------
+    def _request(self, signal: Signal, button: QPushButton) -> None:
+        button.setEnabled(False)  # one click per request; the next state (or ``allow_requests``) re-enables it
+        signal.emit(self.clip_id)
+
+    def allow_requests(self) -> None:
+        """Re-enable Cancel and Retry (a request was refused or its dialog closed)."""
+        self.cancel_button.setEnabled(True)
+        self.retry_button.setEnabled(True)
+
+    def _elided(self, text: str) -> str:
+        metrics = self.prompt_label.fontMetrics()
+        return metrics.elidedText(" ".join(text.split()), Qt.TextElideMode.ElideRight, CARD_WIDTH - 24)
+
+    @staticmethod
+    def _thumb_label(placeholder: str) -> QLabel:
+        label = QLabel(placeholder)
+        label.setFixedSize(THUMB_W, THUMB_H)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setStyleSheet("background: palette(dark); color: palette(light); font-size: 10px")
+        return label
+
+    def _layout(self) -> None:
+        frames = QHBoxLayout()
+        frames.setSpacing(4)
+        frames.addWidget(self.first_frame)
+        arrow = QLabel("→")
+        arrow.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        frames.addWidget(arrow)
+        frames.addWidget(self.last_frame)
+        header = QHBoxLayout()
+        header.addWidget(self.title)
+        header.addStretch(1)
+        header.addWidget(self.status_label)
+        numbers = QHBoxLayout()
+        numbers.addWidget(self.elapsed_label)
+        numbers.addStretch(1)
+        numbers.addWidget(self.cost_label)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        for button in (self.open_button, self.retry_button, self.cancel_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(4)
+        layout.addLayout(frames)
+        layout.addLayout(header)
+        layout.addWidget(self.progress)
+        layout.addLayout(numbers)
+        layout.addWidget(self.prompt_label)
+        layout.addWidget(self.error_label)
+        layout.addLayout(buttons)

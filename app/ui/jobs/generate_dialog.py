@@ -1,0 +1,335 @@
+"""The Generate dialog: model, duration, aspect, resolution and pairs → the snapped plan, its estimate against
+the campaign's remaining budget, and Launch (refused over budget until the budget is raised).
+
+Non-modal: show it with ``open()``. Every input change re-plans through ``GenerationService.plan`` (the newest
+request wins); Launch creates the job and emits ``launched(JobState)`` — whoever opened the dialog runs it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.domain import CampaignInfo, JobState, PairSuggestion
+from app.core.services import Services
+from app.ui.bridge import TaskBridge, describe_error
+from app.ui.jobs.format import price_rule, seconds, usd
+from app.ui.jobs.pair_list import PairChecklist
+from app.ui.thumbnail_loader import ThumbnailLoader
+
+if TYPE_CHECKING:
+    from app.core.generation.catalog import ModelSpec
+    from app.core.generation.service import JobPlan
+
+REPLAN_DELAY_MS = 120
+ERROR_STYLE = "color: #c62828"
+WARN_STYLE = "color: #ef6c00"
+
+
+class GenerateDialog(QDialog):
+    """Plans and launches one job for ``campaign``."""
+
+    launched = Signal(object)  # JobState
+    campaign_changed = Signal(object)  # CampaignInfo, after the budget was raised
+
+    def __init__(self, services: Services, bridge: TaskBridge, campaign: CampaignInfo,
+                 thumbnails: ThumbnailLoader, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.bridge = bridge
+        self.campaign = campaign
+        self.thumbnails = thumbnails
+        self.plan: JobPlan | None = None
+        self.pairs_loaded = False
+        self._plan_seq = 0
+        self._duration_touched = False
+        self._notice = ""  # a failed launch or budget change, shown until the user changes something
+        self.models: dict[str, ModelSpec] = {m.id: m for m in services.generation.models()}
+        self.setWindowTitle(f"Generate clips — {campaign.name}")
+        self.resize(620, 680)
+        self._build()
+        self._replan_timer = QTimer(self)
+        self._replan_timer.setSingleShot(True)
+        self._replan_timer.setInterval(REPLAN_DELAY_MS)
+        self._replan_timer.timeout.connect(self.replan)
+        self.model_combo.currentIndexChanged.connect(self._model_changed)
+        self.duration_spin.valueChanged.connect(self._duration_changed)
+        self.resolution_combo.currentIndexChanged.connect(self._resolution_changed)
+        for signal in (self.aspect_combo.currentIndexChanged, self.pair_list.selection_changed):
+            signal.connect(self.schedule_replan)
+        self._model_changed()
+        self._load_pairs()
+
+    # ---- building ----------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.model_combo = QComboBox()
+        for spec in self.models.values():
+            self.model_combo.addItem(f"{spec.label} — {price_rule(spec.price_usd, spec.price_unit)}", spec.id)
+        self.model_notes = QLabel()
+        self.model_notes.setWordWrap(True)
+        self.model_notes.setStyleSheet("color: palette(mid)")
+        self.duration_spin = QDoubleSpinBox()
+        self.duration_spin.setRange(1, 60)
+        self.duration_spin.setDecimals(1)
+        self.duration_spin.setSingleStep(1)
+        self.duration_spin.setSuffix(" s")
+        self.duration_hint = QLabel()
+        duration_row = QHBoxLayout()
+        duration_row.addWidget(self.duration_spin)
+        duration_row.addWidget(self.duration_hint, 1)
+        self.aspect_combo = QComboBox()
+        self.resolution_combo = QComboBox()
+        form = QFormLayout()
+        form.addRow("Model:", self.model_combo)
+        form.addRow("", self.model_notes)
+        form.addRow("Duration:", duration_row)
+        form.addRow("Aspect:", self.aspect_combo)
+        form.addRow("Resolution:", self.resolution_combo)
+
+        self.pair_list = PairChecklist(self.thumbnails)
+        self.pairs_message = QLabel("Loading the campaign's pairs…")
+        self.pairs_message.setWordWrap(True)
+        all_button, none_button = QPushButton("All"), QPushButton("None")
+        for button, checked in ((all_button, True), (none_button, False)):
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _=False, c=checked: self.pair_list.set_all(c))
+        pair_buttons = QHBoxLayout()
+        pair_buttons.addWidget(self.pairs_message, 1)
+        pair_buttons.addWidget(all_button)
+        pair_buttons.addWidget(none_button)
+        pairs_box = QGroupBox("Pairs to generate")
+        pairs_layout = QVBoxLayout(pairs_box)
+        pairs_layout.addWidget(self.pair_list)
+        pairs_layout.addLayout(pair_buttons)
+
+        self.plan_label = QLabel()
+        self.adjustments_label = QLabel()
+        self.adjustments_label.setWordWrap(True)
+        self.adjustments_label.setStyleSheet(WARN_STYLE)
+        self.estimate_label = QLabel()
+        self.estimate_label.setStyleSheet("font-weight: 600")
+        self.remaining_label = QLabel()
+        self.budget_message = QLabel()
+        self.budget_message.setWordWrap(True)
+        self.budget_message.setStyleSheet(ERROR_STYLE)
+        self.raise_button = QPushButton("Raise budget…")
+        self.raise_button.setAutoDefault(False)
+        self.raise_button.clicked.connect(self._show_raise_row)
+        self.budget_spin = QDoubleSpinBox()
+        self.budget_spin.setRange(0, 1_000_000)
+        self.budget_spin.setDecimals(2)
+        self.budget_spin.setPrefix("$")
+        self.apply_budget_button = QPushButton("Set budget")
+        self.apply_budget_button.setAutoDefault(False)
+        self.apply_budget_button.clicked.connect(self._raise_budget)
+        self.raise_row = QWidget()
+        raise_layout = QHBoxLayout(self.raise_row)
+        raise_layout.setContentsMargins(0, 0, 0, 0)
+        raise_layout.addWidget(QLabel("New campaign budget:"))
+        raise_layout.addWidget(self.budget_spin)
+        raise_layout.addWidget(self.apply_budget_button)
+        raise_layout.addStretch(1)
+        self.raise_row.hide()
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet(ERROR_STYLE)
+        cost_box = QGroupBox("Cost")
+        cost_layout = QVBoxLayout(cost_box)
+        for widget in (self.plan_label, self.adjustments_label, self.estimate_label, self.remaining_label):
+            cost_layout.addWidget(widget)
+        budget_row = QHBoxLayout()
+        budget_row.addWidget(self.budget_message, 1)
+        budget_row.addWidget(self.raise_button)
+        cost_layout.addLayout(budget_row)
+        cost_layout.addWidget(self.raise_row)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.launch_button = self.buttons.addButton("Launch", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.accepted.connect(self.launch)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(pairs_box, 1)
+        layout.addWidget(cost_box)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        self._show_plan_state()
+
+    # ---- inputs ------------------------------------------------------------------------------------
+    def current_model(self) -> ModelSpec:
+        return self.models[self.model_combo.currentData()]
+
+    def select_model(self, model_id: str) -> None:
+        """Choose ``model_id`` (as a user would)."""
+        self.model_combo.setCurrentIndex(self.model_combo.findData(model_id))
+
+    def _model_changed(self) -> None:
+        """Offer the model's aspects and resolutions (keeping the current choice when it still fits)."""
+        spec = self.current_model()
+        self.model_notes.setText(spec.notes)
+        self.model_notes.setVisible(bool(spec.notes))
+        if not self._duration_touched:
+            self.duration_spin.blockSignals(True)
+            self.duration_spin.setValue(spec.default_duration)
+            self.duration_spin.blockSignals(False)
+        _refill(self.aspect_combo, spec.aspects, self.aspect_combo.currentText() or spec.aspects[0])
+        _refill(self.resolution_combo, spec.resolutions, spec.default_resolution)
+        self._resolution_changed()
+
+    def _resolution_changed(self) -> None:
+        spec = self.current_model()
+        allowed = spec.durations_at(self.resolution_combo.currentText())
+        self.duration_hint.setText(f"{spec.label} takes {' or '.join(f'{d:g}' for d in allowed)} s")
+        self.schedule_replan()
+
+    def _load_pairs(self) -> None:
+        self.bridge.run(f"generate-pairs-{self.campaign.id}", self.services.pairing.list_pairs(self.campaign.id),
+                        on_done=self._pairs_arrived, on_error=self._pairs_failed)
+
+    def _pairs_arrived(self, pairs: list[PairSuggestion]) -> None:
+        self.pairs_loaded = True
+        self.pair_list.set_pairs(pairs)
+        if not pairs:
+            self.pairs_message.setText("This campaign has no pairs yet: suggest or add them on the Pairs tab.")
+            return
+        self.pairs_message.setText(f"{len(pairs)} pair(s)")
+        ids = sorted({a for p in pairs for a in (p.first_asset_id, p.last_asset_id)})
+        self.bridge.run(f"generate-assets-{self.campaign.id}", self.services.library.get_assets(ids),
+                        on_done=self.pair_list.set_assets, on_error=lambda _exc: None)
+
+    def _pairs_failed(self, exc: BaseException) -> None:
+        self.pairs_message.setText(f"The pairs could not be loaded: {describe_error(exc)}")
+        self.pairs_message.setStyleSheet(ERROR_STYLE)
+
+    # ---- planning ----------------------------------------------------------------------------------
+    def _duration_changed(self) -> None:
+        self._duration_touched = True  # a model change keeps the user's duration: the plan shows its snap
+        self.schedule_replan()
+
+    def schedule_replan(self) -> None:
+        """Re-plan shortly (several changes in a row make one request)."""
+        self._notice = ""
+        self.plan = None
+        self._show_plan_state(busy=True)
+        self._replan_timer.start()
+
+    def replan(self) -> None:
+        """Ask the service for the plan of the current inputs now."""
+        self._replan_timer.stop()
+        if not self.pairs_loaded:
+            return
+        pairs = self.pair_list.checked_pairs()
+        if not pairs:
+            self._show_plan_state(error="Choose at least one pair.")
+            return
+        self._plan_seq += 1
+        seq = self._plan_seq
+        coro = self.services.generation.plan(
+            self.campaign.id, self.model_combo.currentData(), duration_s=self.duration_spin.value(),
+            aspect=self.aspect_combo.currentText(), resolution=self.resolution_combo.currentText(), pairs=pairs)
+        self.bridge.run(f"generate-plan-{self.campaign.id}", coro,
+                        on_done=lambda plan: seq == self._plan_seq and self._plan_arrived(plan),
+                        on_error=lambda exc: seq == self._plan_seq and self._show_plan_state(
+                            error=describe_error(exc)))
+
+    def _plan_arrived(self, plan: JobPlan) -> None:
+        self.plan = plan
+        self._show_plan_state()
+
+    def _show_plan_state(self, *, busy: bool = False, error: str = "") -> None:
+        plan = self.plan
+        shown = "\n".join(m for m in (error, self._notice) if m)
+        self.error_label.setText(shown)
+        self.error_label.setVisible(bool(shown))
+        over = plan is not None and plan.over_budget
+        self.launch_button.setEnabled(plan is not None and not over and not error)
+        self.budget_message.setVisible(over)
+        self.raise_button.setVisible(over or self.raise_row.isVisible())
+        if plan is None:
+            self.plan_label.setText("Working out the cost…" if busy and self.pairs_loaded else "")
+            for label in (self.adjustments_label, self.estimate_label, self.remaining_label):
+                label.setText("")
+            self.adjustments_label.hide()
+            return
+        self.plan_label.setText(f"{len(plan.pairs)} clip(s) × {seconds(plan.duration_s)} with {plan.model.label}, "
+                                f"{plan.resolution}, {plan.aspect}")
+        self.adjustments_label.setText("\n".join(plan.adjustments))
+        self.adjustments_label.setVisible(bool(plan.adjustments))
+        self.estimate_label.setText(f"Estimate: {usd(plan.estimate_usd)}")
+        if plan.budget_usd is None:
+            self.remaining_label.setText(f"No budget set for this campaign (its jobs cost {usd(plan.spent_usd)} "
+                                         "so far).")
+        else:
+            self.remaining_label.setText(f"Remaining budget: {usd(plan.remaining_usd)} "
+                                         f"(budget {usd(plan.budget_usd)}, spent {usd(plan.spent_usd)})")
+        if over:
+            self.budget_message.setText(
+                f"The estimate is more than the remaining budget of {usd(plan.remaining_usd)}: raise the budget, "
+                "or choose fewer pairs, a shorter duration or a cheaper model.")
+            self.budget_spin.setValue(math.ceil(plan.spent_usd + plan.estimate_usd))
+
+    # ---- budget ------------------------------------------------------------------------------------
+    def _show_raise_row(self) -> None:
+        self.raise_row.show()
+        self.budget_spin.setFocus()
+
+    def _raise_budget(self) -> None:
+        self.apply_budget_button.setEnabled(False)
+        self.bridge.run(f"generate-budget-{self.campaign.id}",
+                        self.services.library.update_campaign(self.campaign.id, budget_usd=self.budget_spin.value()),
+                        on_done=self._budget_raised, on_error=self._budget_failed)
+
+    def _budget_raised(self, campaign: CampaignInfo) -> None:
+        self.campaign = campaign
+        self.apply_budget_button.setEnabled(True)
+        self.raise_row.hide()
+        self.campaign_changed.emit(campaign)
+        self.schedule_replan()
+
+    def _budget_failed(self, exc: BaseException) -> None:
+        self.apply_budget_button.setEnabled(True)
+        self._notice = f"The budget was not changed: {describe_error(exc)}"
+        self._show_plan_state()
+
+    # ---- launch ------------------------------------------------------------------------------------
+    def launch(self) -> None:
+        """Create the job of the current plan; ``launched`` follows and the dialog closes."""
+        if self.plan is None or self.plan.over_budget:
+            return
+        self.launch_button.setEnabled(False)
+        self.bridge.run(f"generate-launch-{self.campaign.id}", self.services.generation.create_job(self.plan),
+                        on_done=self._launched, on_error=self._launch_failed)
+
+    def _launched(self, job: JobState) -> None:
+        self.launched.emit(job)
+        self.accept()
+
+    def _launch_failed(self, exc: BaseException) -> None:
+        self.plan = None
+        self._notice = f"The job was not created: {describe_error(exc)}"
+        self._show_plan_state(busy=True)
+        self.replan()
+
+
+def _refill(combo: QComboBox, values: tuple[str, ...], preferred: str) -> None:
+    """Replace ``combo``'s items with ``values``, selecting ``preferred`` when present (no signals)."""
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItems(list(values))
+    combo.setCurrentIndex(max(0, combo.findText(preferred)))
+    combo.blockSignals(False)

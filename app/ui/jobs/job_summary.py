@@ -1,0 +1,103 @@
+"""The selected job at a glance: counts by status, cost so far against the estimate, elapsed time, actions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from app.core.domain import ClipState, ClipStatus, JobState, JobStatus
+from app.ui.jobs.format import JOB_STATUS_TEXT, STATUS_TEXT, clock, elapsed_s, seconds, usd
+
+UNFINISHED = (ClipStatus.PENDING, ClipStatus.SUBMITTING, ClipStatus.RUNNING, ClipStatus.DOWNLOADING,
+              ClipStatus.INTERRUPTED)
+
+
+class JobSummary(QWidget):
+    """Shows one job; the buttons only ask (signals carry the job id), the page decides."""
+
+    cancel_requested = Signal(int)
+    resume_requested = Signal(int)
+    delete_requested = Signal(int)
+    combine_requested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.job: JobState | None = None
+        self.title = QLabel()
+        self.title.setStyleSheet("font-size: 15px; font-weight: 600")
+        self.status_label = QLabel()
+        self.counts_label = QLabel()
+        self.cost_label = QLabel()
+        self.elapsed_label = QLabel()
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #c62828")
+        self.cancel_button = QPushButton("Cancel job")
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Poll the clips already submitted again and start the ones never sent")
+        self.delete_button = QPushButton("Delete job")
+        self.combine_button = QPushButton("Combine…")
+        self.combine_button.setToolTip("Cut the finished clips into one ad")
+        for button, signal in ((self.cancel_button, self.cancel_requested), (self.resume_button, self.resume_requested),
+                               (self.delete_button, self.delete_requested),
+                               (self.combine_button, self.combine_requested)):
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _=False, s=signal: self.job is not None and s.emit(self.job.id))
+        grid = QGridLayout()
+        for row, (name, label) in enumerate((("Status", self.status_label), ("Clips", self.counts_label),
+                                             ("Cost", self.cost_label), ("Elapsed", self.elapsed_label))):
+            grid.addWidget(QLabel(f"{name}:"), row, 0)
+            grid.addWidget(label, row, 1)
+        grid.setColumnStretch(1, 1)
+        buttons = QHBoxLayout()
+        for button in (self.combine_button, self.resume_button, self.cancel_button, self.delete_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addLayout(grid)
+        layout.addWidget(self.error_label)
+        layout.addLayout(buttons)
+        self.show_job(None, ())
+
+    def show_job(self, job: JobState | None, clips: Iterable[ClipState], *, driving: bool = False) -> None:
+        """Show ``job`` with the newest state of its ``clips``; ``driving`` when this app is running it now."""
+        self.job = job
+        clips = list(clips)
+        if job is None:
+            self.title.setText("No job selected")
+            for label in (self.status_label, self.counts_label, self.cost_label, self.elapsed_label):
+                label.setText("")
+            self.error_label.hide()
+            for button in (self.cancel_button, self.resume_button, self.delete_button, self.combine_button):
+                button.setEnabled(False)
+            return
+        self.title.setText(f"Job {job.id} · {job.model_id} · {seconds(job.duration_s)} · {job.resolution} · "
+                           f"{job.aspect} · {job.transition}")
+        self.status_label.setText(JOB_STATUS_TEXT[job.status])
+        counts = Counter(c.status for c in clips)
+        parts = [f"{counts[s]} {STATUS_TEXT[s].lower()}" for s in ClipStatus if counts[s]]
+        self.counts_label.setText(f"{counts[ClipStatus.SUCCEEDED]} of {len(clips)} done"
+                                  + (f"  ({', '.join(parts)})" if parts else ""))
+        spent = max(sum(c.cost_usd for c in clips), job.actual_cost_usd)
+        self.cost_label.setText(f"{usd(spent)} so far of {usd(job.estimate_usd)} estimated")
+        self.error_label.setText(job.error)
+        self.error_label.setVisible(bool(job.error))
+        unfinished = any(c.status in UNFINISHED for c in clips)
+        self.cancel_button.setEnabled(not job.status.is_terminal or unfinished)
+        self.resume_button.setEnabled(not driving and (job.status is JobStatus.INTERRUPTED or unfinished))
+        self.delete_button.setEnabled(not driving and not any(c.status.is_in_flight for c in clips))
+        self.combine_button.setEnabled(counts[ClipStatus.SUCCEEDED] > 0)
+        self.tick()
+
+    def tick(self, now: datetime | None = None) -> None:
+        """Refresh the elapsed time."""
+        if self.job is None:
+            return
+        spent = elapsed_s(self.job.created_at, self.job.finished_at if self.job.status.is_terminal else None, now)
+        self.elapsed_label.setText("—" if spent is None else clock(spent))

@@ -1,0 +1,123 @@
+"""A clip's progress card shows each state it is given and asks for cancel/retry through signals."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPixmap
+
+from app.core.domain import ClipState, ClipStatus
+from app.ui.jobs.card_grid import CardGrid
+from app.ui.jobs.clip_card import PROGRESS_STEPS, ClipCard
+
+NOW = datetime(2025, 5, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def _clip(**changes) -> ClipState:
+    base = ClipState(id=7, job_id=3, position=1, first_asset_id=11, last_asset_id=12,
+                     prompt="Slow push-in on the cup as steam rises", model_id="minimax/hailuo-02",
+                     status=ClipStatus.PENDING)
+    return dataclasses.replace(base, **changes)
+
+
+def _shown(widget) -> bool:
+    return not widget.isHidden()
+
+
+def test_a_running_clip_shows_progress_elapsed_time_and_only_cancel(qtbot) -> None:
+    started = (NOW - timedelta(seconds=75)).replace(tzinfo=None)  # stored timestamps are naive UTC
+    card = ClipCard(_clip(status=ClipStatus.RUNNING, progress=0.42, started_at=started, attempts=1))
+    qtbot.addWidget(card)
+    card.tick(NOW)
+    assert card.title.text() == "Clip 2"
+    assert card.status_label.text() == "Generating"
+    assert card.progress.value() == round(0.42 * PROGRESS_STEPS)
+    assert card.elapsed_label.text() == "1:15"
+    assert card.is_running
+    assert _shown(card.cancel_button) and not _shown(card.retry_button) and not _shown(card.open_button)
+    assert not _shown(card.error_label)
+    card.tick(NOW + timedelta(seconds=10))
+    assert card.elapsed_label.text() == "1:25"
+
+
+def test_a_failed_clip_shows_its_error_cost_and_retry(qtbot) -> None:
+    started = datetime(2025, 5, 1, 11, 0, 0)
+    card = ClipCard(_clip(status=ClipStatus.FAILED, progress=0.6, attempts=2, cost_usd=0.48,
+                          error="The model refused the input image", started_at=started,
+                          finished_at=started + timedelta(seconds=65)))
+    qtbot.addWidget(card)
+    card.tick(NOW)  # finished: the elapsed time no longer grows
+    assert card.elapsed_label.text() == "1:05"
+    assert card.status_label.text() == "Failed · attempt 2"
+    assert card.cost_label.text() == "$0.48"
+    assert card.error_label.text() == "The model refused the input image" and _shown(card.error_label)
+    assert _shown(card.retry_button) and not _shown(card.cancel_button)
+    assert not card.is_running
+
+
+def test_a_succeeded_clip_is_full_and_can_be_opened(qtbot) -> None:
+    card = ClipCard(_clip(status=ClipStatus.SUCCEEDED, progress=0.97, file_path="/tmp/clip-1.mp4"))
+    qtbot.addWidget(card)
+    assert card.progress.value() == PROGRESS_STEPS
+    assert card.status_label.text() == "Done"
+    assert _shown(card.open_button) and not _shown(card.cancel_button) and not _shown(card.retry_button)
+    assert card.elapsed_label.text() == "—"  # never started (no timestamps)
+
+
+def test_updates_change_the_card_in_place(qtbot) -> None:
+    card = ClipCard(_clip())
+    qtbot.addWidget(card)
+    assert card.status_label.text() == "Waiting" and card.progress.value() == 0
+    for progress in (0.1, 0.5, 0.9):
+        card.set_state(_clip(status=ClipStatus.RUNNING, progress=progress))
+        assert card.progress.value() == round(progress * PROGRESS_STEPS)
+    card.set_state(_clip(status=ClipStatus.CANCELED, progress=0.9))
+    assert card.status_label.text() == "Canceled" and _shown(card.retry_button)
+
+
+def test_cancel_and_retry_ask_once_per_click(qtbot) -> None:
+    card = ClipCard(_clip(status=ClipStatus.RUNNING))
+    qtbot.addWidget(card)
+    asked: list[tuple[str, int]] = []
+    card.cancel_requested.connect(lambda clip_id: asked.append(("cancel", clip_id)))
+    card.retry_requested.connect(lambda clip_id: asked.append(("retry", clip_id)))
+    qtbot.mouseClick(card.cancel_button, Qt.MouseButton.LeftButton)
+    assert asked == [("cancel", 7)]
+    assert not card.cancel_button.isEnabled()  # no second request while the first is on its way
+    card.allow_requests()
+    assert card.cancel_button.isEnabled()
+    card.set_state(_clip(status=ClipStatus.INTERRUPTED))
+    qtbot.mouseClick(card.retry_button, Qt.MouseButton.LeftButton)
+    assert asked == [("cancel", 7), ("retry", 7)]
+
+
+def test_frames_show_scaled_thumbnails(qtbot) -> None:
+    card = ClipCard(_clip())
+    qtbot.addWidget(card)
+    assert not card.frame_shown(0) and not card.frame_shown(1)
+    pixmap = QPixmap(320, 180)
+    pixmap.fill(QColor("red"))
+    card.set_frame(1, pixmap)
+    assert card.frame_shown(1) and not card.frame_shown(0)
+    shown = card.last_frame.pixmap()
+    assert shown.width() <= card.last_frame.width() and shown.height() <= card.last_frame.height()
+
+
+def test_the_grid_keeps_cards_in_clip_order_and_reflows_with_width(qtbot) -> None:
+    grid = CardGrid()
+    qtbot.addWidget(grid)
+    clips = [_clip(id=100 + i, position=i) for i in (3, 0, 2, 1)]
+    grid.set_clips(clips)
+    grid.resize(1400, 600)
+    grid.show()
+    qtbot.waitExposed(grid)
+    positions = sorted(((card.y(), card.x()), card.state.position) for card in grid.cards())
+    assert [p for _, p in positions] == [0, 1, 2, 3]
+    assert len({card.y() for card in grid.cards()}) == 1  # wide: one row
+    grid.resize(400, 600)
+    qtbot.wait(50)
+    assert len({card.y() for card in grid.cards()}) == 4  # narrow: one column
+    grid.add_clip(_clip(id=200, position=4))
+    assert len(grid) == 5 and grid.card(200) is not None
