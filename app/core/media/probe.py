@@ -11,6 +11,7 @@ from app.core.media.ffmpeg import FFmpegError, creation_flags, ffmpeg_exe, run_f
 
 _DURATION = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
 _VIDEO = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+)[^,]*,\s*(\w+)?.*?(\d{2,5})x(\d{2,5})")
+_PROFILE = re.compile(r": Video: \w+ \(([^)/]+)\)")
 _FPS = re.compile(r"(\d+(?:\.\d+)?) fps")
 _AUDIO = re.compile(r"Stream #\d+:\d+.*?: Audio: (\w+).*?(\d+) Hz, ([\w.()]+)")
 
@@ -27,6 +28,7 @@ class MediaInfo:
     audio_codec: str = ""
     audio_rate: int = 0
     audio_channels: str = ""
+    video_profile: str = ""  # e.g. "High" for H.264; streams of different profiles cannot be joined by copying
 
     @property
     def has_video(self) -> bool:
@@ -48,7 +50,7 @@ def parse_probe(path: Path, text: str) -> MediaInfo:
         duration = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
     width = height = 0
     fps = 0.0
-    codec = pix_fmt = ""
+    codec = pix_fmt = profile = ""
     for line in text.splitlines():
         if ": Video:" in line and not codec:
             if video := _VIDEO.search(line):
@@ -56,10 +58,12 @@ def parse_probe(path: Path, text: str) -> MediaInfo:
                     int(video.group(4))
             if rate := _FPS.search(line):
                 fps = float(rate.group(1))
+            if named := _PROFILE.search(line):
+                profile = named.group(1)
     audio_codec, audio_rate, channels = "", 0, ""
     if audio := _AUDIO.search(text):
         audio_codec, audio_rate, channels = audio.group(1), int(audio.group(2)), audio.group(3).rstrip(",")
-    return MediaInfo(path, duration, width, height, fps, codec, pix_fmt, audio_codec, audio_rate, channels)
+    return MediaInfo(path, duration, width, height, fps, codec, pix_fmt, audio_codec, audio_rate, channels, profile)
 
 
 async def probe(path: Path) -> MediaInfo:
