@@ -241,7 +241,7 @@ class _ImportRun:
             raise LibraryError("the campaign was deleted during the import")
         hashes = list({p.sha256 for _, _, p in batch})
         existing: dict[str, int] = dict(s.execute(select(Asset.sha256, Asset.id).where(
-            Asset.client_id == self.client_id, Asset.sha256.in_(hashes))).tuples().all())
+            Asset.client_id == self.client_id, Asset.sha256.in_(hashes))).all())
         in_campaign = set(s.scalars(select(CampaignAsset.asset_id).where(
             CampaignAsset.campaign_id == self.campaign_id, CampaignAsset.asset_id.in_(list(existing.values())))))
         results: list[tuple[int, ImportOutcome]] = []

@@ -6,6 +6,7 @@ from the file size and the image header before any pixel is decoded, so a decomp
 
 from __future__ import annotations
 
+import errno
 import io
 import re
 import stat
@@ -80,6 +81,8 @@ def os_reason(exc: OSError) -> str:
         return "unreadable: permission denied"
     if isinstance(exc, FileNotFoundError):
         return "not found"
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
     return f"unreadable: {exc.strerror or exc}"
 
 

@@ -1,0 +1,142 @@
+"""Library sub-commands: clients, campaigns, import and the asset list (DESIGN.md §5).
+
+``import`` exits with 1 when no input ended up in the campaign (none imported or linked) and at least one was
+rejected, with 130 when interrupted (what finished by then stays imported), otherwise 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from app.commands.common import print_json, print_table
+from app.core.domain import AssetInfo, CampaignInfo, ClientInfo, ImportProgress, ImportReport, ImportResult
+from app.core.library.validate import human_bytes
+from app.core.services import Services
+
+
+async def cmd_client_add(args: argparse.Namespace, services: Services) -> int:
+    client = await services.library.create_client(
+        args.name, homepage=args.homepage, brand_colors=[c for c in args.colors.split(",") if c.strip()],
+        tone=args.tone, restrictions=args.restrictions)
+    if args.json:
+        print_json(client)
+    else:
+        print(f"client {client.id}: {client.name}")
+    return 0
+
+
+async def cmd_campaign_add(args: argparse.Namespace, services: Services) -> int:
+    campaign = await services.library.create_campaign(
+        args.client, args.name, goal=args.goal, audience=args.audience, key_messages=args.key_messages,
+        product_url=args.product_url, budget_usd=args.budget)
+    if args.json:
+        print_json(campaign)
+    else:
+        print(f"campaign {campaign.id}: {campaign.name} (client {campaign.client_name})")
+    return 0
+
+
+async def cmd_clients(args: argparse.Namespace, services: Services) -> int:
+    clients = await services.library.list_clients()
+    if args.json:
+        print_json(clients)
+    else:
+        print_table([_client_row(c) for c in clients], ["ID", "NAME", "CAMPAIGNS", "HOMEPAGE"])
+    return 0
+
+
+async def cmd_campaigns(args: argparse.Namespace, services: Services) -> int:
+    campaigns = await services.library.list_campaigns(args.client)
+    if args.json:
+        print_json(campaigns)
+    else:
+        print_table([_campaign_row(c) for c in campaigns], ["ID", "CLIENT", "NAME", "STATUS", "BUDGET"])
+    return 0
+
+
+async def cmd_import(args: argparse.Namespace, services: Services) -> int:
+    campaign = await services.library.get_campaign(args.campaign)
+    cancel = asyncio.Event()
+    show = _progress_line if sys.stderr.isatty() and not args.json else None
+    with _interrupt_sets(cancel):
+        report = await services.library.import_sources(campaign.id, args.sources, show, cancel)
+    if show is not None:
+        sys.stderr.write("\n")
+    counts = {result: report.count(result) for result in ImportResult}
+    if args.json:
+        print_json({"campaign": {"id": campaign.id, "name": campaign.name, "client": campaign.client_name},
+                    "imported": counts[ImportResult.IMPORTED], "duplicates": counts[ImportResult.DUPLICATE],
+                    "linked": counts[ImportResult.LINKED], "rejected": counts[ImportResult.REJECTED],
+                    "canceled": report.canceled, "outcomes": report.outcomes})
+    else:
+        _print_report(report, counts)
+    if report.canceled:
+        return 130
+    landed = counts[ImportResult.IMPORTED] + counts[ImportResult.LINKED]
+    return 1 if landed == 0 and counts[ImportResult.REJECTED] else 0
+
+
+async def cmd_assets(args: argparse.Namespace, services: Services) -> int:
+    campaign = await services.library.get_campaign(args.campaign)
+    assets = await services.library.list_assets(campaign.id)
+    if args.json:
+        print_json([asset_json(a) for a in assets])
+    else:
+        print_table([_asset_row(a) for a in assets], ["ID", "NAME", "PIXELS", "SIZE", "RATING", "FLAG", "TAGS"])
+    return 0
+
+
+def asset_json(asset: AssetInfo) -> dict[str, Any]:
+    """The fields scripts rely on for one asset."""
+    return {"id": asset.id, "sha256": asset.sha256, "name": asset.original_name, "format": asset.format,
+            "source": asset.source, "bytes": asset.bytes, "width": asset.width, "height": asset.height,
+            "rating": asset.rating, "flag": asset.flag.value, "tags": list(asset.tags)}
+
+
+@contextlib.contextmanager
+def _interrupt_sets(cancel: asyncio.Event) -> Iterator[None]:
+    """While importing, Ctrl+C cancels cleanly (the report still prints) instead of killing the command."""
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGINT, cancel.set)
+    except (NotImplementedError, RuntimeError, ValueError):  # not on this platform / not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+
+
+def _progress_line(progress: ImportProgress) -> None:
+    sys.stderr.write(f"\rimporting {progress.done}/{progress.total}")
+    sys.stderr.flush()
+
+
+def _print_report(report: ImportReport, counts: dict[ImportResult, int]) -> None:
+    for outcome in report.outcomes:
+        if outcome.result is not ImportResult.IMPORTED:
+            print(f"{outcome.result.value:9s} {outcome.source}: {outcome.reason}")
+    summary = (f"imported {counts[ImportResult.IMPORTED]}, duplicates {counts[ImportResult.DUPLICATE]}, "
+               f"linked {counts[ImportResult.LINKED]}, rejected {counts[ImportResult.REJECTED]}")
+    print(summary + (" (canceled before the end)" if report.canceled else ""))
+
+
+def _client_row(client: ClientInfo) -> list[str]:
+    return [str(client.id), client.name, str(client.campaign_count), client.homepage]
+
+
+def _campaign_row(campaign: CampaignInfo) -> list[str]:
+    budget = "" if campaign.budget_usd is None else f"${campaign.budget_usd:,.2f}"
+    return [str(campaign.id), campaign.client_name, campaign.name, campaign.status.value, budget]
+
+
+def _asset_row(asset: AssetInfo) -> list[str]:
+    return [str(asset.id), asset.original_name, f"{asset.width}x{asset.height}", human_bytes(asset.bytes),
+            str(asset.rating), "" if asset.flag.value == "none" else asset.flag.value, ", ".join(asset.tags)]
