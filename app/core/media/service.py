@@ -147,7 +147,10 @@ class MediaService:
             except FFmpegError as exc:
                 raise CombineError(await _explain_failure(str(exc), clips)) from None
             info = await self._check_output(temp, plan, clips)
-            os.replace(temp, target)
+            try:
+                os.replace(temp, target)
+            except OSError as exc:  # e.g. the old video is open in a player on Windows
+                raise CombineError(f"cannot replace {target}: {exc.strerror or exc}") from None
         except BaseException:
             temp.unlink(missing_ok=True)
             with contextlib.suppress(Exception):
