@@ -1,0 +1,268 @@
+"""``generate``, ``jobs``, ``job``, ``resume``, ``cancel`` and ``models``: clip generation from the command line."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from app.commands.common import CommandError, UsageError, confirm, err, print_json, print_table
+from app.config import LibraryPaths, Settings, resolve_data_dir
+from app.core.domain import ClipState, ClipStatus, JobState, PairSuggestion, Transition
+from app.core.generation.catalog import ModelSpec, catalog, get_model
+from app.core.generation.cost import usd
+from app.core.generation.errors import GenerationError
+from app.core.generation.service import JobPlan
+from app.core.services import Services
+
+
+def _clip_doc(clip: ClipState) -> dict[str, Any]:
+    return {"id": clip.id, "position": clip.position, "status": clip.status.value, "model": clip.model_id,
+            "prediction_id": clip.prediction_id, "attempts": clip.attempts, "cost_usd": clip.cost_usd,
+            "file": clip.file_path, "duration_s": clip.duration_s, "error": clip.error or None}
+
+
+def _job_doc(job: JobState, output: Path | None = None) -> dict[str, Any]:
+    return {"id": job.id, "campaign_id": job.campaign_id, "model": job.model_id, "status": job.status.value,
+            "duration_s": job.duration_s, "resolution": job.resolution, "aspect": job.aspect,
+            "transition": job.transition.value, "estimate_usd": job.estimate_usd,
+            "actual_cost_usd": job.actual_cost_usd, "error": job.error or None,
+            "created_at": job.created_at.isoformat() if job.created_at else None,
+            "clips": [_clip_doc(c) for c in job.clips],
+            "output": str(output) if output else job.output_path}
+
+
+def _model_doc(model: ModelSpec) -> dict[str, Any]:
+    return {"id": model.id, "label": model.label, "provider": model.provider, "durations": list(model.durations),
+            "default_duration": model.default_duration, "resolutions": list(model.resolutions),
+            "default_resolution": model.default_resolution, "aspects": list(model.aspects),
+            "durations_by_resolution": {k: list(v) for k, v in model.durations_by_resolution.items()},
+            "first_image_input": model.first_image_input, "last_image_input": model.last_image_input,
+            "fixed_inputs": dict(model.fixed_inputs), "prompt_required": model.prompt_required,
+            "price_usd": model.price_usd, "price_unit": model.price_unit,
+            "typical_runtime_s": model.typical_runtime_s, "notes": model.notes}
+
+
+def _price(model: ModelSpec) -> str:
+    if model.is_local:
+        return "free"
+    unit = {"second": "/s of video", "compute_second": "/s of compute", "run": "/clip"}[model.price_unit]
+    return f"${model.price_usd:g}{unit}"
+
+
+def _clip_line(clip: ClipState, total: int) -> str:
+    head = f"clip {clip.position}/{total}: {clip.status.value}"
+    if clip.status is ClipStatus.RUNNING and clip.prediction_id:
+        return f"{head} (prediction {clip.prediction_id})"
+    if clip.status is ClipStatus.SUCCEEDED:
+        length = f"{clip.duration_s:.1f} s, " if clip.duration_s else ""
+        return f"{head} ({length}{usd(clip.cost_usd)})"
+    if clip.status in (ClipStatus.FAILED, ClipStatus.INTERRUPTED) and clip.error:
+        return f"{head}: {clip.error}"
+    return head
+
+
+def _status_printer(job_id: int, total: int) -> Callable[[ClipState | JobState], None]:
+    """A listener that prints one line to standard error each time a clip of ``job_id`` changes status."""
+    seen: dict[int, ClipStatus] = {}
+
+    def listener(event: ClipState | JobState) -> None:
+        if isinstance(event, ClipState) and event.job_id == job_id and seen.get(event.id) is not event.status:
+            seen[event.id] = event.status
+            err(_clip_line(event, total))
+    return listener
+
+
+def _failure_message(job: JobState) -> str | None:
+    bad = [c for c in job.clips if c.status is not ClipStatus.SUCCEEDED]
+    if not bad:
+        return None
+    details = "; ".join(f"clip {c.position} {c.status.value}" + (f": {c.error}" if c.error else "") for c in bad)
+    return f"job {job.id}: {len(bad)} of {len(job.clips)} clips did not succeed ({details}). " \
+           f"Retry them in the app, or run `resume {job.id}` for interrupted ones."
+
+
+def _print_plan(plan: JobPlan) -> None:
+    model = plan.model
+    err(f"Model: {model.label} ({model.id}), {_price(model)}")
+    err(f"Clips: {len(plan.pairs)} × {plan.duration_s:g} s at {plan.resolution}, {plan.aspect}")
+    for note in plan.adjustments:
+        err(f"  adjusted: {note}")
+    err(f"Estimate: {usd(plan.estimate_usd)}")
+    if plan.budget_usd is None:
+        err("Budget: none set for this campaign")
+    else:
+        err(f"Budget: {usd(plan.budget_usd)}, already spent or committed {usd(plan.spent_usd)}, "
+            f"left {usd(plan.remaining_usd or 0.0)}")
+
+
+async def _pairs(services: Services, campaign_id: int) -> list[PairSuggestion]:
+    pairs = await services.generation.saved_pairs(campaign_id)
+    if pairs:
+        return pairs
+    suggest = getattr(services.pairing, "suggest", None)
+    if suggest is None:
+        raise CommandError("this campaign has no saved pairs and automatic pairing is not available: run `pair` "
+                           "first")
+    err("No saved pairs: suggesting pairs first…")
+    try:
+        result = await suggest(campaign_id, pairer=None)
+    except Exception as exc:
+        raise CommandError(f"suggesting pairs failed: {exc}") from None
+    pairs = list(result.suggestions)
+    if not pairs:
+        raise CommandError("no pairs could be suggested for this campaign: import more images")
+    return pairs
+
+
+async def _combine(services: Services, job: JobState, args: argparse.Namespace) -> Path:
+    clips_dir = services.paths.job_dir(job.id) / "clips"
+    try:
+        from app.core.media.combine import CombineError, CombineOptions
+    except ImportError:
+        raise CommandError(f"the clips are ready in {clips_dir}, but combining is not available in this build") \
+            from None
+    combine = getattr(services.media, "combine", None)
+    if combine is None:
+        raise CommandError(f"the clips are ready in {clips_dir}, but combining is not available in this build")
+    options = CombineOptions(transition=Transition(args.transition), aspect=args.aspect,
+                             music_path=Path(args.music) if args.music else None)
+    try:
+        result = await combine(job.id, options, output=Path(args.output) if args.output else None)
+    except CombineError as exc:
+        raise CommandError(f"the clips are ready in {clips_dir}, but combining failed: {exc}") from None
+    return Path(result.output_path)
+
+
+async def cmd_generate(args: argparse.Namespace, services: Services) -> int:
+    """Plan, confirm, make every clip at once, combine, print the output path (or one JSON document)."""
+    gen = services.generation
+    if args.music and not Path(args.music).is_file():
+        raise UsageError(f"the music file {args.music} does not exist")
+    try:
+        campaign = await services.library.get_campaign(args.campaign)
+        model = get_model(args.model, services.settings.current) if args.model else await gen.default_model()
+        pairs = await _pairs(services, campaign.id)
+        plan = await gen.plan(campaign.id, model.id, args.duration, args.aspect, args.resolution, pairs)
+        _print_plan(plan)
+        if plan.over_budget:
+            raise CommandError(f"over budget: the estimate {usd(plan.estimate_usd)} is more than the "
+                               f"{usd(plan.remaining_usd or 0.0)} left; raise the campaign's budget")
+        if not args.yes and not confirm(f"Make {len(plan.pairs)} clips for about {usd(plan.estimate_usd)}?"):
+            raise CommandError("not confirmed (without a terminal, add --yes to run unattended)")
+        job = await gen.create_job(plan, transition=args.transition, music_path=args.music)
+        err(f"Job {job.id}: making {len(job.clips)} clips at once…")
+        unsubscribe = gen.subscribe(_status_printer(job.id, len(job.clips)))
+        try:
+            final = await gen.run_job(job.id)
+        finally:
+            unsubscribe()
+    except GenerationError as exc:
+        raise CommandError(str(exc)) from None
+    failure = _failure_message(final)
+    output = None
+    if failure is None:
+        try:
+            output = await _combine(services, final, args)
+        except CommandError as exc:
+            failure = str(exc)
+    final = await gen.get_job(final.id)
+    if args.json:
+        print_json(_job_doc(final, output))
+    elif output is not None:
+        print(output)
+    if failure:
+        raise CommandError(failure)
+    return 0
+
+
+async def cmd_jobs(args: argparse.Namespace, services: Services) -> int:
+    """List every job, newest first."""
+    jobs = await services.generation.list_jobs()
+    if args.json:
+        print_json([_job_doc(j) for j in jobs])
+        return 0
+    campaigns = {c.id: c.name for c in await services.library.list_campaigns()}
+    rows = [[str(j.id), campaigns.get(j.campaign_id, str(j.campaign_id)), j.model_id, j.status.value,
+             f"{sum(c.status is ClipStatus.SUCCEEDED for c in j.clips)}/{len(j.clips)}", usd(j.estimate_usd),
+             usd(j.actual_cost_usd), j.created_at.strftime("%Y-%m-%d %H:%M") if j.created_at else ""]
+            for j in jobs]
+    print_table(rows, ["id", "campaign", "model", "status", "clips", "estimate", "cost", "created"])
+    return 0
+
+
+def _print_job(job: JobState) -> None:
+    print(f"Job {job.id}: {job.status.value}, {job.model_id}, {len(job.clips)} × {job.duration_s:g} s at "
+          f"{job.resolution or '-'}, {job.aspect}; estimate {usd(job.estimate_usd)}, cost {usd(job.actual_cost_usd)}")
+    if job.output_path:
+        print(f"Output: {job.output_path}")
+    rows = [[str(c.position), c.status.value, c.prediction_id or "-", str(c.attempts), usd(c.cost_usd),
+             c.file_path or "-", c.error or ""] for c in job.clips]
+    print_table(rows, ["clip", "status", "prediction", "attempts", "cost", "file", "error"])
+
+
+async def cmd_job(args: argparse.Namespace, services: Services) -> int:
+    """Show one job and its clips."""
+    try:
+        job = await services.generation.get_job(args.job_id)
+    except GenerationError as exc:
+        raise CommandError(str(exc)) from None
+    if args.json:
+        print_json(_job_doc(job))
+    else:
+        _print_job(job)
+    return 0
+
+
+async def cmd_resume(args: argparse.Namespace, services: Services) -> int:
+    """Re-attach to a job's clips (polling, never re-creating) and finish them; print the job."""
+    gen = services.generation
+    try:
+        job = await gen.get_job(args.job_id)
+        unsubscribe = gen.subscribe(_status_printer(job.id, len(job.clips)))
+        try:
+            job = await gen.run_job(job.id)
+        finally:
+            unsubscribe()
+    except GenerationError as exc:
+        raise CommandError(str(exc)) from None
+    if args.json:
+        print_json(_job_doc(job))
+    else:
+        _print_job(job)
+    if failure := _failure_message(job):
+        raise CommandError(failure)
+    if not job.output_path and not args.json:
+        err(f"All clips are ready: combine them with `combine {job.id} -o OUT`.")
+    return 0
+
+
+async def cmd_cancel(args: argparse.Namespace, services: Services) -> int:
+    """Cancel a job's unfinished clips (and their predictions on Replicate)."""
+    gen = services.generation
+    try:
+        await gen.cancel_job(args.job_id)
+        job = await gen.get_job(args.job_id)
+    except GenerationError as exc:
+        raise CommandError(str(exc)) from None
+    canceled = sum(c.status is ClipStatus.CANCELED for c in job.clips)
+    print(f"Job {job.id}: {job.status.value}; {canceled} of {len(job.clips)} clips canceled")
+    return 0
+
+
+async def cmd_models(args: argparse.Namespace) -> int:
+    """The model catalog with input limits and prices (the library's price overrides applied when it exists)."""
+    paths = LibraryPaths(resolve_data_dir(getattr(args, "data_dir", None)))
+    settings = Settings.load(paths.settings) if paths.settings.is_file() else Settings()
+    models = catalog(settings)
+    if args.json:
+        print_json([_model_doc(m) for m in models])
+        return 0
+    rows = [[m.id, m.label, ", ".join(f"{d:g}" for d in m.durations), ", ".join(m.resolutions),
+             ", ".join(m.aspects), _price(m)] for m in models]
+    print_table(rows, ["id", "name", "durations (s)", "resolutions", "aspects", "price"])
+    for model in models:
+        if model.notes:
+            print(f"{model.id}: {model.notes}")
+    return 0

@@ -1,0 +1,238 @@
+"""Drives clips: every unfinished clip of a job at once, each to a terminal state, with events for every change.
+
+One task per clip (``_clip_tasks``), so a second ``run_job`` for the same job joins the clips already running
+and a retry reuses the same machinery. A user cancel sets the clip's event (the provider cancels remotely);
+cancelling the tasks (``aclose``) only stops tracking: the clips stay resumable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from app.core.domain import ClipState, ClipStatus, JobState
+from app.core.generation import repository as repo
+from app.core.generation.catalog import ModelSpec, get_model, snap
+from app.core.generation.errors import ClipCanceled, ClipFailed, ClipInterrupted, GenerationError
+from app.core.generation.providers.base import ClipRequest, Provider, Submission
+
+if TYPE_CHECKING:
+    from app.core.generation.service import GenerationService
+
+log = logging.getLogger(__name__)
+Listener = Callable[[ClipState | JobState], None]
+PROGRESS_STEP = 0.02  # save progress to the database when it moved at least this much
+
+
+class _Hooks:
+    """A provider's reports for one clip, committed and announced."""
+
+    def __init__(self, orchestrator: Orchestrator, clip_id: int) -> None:
+        self.o = orchestrator
+        self.clip_id = clip_id
+        self.saved_progress = 0.0
+
+    async def submitting(self, submission: Submission) -> None:
+        await self.o.commit(repo.mark_submitting, self.clip_id, submission)
+
+    async def created(self, prediction_id: str | None) -> None:
+        state = await self.o.commit(repo.mark_created, self.clip_id, prediction_id)
+        if state.status is ClipStatus.CANCELED:  # canceled elsewhere while the create was on its way
+            if prediction_id:
+                await self.o.cancel_remote(state.model_id, prediction_id)
+            raise ClipCanceled()
+
+    def progressed(self, fraction: float) -> None:
+        self.o.progressed(self.clip_id, fraction, self)
+
+    async def downloading(self, output_url: str) -> None:
+        await self.o.commit(repo.mark_downloading, self.clip_id, output_url)
+
+
+class Orchestrator:
+    def __init__(self, service: GenerationService) -> None:
+        self.service = service
+        self.db = service.db
+        self._listeners: list[Listener] = []
+        self._clip_tasks: dict[int, asyncio.Task[ClipState]] = {}
+        self._cancels: dict[int, asyncio.Event] = {}
+        self._job_runs: dict[int, asyncio.Task[JobState]] = {}
+        self._latest: dict[int, ClipState] = {}
+        self._clip_jobs: dict[int, int] = {}
+        self._background: set[asyncio.Task[None]] = set()
+
+    # ---- events ----------------------------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+        return unsubscribe
+
+    def emit(self, event: ClipState | JobState) -> None:
+        if isinstance(event, ClipState):
+            self._latest[event.id] = event
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("a generation listener failed")
+
+    async def commit(self, work: Callable[..., ClipState], *args: object, **kwargs: object) -> ClipState:
+        """Run one clip transition in its own transaction (shielded: a stop never loses it) and announce it."""
+        state = await asyncio.shield(self.db.run(lambda s: work(s, *args, **kwargs)))
+        self.emit(state)
+        return state
+
+    async def refresh_job(self, job_id: int) -> JobState:
+        """Recompute and announce the job's status and cost."""
+        active = any(self._clip_jobs.get(cid) == job_id for cid in self.active_clip_ids())
+        state = await self.db.run(lambda s: repo.refresh_job(s, job_id, active))
+        self.emit(state)
+        return state
+
+    def progressed(self, clip_id: int, fraction: float, hooks: _Hooks) -> None:
+        latest = self._latest.get(clip_id)
+        fraction = max(0.0, min(1.0, fraction))
+        if latest is None or abs(latest.progress - fraction) < 1e-4:
+            return
+        self.emit(dataclasses.replace(latest, progress=fraction))
+        if abs(fraction - hooks.saved_progress) >= PROGRESS_STEP:
+            hooks.saved_progress = fraction
+            task = asyncio.ensure_future(self.db.run(lambda s: repo.mark_progress(s, clip_id, fraction)))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    # ---- running ---------------------------------------------------------------------------------------------
+    def is_running(self, clip_id: int) -> bool:
+        task = self._clip_tasks.get(clip_id)
+        return task is not None and not task.done()
+
+    def active_clip_ids(self) -> set[int]:
+        return {cid for cid, task in self._clip_tasks.items() if not task.done()}
+
+    async def run_job(self, job_id: int) -> JobState:
+        run = self._job_runs.get(job_id)
+        if run is None or run.done():
+            run = asyncio.create_task(self._run_job(job_id), name=f"generation-job-{job_id}")
+            self._job_runs[job_id] = run
+        return await asyncio.shield(run)
+
+    async def _run_job(self, job_id: int) -> JobState:
+        clips = await self.db.run(lambda s: repo.unfinished_clips(s, job_id))
+        try:
+            for model_id in sorted({model_id for _, model_id in clips}):
+                model = get_model(model_id, self.service.settings.current)
+                provider = await self.service.provider_for(model)
+                await provider.check_model(model)
+        except GenerationError as exc:
+            message = str(exc)
+            await self.db.run(lambda s: repo.set_job_error(s, job_id, message))
+            raise
+        tasks = [self.start_clip(clip_id, job_id) for clip_id, _ in clips]
+        if tasks:
+            await self.refresh_job(job_id)
+            await asyncio.gather(*tasks, return_exceptions=True)
+        return await self.refresh_job(job_id)
+
+    async def load_run(self, clip_id: int) -> repo.ClipRun:
+        store = self.service.library.store
+        run = await self.db.run(lambda s: repo.load_run(s, clip_id, store))
+        self._latest[clip_id] = run.state
+        return run
+
+    def start_clip(self, clip_id: int, job_id: int) -> asyncio.Task[ClipState]:
+        """The task driving ``clip_id`` (a running one is reused)."""
+        task = self._clip_tasks.get(clip_id)
+        if task is None or task.done():
+            self._clip_jobs[clip_id] = job_id
+            self._cancels[clip_id] = asyncio.Event()
+            task = asyncio.create_task(self._drive(clip_id), name=f"generation-clip-{clip_id}")
+            self._clip_tasks[clip_id] = task
+        return task
+
+    async def _drive(self, clip_id: int) -> ClipState:
+        state = await self._drive_to_end(clip_id)
+        await self.refresh_job(state.job_id)
+        return state
+
+    async def _drive_to_end(self, clip_id: int) -> ClipState:
+        run = await self.load_run(clip_id)
+        cancel = self._cancels[clip_id]
+        state = run.state
+        if state.status.is_terminal:
+            return state
+        try:
+            model = get_model(state.model_id, self.service.settings.current)
+            provider = await self.service.provider_for(model)
+            if run.first_image is None or run.last_image is None:
+                raise ClipFailed("one of the clip's images is no longer in the library")
+            fresh = model.is_local or (state.prediction_id is None and run.submission is None)
+            if state.status is ClipStatus.PENDING:
+                await self.commit(repo.begin_attempt, clip_id)
+            result = await provider.run(self._request(run, model, fresh), _Hooks(self, clip_id), cancel)
+        except ClipCanceled as exc:
+            return await self.commit(repo.mark_finished, clip_id, ClipStatus.CANCELED, cost_usd=exc.cost_usd)
+        except ClipFailed as exc:
+            return await self.commit(repo.mark_finished, clip_id, ClipStatus.FAILED, cost_usd=exc.cost_usd,
+                                     error=str(exc))
+        except (ClipInterrupted, GenerationError) as exc:
+            status = ClipStatus.INTERRUPTED if isinstance(exc, ClipInterrupted) else ClipStatus.FAILED
+            return await self.commit(repo.mark_finished, clip_id, status, error=str(exc))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("clip %s failed unexpectedly", clip_id)
+            return await self.commit(repo.mark_finished, clip_id, ClipStatus.FAILED,
+                                     error=f"unexpected error: {type(exc).__name__}: {exc}")
+        return await self.commit(repo.mark_finished, clip_id, ClipStatus.SUCCEEDED, cost_usd=result.cost_usd,
+                                 file_path=str(result.file_path), duration_s=result.duration_s)
+
+    def _request(self, run: repo.ClipRun, model: ModelSpec, fresh: bool) -> ClipRequest:
+        state = run.state
+        snapped = snap(model, run.job_duration_s, run.job_resolution or None, run.job_aspect)
+        job_dir = self.service.paths.job_dir(state.job_id)
+        (job_dir / "clips").mkdir(parents=True, exist_ok=True)
+        assert run.first_image is not None and run.last_image is not None
+        return ClipRequest(
+            clip_id=state.id, job_id=state.job_id, position=state.position, model=model, prompt=state.prompt,
+            first_image=run.first_image, last_image=run.last_image, duration_s=snapped.duration_s,
+            resolution=snapped.resolution, aspect=snapped.aspect, inputs_dir=job_dir / "inputs",
+            output_path=job_dir / "clips" / f"clip-{state.position}.mp4",
+            prediction_id=None if fresh else state.prediction_id, submission=None if fresh else run.submission)
+
+    # ---- cancel ----------------------------------------------------------------------------------------------
+    async def cancel_remote(self, model_id: str, prediction_id: str) -> None:
+        model = get_model(model_id, self.service.settings.current)
+        if model.is_local:
+            return
+        provider: Provider = await self.service.provider_for(model)
+        await provider.cancel(prediction_id)
+
+    async def cancel_clip(self, clip_id: int) -> None:
+        task = self._clip_tasks.get(clip_id)
+        if task is not None and not task.done():
+            self._cancels[clip_id].set()
+            await asyncio.shield(task)
+            return
+        run = await self.load_run(clip_id)
+        if run.state.status.is_terminal:
+            return
+        if run.state.prediction_id:
+            await self.cancel_remote(run.state.model_id, run.state.prediction_id)
+        states = await self.db.run(lambda s: repo.mark_canceled_idle(s, [clip_id]))
+        for state in states:
+            self.emit(state)
+
+    async def aclose(self) -> None:
+        """Stop tracking: clip tasks end without touching their clips (they stay resumable)."""
+        tasks = [t for t in (*self._clip_tasks.values(), *self._job_runs.values()) if not t.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*self._background, return_exceptions=True)

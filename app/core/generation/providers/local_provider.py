@@ -1,0 +1,78 @@
+"""The offline model: an FFmpeg transition between the two frames (slow zoom on the first, crossfade to the last).
+
+No key, no network, no cost. Progress comes from FFmpeg's own ``-progress`` output; cancel stops FFmpeg.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from app.core.atomic import temp_path_for
+from app.core.generation.catalog import ModelSpec, frame_size
+from app.core.generation.errors import ClipCanceled, ClipFailed
+from app.core.generation.frames import frame_path, prepare_frame
+from app.core.generation.providers.base import ClipHooks, ClipRequest, ClipResult
+from app.core.media.ffmpeg import FFmpegError, run_ffmpeg
+from app.core.media.probe import probe
+
+FPS = 30
+ZOOM = 0.12  # how far the first frame zooms in over the clip
+
+
+def transition_args(first: Path, last: Path, output: Path, width: int, height: int, duration_s: float) -> list[str]:
+    """FFmpeg arguments: ``first`` zooms slowly, crossfading onto ``last``, which holds for the final tenth."""
+    frames = max(2, round(duration_s * FPS))
+    fade = round(max(0.5, duration_s * 0.4), 3)
+    offset = round(max(0.0, duration_s * 0.5), 3)
+    tail = round(duration_s - offset, 3)
+    zoom = (f"zoompan=z='1+{ZOOM}*on/{frames}':x='(iw-iw/zoom)*(0.4+0.2*on/{frames})'"
+            f":y='(ih-ih/zoom)/2':d={frames}:s={width}x{height}:fps={FPS}")
+    graph = (f"[0:v]scale={width * 2}:{height * 2}:out_range=tv,{zoom},setsar=1,format=yuv420p,settb=AVTB[a];"
+             f"[1:v]scale={width}:{height}:out_range=tv,setsar=1,fps={FPS},format=yuv420p,settb=AVTB[b];"
+             f"[a][b]xfade=transition=fade:duration={fade}:offset={offset}[v]")
+    return ["-i", str(first), "-loop", "1", "-framerate", str(FPS), "-t", f"{tail}", "-i", str(last),
+            "-filter_complex", graph, "-map", "[v]", "-t", f"{duration_s}", "-r", str(FPS),
+            "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
+            "-movflags", "+faststart", str(output)]
+
+
+class LocalProvider:
+    """Renders clips on this computer."""
+
+    async def check_model(self, model: ModelSpec) -> None:
+        """Nothing to check: the local model has no published schema."""
+
+    async def run(self, request: ClipRequest, hooks: ClipHooks, cancel: asyncio.Event) -> ClipResult:
+        width, height = frame_size(request.resolution, request.aspect)
+        loop = asyncio.get_running_loop()
+        first, last = await asyncio.gather(*(
+            loop.run_in_executor(None, prepare_frame, source, frame_path(request.inputs_dir, request.position, which,
+                                                                         width, height), width, height)
+            for which, source in (("first", request.first_image), ("last", request.last_image))))
+        if cancel.is_set():
+            raise ClipCanceled()
+        await hooks.created(None)
+        temp = temp_path_for(request.output_path)
+        try:
+            await run_ffmpeg(transition_args(first, last, temp, width, height, request.duration_s),
+                             duration_s=request.duration_s, on_progress=hooks.progressed, cancel=cancel,
+                             what=f"rendering clip {request.position + 1}")
+            info = await probe(temp)
+            os.replace(temp, request.output_path)
+        except asyncio.CancelledError:
+            temp.unlink(missing_ok=True)
+            if cancel.is_set():
+                raise ClipCanceled() from None
+            raise
+        except FFmpegError as exc:
+            temp.unlink(missing_ok=True)
+            raise ClipFailed(f"the local render failed: {exc}") from None
+        return ClipResult(request.output_path, info.duration_s, 0.0)
+
+    async def cancel(self, prediction_id: str) -> None:
+        """Local clips stop through the cancel event; there is nothing remote to cancel."""
+
+    async def aclose(self) -> None:
+        """No connections to close: FFmpeg runs stop with their clips."""

@@ -1,0 +1,340 @@
+"""Replicate's HTTP API as the provider needs it, with every failure sorted by what it means for payment.
+
+Creates, uploads and cancels go through the ``replicate`` client. Reads (one prediction, the prediction list,
+a model's schema) go through a plain ``httpx`` client and are parsed here: replicate 1.0.7's ``Prediction`` model
+rejects the status ``aborted`` (its ``Literal`` lacks it), and a poll needs the ``Retry-After`` header of a
+throttled answer. Output files are fetched without the API key: they live on another host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import replicate
+from replicate.exceptions import ReplicateError
+
+log = logging.getLogger(__name__)
+
+TERMINAL = frozenset({"succeeded", "failed", "canceled", "aborted"})
+CREATE_LIMIT_PER_MINUTE = 600
+CHUNK = 256 * 1024
+
+
+class Throttled(Exception):
+    """429: nothing was done; try again after ``retry_after_s`` (None: the server did not say)."""
+
+    def __init__(self, retry_after_s: float | None, detail: str = "") -> None:
+        super().__init__(detail or "Replicate is limiting requests")
+        self.retry_after_s = retry_after_s
+
+
+class NotSent(Exception):
+    """The request certainly never reached Replicate (connection refused, connect timeout, no free connection)."""
+
+
+class Ambiguous(Exception):
+    """The request may have been acted on (timeout after sending, 5xx, unreadable answer)."""
+
+
+class Rejected(Exception):
+    """A 4xx answer other than 429: Replicate refused the request and did nothing."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+class Transient(Exception):
+    """A read failed for a reason that may pass (5xx, 429, network); retry after ``retry_after_s`` if given."""
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class OutputGone(Exception):
+    """The output URL answered 404/410."""
+
+
+def retry_after(headers: httpx.Headers) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date); None when absent or unreadable."""
+    raw = (headers.get("retry-after") or "").strip()
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An API timestamp as naive UTC (the database's convention)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+@dataclass(frozen=True, slots=True)
+class RemotePrediction:
+    id: str
+    model: str
+    status: str
+    input: Mapping[str, Any] = field(default_factory=dict)
+    output: Any = None
+    logs: str = ""
+    error: str = ""
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    predict_time_s: float | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    def output_url(self) -> str | None:
+        """The video's URL: output is one URL, a list of them, or an object holding one."""
+        return _first_url(self.output)
+
+
+def _first_url(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value if value.startswith(("http://", "https://", "data:")) else None
+    if isinstance(value, list | tuple):
+        for item in value:
+            if url := _first_url(item):
+                return url
+    if isinstance(value, Mapping):
+        for item in value.values():
+            if url := _first_url(item):
+                return url
+    url = getattr(value, "url", None)  # the client's FileOutput
+    return url if isinstance(url, str) else None
+
+
+def parse_prediction(data: Mapping[str, Any]) -> RemotePrediction:
+    """A prediction object of the API; raises ``ValueError`` when it is not one."""
+    if not isinstance(data, Mapping) or not data.get("id") or not data.get("status"):
+        raise ValueError("not a prediction object")
+    metrics = data.get("metrics") or {}
+    predict_time = metrics.get("predict_time") if isinstance(metrics, Mapping) else None
+    return RemotePrediction(
+        id=str(data["id"]), model=str(data.get("model") or ""), status=str(data["status"]),
+        input=dict(data.get("input") or {}), output=data.get("output"), logs=str(data.get("logs") or ""),
+        error=str(data.get("error") or ""), created_at=parse_time(data.get("created_at")),
+        started_at=parse_time(data.get("started_at")),
+        predict_time_s=float(predict_time) if isinstance(predict_time, int | float) else None)
+
+
+def _problem(response: httpx.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        data = {}
+    if isinstance(data, Mapping):
+        text = data.get("detail") or data.get("title")
+        if text:
+            return str(text)
+    return f"HTTP {response.status_code}"
+
+
+def _replicate_problem(exc: ReplicateError) -> str:
+    return str(exc.detail or exc.title or f"HTTP {exc.status}")
+
+
+class CreateRateLimiter:
+    """At most ``limit`` creates in any 60 s window (Replicate's create limit); waits instead of being refused."""
+
+    def __init__(self, limit: int = CREATE_LIMIT_PER_MINUTE, period_s: float = 60.0) -> None:
+        self.limit = limit
+        self.period_s = period_s
+        self._sent: list[float] = []
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                self._sent = [t for t in self._sent if now - t < self.period_s]
+                if len(self._sent) < self.limit:
+                    self._sent.append(now)
+                    return
+                await asyncio.sleep(self.period_s - (now - self._sent[0]))
+
+
+class ReplicateAPI:
+    """One authenticated connection set to Replicate (``base_url`` may be a gateway or a test server)."""
+
+    def __init__(self, token: str, base_url: str, *, timeout_s: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        timeout = httpx.Timeout(timeout_s, connect=10.0, pool=None)
+        self._client = replicate.Client(api_token=token, base_url=self.base_url, timeout=timeout,
+                                        event_hooks={"response": [self._raise_if_throttled]})
+        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
+                                       headers={"Authorization": f"Bearer {token}"})
+        self._downloads = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0, pool=None),
+                                            follow_redirects=True)
+        self.create_limiter = CreateRateLimiter()
+
+    @staticmethod
+    async def _raise_if_throttled(response: httpx.Response) -> None:
+        # The client turns a 429 into a ReplicateError without its headers; Retry-After is needed to wait right.
+        if response.status_code == 429 and response.request.method == "POST":
+            await response.aread()
+            raise Throttled(retry_after(response.headers), _problem(response))
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+        await self._downloads.aclose()
+        client = self._client._async_client  # created lazily by the first create or upload
+        await client.aclose()
+
+    # ---- writes through the replicate client ----------------------------------------------------------------
+    async def upload(self, path: Path) -> str:
+        """Upload a file through the Files API; returns the URL to pass as an input."""
+        try:
+            uploaded = await self._client.files.async_create(path)
+        except ReplicateError as exc:
+            raise Rejected(exc.status or 0, _replicate_problem(exc)) from None
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise NotSent(f"could not reach Replicate ({type(exc).__name__})") from None
+        except httpx.HTTPError as exc:
+            raise Transient(f"uploading {path.name} failed ({type(exc).__name__})") from None
+        return str(uploaded.urls["get"])
+
+    async def create(self, model_id: str, inputs: Mapping[str, Any]) -> RemotePrediction:
+        """Create a prediction; raises Throttled / NotSent / Rejected (nothing created) or Ambiguous."""
+        await self.create_limiter.acquire()
+        try:
+            prediction = await self._client.predictions.async_create(model=model_id, input=dict(inputs))
+        except (Throttled, NotSent):
+            raise
+        except ReplicateError as exc:
+            status = exc.status or 0
+            if 400 <= status < 500:
+                raise Rejected(status, _replicate_problem(exc)) from None
+            raise Ambiguous(f"Replicate answered HTTP {status}") from None
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise NotSent(f"could not reach Replicate ({type(exc).__name__})") from None
+        except httpx.HTTPError as exc:
+            raise Ambiguous(f"no clear answer from Replicate ({type(exc).__name__})") from None
+        except Exception as exc:  # an answer the client could not read: the prediction may exist
+            raise Ambiguous(f"unreadable answer from Replicate ({type(exc).__name__})") from None
+        return RemotePrediction(id=prediction.id, model=prediction.model or model_id, status=prediction.status,
+                                input=dict(prediction.input or {}), created_at=parse_time(prediction.created_at))
+
+    async def cancel(self, prediction_id: str) -> None:
+        """Ask Replicate to cancel (harmless on a finished prediction)."""
+        try:
+            await self._client.predictions.async_cancel(prediction_id)
+        except ReplicateError as exc:
+            raise Transient(f"cancel refused: {_replicate_problem(exc)}") from None
+        except httpx.HTTPError as exc:
+            raise Transient(f"cancel failed ({type(exc).__name__})") from None
+        except ValueError:
+            pass  # the canceled prediction came back in a shape the client cannot read (e.g. "aborted")
+
+    # ---- reads ----------------------------------------------------------------------------------------------
+    async def _get_json(self, url: str) -> Any:
+        try:
+            response = await self._http.get(url)
+        except httpx.HTTPError as exc:
+            raise Transient(f"could not reach Replicate ({type(exc).__name__})") from None
+        if response.status_code == 429 or response.status_code >= 500:
+            raise Transient(f"Replicate answered HTTP {response.status_code}", retry_after(response.headers))
+        if response.status_code >= 400:
+            raise Rejected(response.status_code, _problem(response))
+        try:
+            return response.json()
+        except ValueError:
+            raise Transient("Replicate sent an unreadable answer") from None
+
+    async def get(self, prediction_id: str) -> RemotePrediction:
+        data = await self._get_json(f"/v1/predictions/{prediction_id}")
+        try:
+            return parse_prediction(data)
+        except ValueError:
+            raise Transient("Replicate sent an unreadable prediction") from None
+
+    async def find(self, model_id: str, expected: Mapping[str, Any], since: datetime,
+                   max_pages: int = 20) -> RemotePrediction | None:
+        """The newest prediction of ``model_id`` created after ``since`` whose input has ``expected``'s values."""
+        url: str | None = "/v1/predictions"
+        own_host = urlsplit(self.base_url).netloc
+        for _ in range(max_pages):
+            if url is None:
+                return None
+            page = await self._get_json(url)
+            older_seen = False
+            for item in page.get("results") or () if isinstance(page, Mapping) else ():
+                try:
+                    prediction = parse_prediction(item)
+                except ValueError:
+                    continue
+                if prediction.created_at is not None and prediction.created_at < since:
+                    older_seen = True
+                    continue
+                if prediction.model and prediction.model != model_id:
+                    continue
+                if all(prediction.input.get(key) == value for key, value in expected.items()):
+                    return prediction
+            next_url = page.get("next") if isinstance(page, Mapping) else None
+            if older_seen or not next_url:
+                return None
+            if urlsplit(next_url).netloc not in ("", own_host):
+                log.warning("not following a prediction list page on another host")
+                return None
+            url = next_url
+        return None
+
+    async def model_schema(self, model_id: str) -> tuple[Mapping[str, Any], Mapping[str, Any]] | None:
+        """The latest version's schema components and its ``Input`` properties; None when none is published."""
+        data = await self._get_json(f"/v1/models/{model_id}")
+        try:
+            schemas = data["latest_version"]["openapi_schema"]["components"]["schemas"]
+            properties = schemas["Input"]["properties"]
+        except (KeyError, TypeError):
+            return None
+        if not isinstance(schemas, Mapping) or not isinstance(properties, Mapping):
+            return None
+        return schemas, properties
+
+    async def download(self, url: str, target: Path, cancel: asyncio.Event) -> None:
+        """Stream ``url`` into ``target`` (written by the caller's rules: a temp name beside the final one)."""
+        try:
+            async with self._downloads.stream("GET", url) as response:
+                if response.status_code in (404, 410):
+                    raise OutputGone(url)
+                if response.status_code >= 400:
+                    raise Transient(f"the output answered HTTP {response.status_code}",
+                                    retry_after(response.headers))
+                with target.open("wb") as handle:
+                    async for chunk in response.aiter_bytes(CHUNK):
+                        if cancel.is_set():
+                            return
+                        handle.write(chunk)
+        except httpx.HTTPError as exc:
+            raise Transient(f"downloading the output failed ({type(exc).__name__})") from None

@@ -1,0 +1,367 @@
+"""One clip on Replicate: upload the frames, create once, poll, download, verify — never paying twice.
+
+Before a create is sent the clip is committed as ``submitting`` with a fresh token and the exact input; the
+prediction id is committed the moment the create returns. A create is repeated only when it certainly created
+nothing (429, connection refused). After an ambiguous failure, and on resume of a clip that has a submission
+but no id, the prediction is looked up by its exact input instead of being created again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import os
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from app.config import Settings
+from app.core.atomic import temp_path_for
+from app.core.generation.catalog import ModelSpec, frame_size
+from app.core.generation.cost import actual_cost
+from app.core.generation.errors import ClipCanceled, ClipFailed, ClipInterrupted, GenerationError
+from app.core.generation.frames import frame_path, prepare_frame
+from app.core.generation.providers.base import ClipHooks, ClipRequest, ClipResult, Submission
+from app.core.generation.providers.replicate_api import (
+    Ambiguous,
+    NotSent,
+    OutputGone,
+    Rejected,
+    RemotePrediction,
+    ReplicateAPI,
+    Throttled,
+    Transient,
+)
+from app.core.media.ffmpeg import FFmpegError
+from app.core.media.probe import verify_video
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PROMPT = "A smooth, natural camera move from the first frame to the last frame."
+CLOCK_SKEW = timedelta(minutes=2)
+THROTTLE_GIVE_UP_S = 600.0
+LOST_CONTACT_S = 900.0
+LOOKUP_TRIES = 4
+SEND_TRIES = 6
+DOWNLOAD_TRIES = 4
+_PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%")
+
+# Models whose input names were checked against Replicate's schema in this process: (base URL, model id).
+_checked_models: set[tuple[str, str]] = set()
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def log_progress(logs: str) -> float | None:
+    """The last percentage printed in a prediction's logs, as 0..1 (tqdm lines such as `` 45%|####5 | 45/100``)."""
+    found = _PERCENT.findall(logs or "")
+    if not found:
+        return None
+    return max(0.0, min(1.0, float(found[-1]) / 100.0))
+
+
+def elapsed_progress(prediction: RemotePrediction, typical_runtime_s: float) -> float:
+    """Progress guessed from the time since the prediction started, capped at 0.95."""
+    since = prediction.started_at or prediction.created_at
+    if since is None or typical_runtime_s <= 0:
+        return 0.0
+    return max(0.0, min(0.95, (utcnow() - since).total_seconds() / typical_runtime_s))
+
+
+def build_input(model: ModelSpec, prompt: str, first_url: str, last_url: str, duration_s: float,
+                resolution: str, aspect: str) -> dict[str, Any]:
+    """The input object for ``model``: its own names, its fixed extras, integral durations as integers."""
+    values: dict[str, Any] = {model.prompt_input: prompt.strip() or DEFAULT_PROMPT,
+                              model.first_image_input: first_url, model.last_image_input: last_url}
+    if model.duration_input:
+        values[model.duration_input] = int(duration_s) if float(duration_s).is_integer() else duration_s
+    if model.resolution_input:
+        values[model.resolution_input] = resolution
+    if model.aspect_input:
+        values[model.aspect_input] = aspect
+    values.update(model.fixed_inputs)
+    return values
+
+
+def _enum_values(schema: Mapping[str, Any], prop: Any) -> set[Any] | None:
+    """The allowed values of one schema property (directly, or through ``$ref`` / ``allOf``)."""
+    if not isinstance(prop, Mapping):
+        return None
+    if isinstance(prop.get("enum"), list):
+        return set(prop["enum"])
+    refs = [prop.get("$ref")] + [p.get("$ref") for p in prop.get("allOf") or () if isinstance(p, Mapping)]
+    for ref in refs:
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            target = schema.get(ref.rsplit("/", 1)[-1])
+            if isinstance(target, Mapping) and isinstance(target.get("enum"), list):
+                return set(target["enum"])
+    return None
+
+
+async def _wait_or_cancel(cancel: asyncio.Event, delay: float) -> bool:
+    """Sleep ``delay`` seconds; True at once when ``cancel`` is set."""
+    if cancel.is_set():
+        return True
+    try:
+        await asyncio.wait_for(cancel.wait(), timeout=max(0.0, delay))
+    except TimeoutError:
+        return False
+    return True
+
+
+class ReplicateProvider:
+    """Makes clips with Replicate's hosted models."""
+
+    def __init__(self, api: ReplicateAPI, settings: Callable[[], Settings]) -> None:
+        self.api = api
+        self._settings = settings
+
+    async def aclose(self) -> None:
+        await self.api.aclose()
+
+    # ---- the schema check --------------------------------------------------------------------------------
+    async def check_model(self, model: ModelSpec) -> None:
+        """Compare the catalog's input names with the model's published schema (once per model per process)."""
+        key = (self.api.base_url, model.id)
+        if key in _checked_models:
+            return
+        try:
+            data = await self.api.model_schema(model.id)
+        except Rejected as exc:
+            if exc.status in (401, 403):
+                raise GenerationError(f"Replicate refused the API token (HTTP {exc.status}); check it with "
+                                      "`keys status` or set a new one") from None
+            if exc.status == 404:
+                raise GenerationError(f"Replicate has no model {model.id}; pick another model") from None
+            raise GenerationError(f"could not check {model.label} on Replicate: {exc.detail}") from None
+        except Transient as exc:
+            raise GenerationError(f"could not check {model.label} on Replicate: {exc}") from None
+        if data is None:
+            log.warning("Replicate publishes no input schema for %s; its input names were not checked", model.id)
+            _checked_models.add(key)
+            return
+        schemas, properties = data
+        missing = [name for name in model.input_names() if name not in properties]
+        if missing:
+            raise GenerationError(
+                f"{model.label} ({model.id}) on Replicate no longer takes the input(s) {', '.join(missing)} "
+                f"(it takes: {', '.join(sorted(properties))}). Nothing was sent; the model catalog needs updating.")
+        self._check_values(model, schemas, properties)
+        _checked_models.add(key)
+
+    def _check_values(self, model: ModelSpec, schemas: Mapping[str, Any], properties: Mapping[str, Any]) -> None:
+        checks = [(model.duration_input, [int(d) if d.is_integer() else d for d in model.durations]),
+                  (model.resolution_input, list(model.resolutions)), (model.aspect_input, list(model.aspects))]
+        for name, ours in checks:
+            allowed = _enum_values(schemas, properties.get(name)) if name else None
+            if allowed is None:
+                continue
+            unknown = [v for v in ours if v not in allowed]
+            if unknown:
+                shown = ", ".join(str(v) for v in sorted(allowed, key=str))
+                raise GenerationError(f"{model.label} on Replicate now takes {name} {shown}, not "
+                                      f"{', '.join(str(v) for v in unknown)}. Nothing was sent; the model catalog "
+                                      "needs updating.")
+
+    # ---- one clip ----------------------------------------------------------------------------------------
+    async def run(self, request: ClipRequest, hooks: ClipHooks, cancel: asyncio.Event) -> ClipResult:
+        if request.prediction_id:
+            prediction_id = request.prediction_id
+        elif request.submission is not None:
+            prediction_id = await self._recover(request, request.submission, hooks,
+                                                "the app stopped before Replicate's answer was saved")
+        else:
+            prediction_id = await self._submit(request, hooks, cancel)
+        if cancel.is_set():
+            await self._cancel_quietly(prediction_id)
+            raise ClipCanceled()
+        final = await self._poll(prediction_id, request, hooks, cancel)
+        return await self._finish(final, request, hooks, cancel)
+
+    async def cancel(self, prediction_id: str) -> None:
+        try:
+            await self.api.cancel(prediction_id)
+        except (Transient, Rejected, Throttled, NotSent, Ambiguous) as exc:
+            raise GenerationError(f"Replicate did not take the cancel of {prediction_id}: {exc}") from None
+
+    async def _cancel_quietly(self, prediction_id: str) -> None:
+        try:
+            await self.api.cancel(prediction_id)
+        except Exception as exc:
+            log.warning("cancel of prediction %s failed: %s", prediction_id, exc)
+
+    def _backoff(self, attempt: int) -> float:
+        settings = self._settings()
+        return min(settings.poll_interval_max_s, settings.poll_interval_s * (2 ** attempt))
+
+    async def _upload(self, path: Path, cancel: asyncio.Event) -> str:
+        for attempt in range(SEND_TRIES):
+            try:
+                return await self.api.upload(path)
+            except Rejected as exc:
+                raise ClipFailed(f"Replicate refused the frame upload: {exc.detail}") from None
+            except Throttled as exc:
+                delay = exc.retry_after_s if exc.retry_after_s is not None else self._backoff(attempt)
+            except (NotSent, Transient) as exc:
+                if attempt == SEND_TRIES - 1:
+                    raise ClipFailed(f"uploading the frames failed: {exc}") from None
+                delay = self._backoff(attempt)
+            if await _wait_or_cancel(cancel, delay):
+                raise ClipCanceled()
+        raise ClipFailed("uploading the frames failed: Replicate kept limiting requests")
+
+    async def _submit(self, request: ClipRequest, hooks: ClipHooks, cancel: asyncio.Event) -> str:
+        model = request.model
+        width, height = frame_size(request.resolution, request.aspect)
+        loop = asyncio.get_running_loop()
+        frames = await asyncio.gather(*(
+            loop.run_in_executor(None, prepare_frame, source,
+                                 frame_path(request.inputs_dir, request.position, which, width, height), width, height)
+            for which, source in (("first", request.first_image), ("last", request.last_image))))
+        first_url, last_url = await asyncio.gather(*(self._upload(frame, cancel) for frame in frames))
+        inputs = build_input(model, request.prompt, first_url, last_url, request.duration_s, request.resolution,
+                             request.aspect)
+        if cancel.is_set():
+            raise ClipCanceled()
+        submission = Submission(secrets.token_hex(16), inputs, utcnow())
+        await hooks.submitting(submission)
+        started = loop.time()
+        attempt = 0
+        while True:
+            try:
+                created = await self.api.create(model.id, inputs)
+            except Throttled as exc:
+                delay = exc.retry_after_s if exc.retry_after_s is not None else self._backoff(attempt)
+                if loop.time() - started > THROTTLE_GIVE_UP_S:
+                    raise ClipFailed("Replicate kept limiting requests for 10 minutes; nothing was created. "
+                                     "Retry the clip later.") from None
+            except NotSent as exc:
+                delay = self._backoff(attempt)
+                if attempt >= SEND_TRIES:
+                    raise ClipFailed(f"{exc}; nothing was created. Retry the clip when Replicate is reachable.") \
+                        from None
+            except Rejected as exc:
+                if exc.status in (401, 403):
+                    raise ClipFailed(f"Replicate refused the API token (HTTP {exc.status})") from None
+                raise ClipFailed(f"Replicate refused the clip (HTTP {exc.status}): {exc.detail}") from None
+            except Ambiguous as exc:
+                return await self._recover(request, submission, hooks, str(exc))
+            else:
+                await hooks.created(created.id)
+                return created.id
+            attempt += 1
+            if await _wait_or_cancel(cancel, delay):
+                raise ClipCanceled()
+
+    async def _recover(self, request: ClipRequest, submission: Submission, hooks: ClipHooks, reason: str) -> str:
+        """Find the prediction a create may have made, by its exact frames and prompt; never create another."""
+        model = request.model
+        keys = (model.first_image_input, model.last_image_input, model.prompt_input)
+        expected = {k: submission.input[k] for k in keys if k in submission.input}
+        since = submission.submitted_at - CLOCK_SKEW
+        for attempt in range(LOOKUP_TRIES):
+            try:
+                found = await self.api.find(model.id, expected, since)
+            except Rejected as exc:
+                raise ClipFailed(f"looking for the clip's prediction failed: {exc.detail}") from None
+            except Transient as exc:
+                log.info("prediction lookup for clip %s failed (%s); trying again", request.clip_id, exc)
+                found = None
+            if found is not None:
+                log.info("clip %s: found prediction %s after an unclear create (%s)", request.clip_id, found.id,
+                         reason)
+                await hooks.created(found.id)
+                return found.id
+            if attempt < LOOKUP_TRIES - 1:
+                await asyncio.sleep(self._backoff(attempt))
+        raise ClipFailed(f"it is unclear whether Replicate received this clip ({reason}) and it is not among your "
+                         "recent predictions, so it was not created. Retry the clip.")
+
+    async def _poll(self, prediction_id: str, request: ClipRequest, hooks: ClipHooks,
+                    cancel: asyncio.Event) -> RemotePrediction:
+        settings = self._settings()
+        interval = settings.poll_interval_s
+        failing_since: float | None = None
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                prediction = await self.api.get(prediction_id)
+            except Rejected as exc:
+                if exc.status == 404:
+                    raise ClipFailed(f"Replicate no longer knows prediction {prediction_id}") from None
+                raise ClipInterrupted(f"Replicate refused to show prediction {prediction_id} "
+                                      f"(HTTP {exc.status}); resume the job once the key works") from None
+            except Transient as exc:
+                failing_since = failing_since if failing_since is not None else loop.time()
+                if loop.time() - failing_since > LOST_CONTACT_S:
+                    raise ClipInterrupted(f"no answer from Replicate for 15 minutes ({exc}); resume the job "
+                                          "later") from None
+                delay = exc.retry_after_s if exc.retry_after_s is not None else interval
+                interval = min(interval * 1.5, settings.poll_interval_max_s)
+            else:
+                failing_since = None
+                if prediction.is_terminal:
+                    return prediction
+                progress = log_progress(prediction.logs) if prediction.status == "processing" else None
+                hooks.progressed(progress if progress is not None
+                                 else elapsed_progress(prediction, request.model.typical_runtime_s))
+                delay = interval
+                interval = min(interval * 1.5, settings.poll_interval_max_s)
+            if await _wait_or_cancel(cancel, delay):
+                await self._cancel_quietly(prediction_id)
+                raise ClipCanceled()
+
+    async def _finish(self, final: RemotePrediction, request: ClipRequest, hooks: ClipHooks,
+                      cancel: asyncio.Event) -> ClipResult:
+        model = request.model
+        succeeded = final.status == "succeeded"
+        cost = actual_cost(model, succeeded=succeeded, duration_s=request.duration_s,
+                           predict_time_s=final.predict_time_s)
+        if final.status == "canceled":
+            raise ClipCanceled(cost)
+        if final.status == "aborted":
+            raise ClipFailed("Replicate aborted the prediction before it started (not billed). Retry the clip.",
+                             cost_usd=cost)
+        if not succeeded:
+            raise ClipFailed(f"the model failed: {final.error or 'no reason given'}", cost_usd=cost)
+        url = final.output_url()
+        if url is None:
+            raise ClipFailed("the model finished without a video", cost_usd=cost)
+        await hooks.downloading(url)
+        temp = temp_path_for(request.output_path)
+        try:
+            await self._download(url, temp, cancel, cost)
+            if cancel.is_set():
+                raise ClipCanceled(cost)
+            try:
+                info = await verify_video(temp)
+            except FFmpegError as exc:
+                raise ClipFailed(f"the output is not a playable video ({exc})", cost_usd=cost) from None
+            os.replace(temp, request.output_path)
+        finally:
+            temp.unlink(missing_ok=True)
+        return ClipResult(request.output_path, info.duration_s, cost)
+
+    async def _download(self, url: str, temp: Path, cancel: asyncio.Event, cost: float) -> None:
+        if url.startswith("data:"):
+            temp.write_bytes(base64.b64decode(url.split(",", 1)[1]))
+            return
+        for attempt in range(DOWNLOAD_TRIES):
+            try:
+                await self.api.download(url, temp, cancel)
+                return
+            except OutputGone:
+                raise ClipFailed("the output has expired (Replicate deletes outputs after an hour)",
+                                 cost_usd=cost) from None
+            except Transient as exc:
+                if attempt == DOWNLOAD_TRIES - 1:
+                    raise ClipFailed(f"the output could not be downloaded: {exc}", cost_usd=cost) from None
+                delay = exc.retry_after_s if exc.retry_after_s is not None else self._backoff(attempt)
+            if await _wait_or_cancel(cancel, delay):
+                raise ClipCanceled(cost)
