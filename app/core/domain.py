@@ -221,3 +221,54 @@ class AssetFilter:
     text: str = ""
     sort: AssetSort = AssetSort.IMPORTED
     descending: bool = False
+
+
+class PairingStage(enum.StrEnum):
+    """What a pairing run is doing, for its progress line."""
+
+    FEATURES = "features"  # computing visual features of assets imported without them
+    PREVIEWS = "previews"  # preparing the downscaled previews sent to Grok
+    REQUEST = "request"  # waiting for Grok's answer
+    RETRY = "retry"  # waiting before asking again (rate limit, server error, unusable reply)
+    PAIRING = "pairing"  # the local pairer at work
+    SAVING = "saving"
+
+
+@dataclass(frozen=True, slots=True)
+class PairingProgress:
+    """One progress report of a pairing run; ``str()`` gives the short line a page or terminal shows."""
+
+    stage: PairingStage
+    done: int = 0
+    total: int = 0
+    wait_s: float = 0.0
+    reason: str = ""
+
+    def __str__(self) -> str:
+        counted = f" {self.done}/{self.total}" if self.total else ""
+        if self.stage is PairingStage.FEATURES:
+            return f"Reading visual features{counted}…"
+        if self.stage is PairingStage.PREVIEWS:
+            return f"Preparing previews{counted}…" if self.done else f"Preparing {self.total} previews…"
+        if self.stage is PairingStage.REQUEST:
+            attempt = f" (attempt {self.done})" if self.done > 1 else ""
+            return f"Asking Grok about {self.total} images{attempt}…"
+        if self.stage is PairingStage.RETRY:
+            wait = f"retrying in {self.wait_s:.0f} s" if self.wait_s >= 1 else "retrying"
+            return f"{self.reason}: {wait}…" if self.reason else f"{wait.capitalize()}…"
+        if self.stage is PairingStage.PAIRING:
+            return f"Pairing {self.total} images locally…"
+        return "Saving the suggestions…"
+
+
+@dataclass(frozen=True, slots=True)
+class PairingResult:
+    """What one "Suggest pairs" run stored, what it repaired, and what it cost."""
+
+    suggestions: tuple[PairSuggestion, ...]
+    pairer: str  # "grok" | "local"
+    repairs: tuple[str, ...] = ()  # what was dropped or repaired in the reply
+    notes: tuple[str, ...] = ()  # e.g. "62 usable assets: sent the 40 best rated and most diverse"
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0

@@ -1,19 +1,374 @@
-"""Pair suggestions of a campaign: made by Grok or the local pairer, edited by the user, stored."""
+"""Pair suggestions of a campaign: made by Grok or the local pairer, edited by the user, stored.
+
+A "Suggest pairs" run replaces the campaign's current grok and local suggestions in one transaction, together
+with its ``pairing_runs`` row (tokens, cost, repairs). Pairs the user added by hand (source ``manual``) are kept:
+they follow the new suggestions, in their order. Every edit of the list is one ``save_pairs`` transaction.
+Grok's token cost is recorded even when its replies could not be used.
+"""
 
 from __future__ import annotations
 
-from app.config import SettingsStore
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.config import Settings, SettingsStore
 from app.core.db import Database
+from app.core.db.models import Campaign, CampaignAsset, PairingRun, PairSuggestionRow
+from app.core.domain import (
+    CampaignInfo,
+    ClientInfo,
+    Flag,
+    PairingProgress,
+    PairingResult,
+    PairingStage,
+    PairSource,
+    PairSuggestion,
+)
 from app.core.library.service import LibraryService
-from app.core.secrets import SecretStore
+from app.core.pairing.errors import NO_KEY_MESSAGE, PairingError
+from app.core.pairing.feature_store import load_candidates
+from app.core.pairing.local import pair_locally
+from app.core.pairing.previews import load_previews
+from app.core.pairing.prompt import MAX_PAIRS, build_pairing_messages, build_rewrite_messages
+from app.core.pairing.schema import pairs_response_format, rewrite_response_format
+from app.core.pairing.similarity import Candidate, preselect
+from app.core.pairing.templates import motion_prompt
+from app.core.pairing.validate import MalformedReply, ReplyRules, validate_pairs, validate_rewrite
+from app.core.secrets import KeyName, SecretStore
+
+if TYPE_CHECKING:
+    from app.core.pairing.grok import GrokClient
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+PAIRERS = ("grok", "local")
+REWRITE_RUN = "grok-rewrite"  # pairing_runs.pairer of a prompt rewrite (its tokens and cost)
+MAX_FEEDBACK_CHARS = 500
+ProgressCallback = Callable[[PairingProgress], None]
+
+__all__ = ["PairingError", "PairingResult", "PairingService"]
+
+
+@dataclass(slots=True)
+class _Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def cost(self, settings: Settings) -> float:
+        return round((self.prompt_tokens * settings.xai_price_input_per_mtok
+                      + self.completion_tokens * settings.xai_price_output_per_mtok) / 1_000_000, 8)
+
+
+@dataclass(slots=True)
+class _Pool:
+    """The campaign's usable assets with their features, and what the user should know about the rest."""
+
+    candidates: list[Candidate]
+    rejected_ids: frozenset[int]
+    campaign_ids: frozenset[int]
+    notes: list[str] = field(default_factory=list)
+
+
+def _suggestion(row: PairSuggestionRow) -> PairSuggestion:
+    return PairSuggestion(row.first_asset_id, row.last_asset_id, row.score, row.reasoning, row.prompt,
+                          PairSource(row.source), row.position, row.id)
+
+
+def _noop(_progress: PairingProgress) -> None:
+    return None
 
 
 class PairingService:
+    """Suggests, stores and edits the pair list of a campaign."""
+
     def __init__(self, db: Database, library: LibraryService, settings: SettingsStore, secrets: SecretStore) -> None:
         self.db = db
         self.library = library
         self.settings = settings
         self.secrets = secrets
+        self._open_clients: set[GrokClient] = set()
+
+    def grok_available(self) -> bool:
+        """True when an xAI key is set (environment, keyring or this session)."""
+        return bool(self.secrets.get(KeyName.XAI))
+
+    # ---- suggestions -------------------------------------------------------------------------------
+    async def suggest(self, campaign_id: int, *, pairer: str | None = None, count: int | None = None,
+                      chain: bool = False, on_progress: ProgressCallback | None = None) -> PairingResult:
+        """Suggest pairs with ``pairer`` (default: grok with a key, else local) and store them.
+
+        ``count`` is 1–12, or None for the pairer's choice. ``on_progress`` receives ``PairingProgress``
+        values (``str()`` of one is a short status line). Raises ``PairingError`` with a message for the user.
+        """
+        pairer = pairer or ("grok" if self.grok_available() else "local")
+        if pairer not in PAIRERS:
+            raise PairingError(f"unknown pairer {pairer!r}: use grok or local")
+        if count is not None and not 1 <= count <= MAX_PAIRS:
+            raise PairingError(f"ask for 1 to {MAX_PAIRS} pairs (or let the pairer decide)")
+        report = on_progress or _noop
+        settings = self.settings.current
+        key = None
+        if pairer == "grok" and not (key := self.secrets.get(KeyName.XAI)):
+            raise PairingError(NO_KEY_MESSAGE)
+        campaign = await self.library.get_campaign(campaign_id)
+        client = await self.library.get_client(campaign.client_id)
+        pool = await self._pool(campaign.id, settings, report)
+        usage = _Usage()
+        if key is not None:
+            try:
+                pairs, repairs, notes = await self._grok_pairs(key, settings, campaign, client, pool, count, chain,
+                                                               usage, report)
+            except PairingError as exc:
+                await self._record_spent(campaign.id, "grok", settings, usage, chain, count, str(exc))
+                raise
+        else:
+            pairs, repairs, notes = await self._local_pairs(campaign, client, pool, count, chain, report)
+        report(PairingProgress(PairingStage.SAVING))
+        model = settings.xai_model if pairer == "grok" else ""
+        cost = usage.cost(settings)
+        stored = await self._write(lambda s: _store_run(s, campaign.id, pairer, model, chain, count, usage, cost,
+                                                        repairs, pairs))
+        return PairingResult(tuple(stored), pairer, tuple(repairs), tuple(pool.notes + notes),
+                             usage.prompt_tokens, usage.completion_tokens, cost)
+
+    async def _pool(self, campaign_id: int, settings: Settings, report: ProgressCallback) -> _Pool:
+        assets = await self.library.list_assets(campaign_id)
+        minimum = settings.pairing_min_rating
+        rejected = [a for a in assets if a.flag is Flag.REJECT]
+        below = [a for a in assets if a.flag is not Flag.REJECT and a.rating < minimum]
+        usable = [a for a in assets if a.flag is not Flag.REJECT and a.rating >= minimum]
+        left_out = [f"{len(rejected)} rejected"] if rejected else []
+        if below:
+            left_out.append(f"{len(below)} under {minimum}★")
+        notes = [f"{len(usable)} of {len(assets)} assets usable ({', '.join(left_out)} left out)"] if left_out else []
+        candidates, unreadable = await load_candidates(self.db, self.library.store, usable, report)
+        if len(candidates) < 2:
+            rule = "rejected assets" + (f" and those under {minimum}★" if minimum else "") + " are left out"
+            raise PairingError(f"Pairing needs at least two usable assets; this campaign has {len(candidates)} "
+                               f"({rule}). Import or un-reject some images first.")
+        return _Pool(candidates, frozenset(a.id for a in rejected), frozenset(a.id for a in assets),
+                     notes + unreadable)
+
+    async def _local_pairs(self, campaign: CampaignInfo, client: ClientInfo, pool: _Pool, count: int | None,
+                           chain: bool, report: ProgressCallback
+                           ) -> tuple[list[PairSuggestion], list[str], list[str]]:
+        report(PairingProgress(PairingStage.PAIRING, total=len(pool.candidates)))
+        work = functools.partial(pair_locally, pool.candidates, count=count, chain=chain,
+                                 prompt_for=lambda position: motion_prompt(campaign, client, position))
+        made = await asyncio.get_running_loop().run_in_executor(None, work)
+        return made.pairs, [], made.notes
+
+    async def _grok_pairs(self, key: str, settings: Settings, campaign: CampaignInfo, client: ClientInfo,
+                          pool: _Pool, count: int | None, chain: bool, usage: _Usage, report: ProgressCallback
+                          ) -> tuple[list[PairSuggestion], list[str], list[str]]:
+        candidates, notes = pool.candidates, []
+        if len(candidates) > settings.pairing_max_images:
+            chosen = await asyncio.get_running_loop().run_in_executor(
+                None, preselect, candidates, settings.pairing_max_images)
+            notes.append(f"{len(candidates)} usable assets: sent the {len(chosen)} best rated and most diverse")
+            candidates = chosen
+        assets = [c.asset for c in candidates]
+        previews, unreadable = await load_previews(self.library.store, self.library.paths.previews, assets,
+                                                   settings.pairing_preview_px, report)
+        notes.extend(unreadable)
+        images = [(a, previews[a.id]) for a in assets if a.id in previews]
+        if len(images) < 2:
+            raise PairingError("Fewer than two previews could be made from this campaign's images.")
+        rules = ReplyRules(frozenset(a.id for a, _ in images), pool.rejected_ids, pool.campaign_ids, count, chain,
+                           lambda position: motion_prompt(campaign, client, position))
+        messages = build_pairing_messages(campaign, client, images, count, chain)
+        async with self._grok(key, settings) as grok:
+            pairs, repairs = await self._ask(grok, messages, pairs_response_format(),
+                                             lambda text: validate_pairs(text, rules), usage, report, len(images))
+        return pairs, repairs, notes
+
+    async def _ask(self, grok: GrokClient, messages: list[dict[str, Any]], response_format: dict[str, Any],
+                   parse: Callable[[str | None], T], usage: _Usage, report: ProgressCallback, images: int) -> T:
+        """Ask Grok and parse its reply; an unusable reply is asked for once more, then a ``PairingError``."""
+        def on_retry(wait_s: float, reason: str) -> None:
+            report(PairingProgress(PairingStage.RETRY, wait_s=wait_s, reason=reason))
+
+        attempt = 1
+        while True:
+            report(PairingProgress(PairingStage.REQUEST, attempt, images))
+            completion = await grok.complete(messages, response_format, on_retry)
+            usage.prompt_tokens += completion.prompt_tokens
+            usage.completion_tokens += completion.completion_tokens
+            try:
+                return parse(completion.text)
+            except MalformedReply as exc:
+                log.warning("unusable Grok reply (attempt %d): %s", attempt, exc)
+                if attempt == 2:
+                    raise PairingError(f"Grok's reply could not be used, twice in a row ({exc}). Try again, "
+                                       "or use the local pairer.") from None
+                report(PairingProgress(PairingStage.RETRY, reason=f"Grok's reply could not be used ({exc})"))
+                attempt += 1
+
+    @contextlib.asynccontextmanager
+    async def _grok(self, key: str, settings: Settings) -> AsyncIterator[GrokClient]:
+        from app.core.pairing.grok import GrokClient  # the openai SDK loads only when Grok is used
+
+        client = GrokClient(base_url=settings.xai_base_url, api_key=key, model=settings.xai_model,
+                            timeout_s=settings.xai_timeout_s)
+        self._open_clients.add(client)
+        try:
+            yield client
+        finally:
+            self._open_clients.discard(client)
+            await client.aclose()
+
+    async def _record_spent(self, campaign_id: int, pairer: str, settings: Settings, usage: _Usage, chain: bool,
+                            count: int | None, error: str) -> None:
+        """Keep the tokens of a request whose replies were not used: they were paid for."""
+        if not (usage.prompt_tokens or usage.completion_tokens):
+            return
+        run = PairingRun(campaign_id=campaign_id, pairer=pairer, model=settings.xai_model, chain=chain,
+                         requested_count=count, prompt_tokens=usage.prompt_tokens,
+                         completion_tokens=usage.completion_tokens, cost_usd=usage.cost(settings), repairs=[error])
+        with contextlib.suppress(IntegrityError):  # the campaign was deleted meanwhile
+            await self.db.run(lambda s: s.add(run))
+
+    async def _write(self, work: Callable[[Session], T]) -> T:
+        try:
+            return await self.db.run(work)
+        except IntegrityError:
+            raise PairingError("The campaign or its images changed meanwhile (something was deleted). "
+                               "Reload the pairs and try again.") from None
+
+    # ---- the edited list ---------------------------------------------------------------------------
+    async def list_pairs(self, campaign_id: int) -> list[PairSuggestion]:
+        """The campaign's pairs in order."""
+        def work(s: Session) -> list[PairSuggestion]:
+            rows = s.scalars(select(PairSuggestionRow).where(PairSuggestionRow.campaign_id == campaign_id)
+                             .order_by(PairSuggestionRow.position, PairSuggestionRow.id))
+            return [_suggestion(r) for r in rows]
+        return await self.db.run(work)
+
+    async def save_pairs(self, campaign_id: int, pairs: Sequence[PairSuggestion]) -> list[PairSuggestion]:
+        """Store the whole edited list in one transaction: order, removals, new pairs (id None), edits.
+
+        Raises ``PairingError`` (and changes nothing) when a pair uses an asset outside the campaign, pairs an
+        image with itself, or refers to a pair that no longer exists.
+        """
+        return await self._write(lambda s: _save_pairs(s, campaign_id, list(pairs)))
+
+    async def rewrite_prompt(self, pair_id: int, feedback: str) -> PairSuggestion:
+        """Grok writes a new motion prompt for one pair, following ``feedback``; stored and returned."""
+        feedback = " ".join(feedback.split())[:MAX_FEEDBACK_CHARS]
+        key = self.secrets.get(KeyName.XAI)
+        if not key:
+            raise PairingError("Rewriting a prompt needs Grok, and no xAI API key is set. Add it in Settings, "
+                               "or edit the prompt by hand.")
+        settings = self.settings.current
+
+        def load(s: Session) -> tuple[PairSuggestion, int]:
+            row = s.get(PairSuggestionRow, pair_id)
+            if row is None:
+                raise PairingError("That pair no longer exists; reload the pairs.")
+            return _suggestion(row), row.campaign_id
+
+        pair, campaign_id = await self.db.run(load)
+        campaign = await self.library.get_campaign(campaign_id)
+        client = await self.library.get_client(campaign.client_id)
+        assets = await self.library.get_assets([pair.first_asset_id, pair.last_asset_id])
+        previews, _ = await load_previews(self.library.store, self.library.paths.previews, assets,
+                                          settings.pairing_preview_px)
+        if len(assets) != 2 or any(a.id not in previews for a in assets):
+            raise PairingError("The images of this pair could not be read.")
+        first, last = assets
+        messages = build_rewrite_messages(campaign, client, (first, previews[first.id]), (last, previews[last.id]),
+                                          pair.prompt, feedback)
+        usage = _Usage()
+        try:
+            async with self._grok(key, settings) as grok:
+                prompt = await self._ask(grok, messages, rewrite_response_format(), validate_rewrite, usage, _noop, 2)
+        except PairingError as exc:
+            await self._record_spent(campaign_id, REWRITE_RUN, settings, usage, False, None, str(exc))
+            raise
+
+        def store(s: Session) -> PairSuggestion:
+            row = s.get(PairSuggestionRow, pair_id)
+            if row is None:
+                raise PairingError("That pair was removed while its prompt was being rewritten.")
+            row.prompt = prompt
+            s.add(PairingRun(campaign_id=campaign_id, pairer=REWRITE_RUN, model=settings.xai_model,
+                             prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
+                             cost_usd=usage.cost(settings), repairs=[f"rewrite of pair {pair_id}: {feedback}"]))
+            s.flush()
+            return _suggestion(row)
+
+        return await self._write(store)
 
     async def aclose(self) -> None:
-        """Close HTTP clients."""
+        """Close the HTTP clients of requests still open."""
+        for client in list(self._open_clients):
+            with contextlib.suppress(Exception):
+                await client.aclose()
+        self._open_clients.clear()
+
+
+def _store_run(s: Session, campaign_id: int, pairer: str, model: str, chain: bool, count: int | None,
+               usage: _Usage, cost: float, repairs: list[str], pairs: list[PairSuggestion]) -> list[PairSuggestion]:
+    """Replace the campaign's grok/local pairs with ``pairs`` (manual pairs follow them) and record the run."""
+    if s.get(Campaign, campaign_id) is None:
+        raise PairingError("The campaign was deleted.")
+    s.execute(delete(PairSuggestionRow).where(PairSuggestionRow.campaign_id == campaign_id,
+                                              PairSuggestionRow.source != PairSource.MANUAL.value))
+    manual = list(s.scalars(select(PairSuggestionRow).where(PairSuggestionRow.campaign_id == campaign_id)
+                            .order_by(PairSuggestionRow.position, PairSuggestionRow.id)))
+    run = PairingRun(campaign_id=campaign_id, pairer=pairer, model=model, chain=chain, requested_count=count,
+                     prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens, cost_usd=cost,
+                     repairs=list(repairs))
+    s.add(run)
+    s.flush()
+    rows = [PairSuggestionRow(campaign_id=campaign_id, run_id=run.id, first_asset_id=p.first_asset_id,
+                              last_asset_id=p.last_asset_id, position=i, score=p.score, reasoning=p.reasoning,
+                              prompt=p.prompt, source=p.source.value) for i, p in enumerate(pairs)]
+    s.add_all(rows)
+    for offset, row in enumerate(manual):
+        row.position = len(rows) + offset
+    s.flush()
+    return [_suggestion(r) for r in rows]
+
+
+def _save_pairs(s: Session, campaign_id: int, pairs: list[PairSuggestion]) -> list[PairSuggestion]:
+    if s.get(Campaign, campaign_id) is None:
+        raise PairingError("The campaign was deleted.")
+    members = set(s.scalars(select(CampaignAsset.asset_id).where(CampaignAsset.campaign_id == campaign_id)))
+    existing = {r.id: r for r in s.scalars(select(PairSuggestionRow)
+                                           .where(PairSuggestionRow.campaign_id == campaign_id))}
+    kept: list[PairSuggestionRow] = []
+    for position, pair in enumerate(pairs):
+        where = f"pair {position + 1}"
+        for asset_id in (pair.first_asset_id, pair.last_asset_id):
+            if asset_id not in members:
+                raise PairingError(f"{where}: asset {asset_id} is not one of this campaign's images.")
+        if pair.first_asset_id == pair.last_asset_id:
+            raise PairingError(f"{where}: the first and last frame are the same image.")
+        if pair.id is None:
+            row = PairSuggestionRow(campaign_id=campaign_id)
+            s.add(row)
+        elif (found := existing.pop(pair.id, None)) is not None:
+            row = found
+        else:
+            raise PairingError(f"{where} no longer exists (new suggestions replaced it); reload the pairs.")
+        row.first_asset_id, row.last_asset_id = pair.first_asset_id, pair.last_asset_id
+        row.position = position
+        row.score = min(1.0, max(0.0, float(pair.score)))
+        row.reasoning = pair.reasoning
+        row.prompt = pair.prompt.strip()
+        row.source = PairSource(pair.source).value
+        kept.append(row)
+    for row in existing.values():
+        s.delete(row)
+    s.flush()
+    return [_suggestion(r) for r in kept]

@@ -1,0 +1,318 @@
+"""A fake xAI API on 127.0.0.1 that the real ``openai`` client reaches through its base URL.
+
+``POST /v1/chat/completions`` checks what it receives the way the product needs it: a Bearer key, a strict
+``json_schema`` response format, the campaign/brand context, and every image as a base64 JPEG data URI that
+decodes, right after a text part naming its asset id. A request that fails a check gets a 400 whose message
+lists the problems (and ``problems`` keeps them for assertions). Replies are scripted per test: good pairs,
+any bad reply, 429 with ``Retry-After``, 5xx, or a hang past the client's timeout. ``GET /v1/models`` answers
+the key check.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import pairwise
+from typing import Any
+
+import pytest
+from PIL import Image
+
+API_KEY = "xai-fake-key-0123456789abcdef"
+MODEL = "grok-4-1-fast-non-reasoning"
+_LABEL = re.compile(r"asset id\s*[:#]?\s*(\d+)", re.IGNORECASE)
+_DATA_URI = "data:image/jpeg;base64,"
+
+
+@dataclass
+class ReceivedRequest:
+    """One request as the fake understood it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any = None
+    at: float = 0.0  # time.monotonic() on arrival
+    image_ids: list[int] = field(default_factory=list)  # the asset id labelled before each image, in order
+    images: list[bytes] = field(default_factory=list)  # the decoded JPEG bytes
+    text: str = ""  # every text part and system message, joined
+    schema_name: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def is_rewrite(self) -> bool:
+        return self.schema_name == "motion_prompt"
+
+
+@dataclass
+class Reply:
+    """What the fake answers: a status, a JSON body (or raw text), headers, and an optional hang first."""
+
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    hang_s: float = 0.0
+
+
+Script = Callable[[ReceivedRequest], Reply]
+
+
+def completion(content: str, request: ReceivedRequest, *, prompt_tokens: int | None = None,
+               completion_tokens: int | None = None) -> Reply:
+    """A chat.completion answer whose message is ``content``, with token usage."""
+    prompt = prompt_tokens if prompt_tokens is not None else 200 + 100 * len(request.images)
+    done = completion_tokens if completion_tokens is not None else max(1, len(content) // 4)
+    return Reply(200, {
+        "id": f"chatcmpl-{int(time.time() * 1000)}", "object": "chat.completion", "created": int(time.time()),
+        "model": MODEL,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": prompt, "completion_tokens": done, "total_tokens": prompt + done},
+    })
+
+
+def pairs(make: Callable[[list[int]], list[dict[str, Any]]]) -> Script:
+    """A reply whose pairs ``make(image_ids)`` builds from the ids the request labelled."""
+    return lambda request: completion(json.dumps({"pairs": make(request.image_ids)}), request)
+
+
+def pair(first: int, last: int, score: Any = 0.8, reasoning: str = "Matching light and palette.",
+         prompt: Any = "Slow push-in as the scene turns from one frame to the next.") -> dict[str, Any]:
+    return {"first_asset_id": first, "last_asset_id": last, "score": score, "reasoning": reasoning,
+            "prompt": prompt}
+
+
+def good(count: int = 3, chain: bool = False) -> Script:
+    """Valid pairs over the images sent: (1,2), (3,4), … or a chain 1→2→3…"""
+    def make(ids: list[int]) -> list[dict[str, Any]]:
+        if chain:
+            return [pair(a, b, 0.9 - 0.05 * i) for i, (a, b) in enumerate(pairwise(ids[:count + 1]))]
+        return [pair(ids[2 * i], ids[2 * i + 1], 0.9 - 0.05 * i) for i in range(min(count, len(ids) // 2))]
+    return pairs(make)
+
+
+def text_reply(content: str) -> Script:
+    """A completion whose content is ``content`` as is (for replies that are not JSON)."""
+    return lambda request: completion(content, request)
+
+
+def rewrite(prompt: str) -> Script:
+    return lambda request: completion(json.dumps({"prompt": prompt}), request)
+
+
+def status(code: int, headers: dict[str, str] | None = None, message: str = "") -> Script:
+    """An error status with xAI's error body."""
+    body = {"code": "error", "error": message or f"fake status {code}"}
+    return lambda _request: Reply(code, body, dict(headers or {}))
+
+
+def hang(seconds: float, then: Script | None = None) -> Script:
+    """Say nothing for ``seconds`` (past the client's timeout), then answer ``then`` (default: good pairs)."""
+    def script(request: ReceivedRequest) -> Reply:
+        reply = (then or good())(request)
+        reply.hang_s = seconds
+        return reply
+    return script
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128
+    daemon_threads = True
+    fake: FakeXai
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        request = self._received()
+        if not self._authorised(request):
+            return
+        if self.path.rstrip("/") == "/v1/models":
+            self._send(Reply(200, {"object": "list", "data": [
+                {"id": MODEL, "object": "model", "created": 0, "owned_by": "xai"}]}))
+        else:
+            self._send(Reply(404, {"code": "not_found", "error": f"no route {self.path}"}))
+
+    def do_POST(self) -> None:
+        request = self._received()
+        if not self._authorised(request):
+            return
+        if self.path.rstrip("/") != "/v1/chat/completions":
+            self._send(Reply(404, {"code": "not_found", "error": f"no route {self.path}"}))
+            return
+        fake = self.server.fake
+        fake.inspect(request)
+        if request.problems:
+            self._send(Reply(400, {"code": "invalid_request", "error": "; ".join(request.problems)}))
+            return
+        reply = fake.next_script()(request)
+        if reply.hang_s and fake.stopping.wait(reply.hang_s):
+            return
+        self._send(reply)
+
+    def _received(self) -> ReceivedRequest:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        request = ReceivedRequest(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
+                                  at=time.monotonic())
+        if raw:
+            try:
+                request.body = json.loads(raw)
+            except ValueError:
+                request.problems.append("the body is not JSON")
+        self.server.fake.record(request)
+        return request
+
+    def _authorised(self, request: ReceivedRequest) -> bool:
+        if request.headers.get("authorization") == f"Bearer {self.server.fake.api_key}":
+            return True
+        self._send(Reply(401, {"code": "unauthenticated", "error": "Incorrect API key provided"}))
+        return False
+
+    def _send(self, reply: Reply) -> None:
+        data = reply.body.encode() if isinstance(reply.body, str) else json.dumps(reply.body).encode()
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout test)
+
+
+class FakeXai:
+    """The fake server: ``script(...)`` queues replies; ``requests`` records everything received."""
+
+    def __init__(self, api_key: str = API_KEY, expect_text: tuple[str, ...] = ()) -> None:
+        self.api_key = api_key
+        self.expect_text = expect_text  # strings every chat request must contain (campaign/brand context)
+        self.default: Script = good()
+        self.requests: list[ReceivedRequest] = []
+        self.stopping = threading.Event()
+        self._scripts: deque[Script] = deque()
+        self._lock = threading.Lock()
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.fake = self
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def __enter__(self) -> FakeXai:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def script(self, *scripts: Script) -> None:
+        """Queue replies for the next chat requests (after them, ``default`` answers)."""
+        with self._lock:
+            self._scripts.extend(scripts)
+
+    def next_script(self) -> Script:
+        with self._lock:
+            return self._scripts.popleft() if self._scripts else self.default
+
+    def record(self, request: ReceivedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    @property
+    def chat_requests(self) -> list[ReceivedRequest]:
+        return [r for r in self.requests if r.path.rstrip("/") == "/v1/chat/completions"]
+
+    @property
+    def problems(self) -> list[str]:
+        return [p for r in self.requests for p in r.problems]
+
+    def inspect(self, request: ReceivedRequest) -> None:
+        """Check a chat request; every finding goes into ``request.problems``."""
+        body = request.body if isinstance(request.body, dict) else {}
+        problems = request.problems
+        if body.get("model") != MODEL:
+            problems.append(f"unexpected model {body.get('model')!r}")
+        fmt = body.get("response_format") or {}
+        schema = fmt.get("json_schema") or {}
+        if fmt.get("type") != "json_schema" or schema.get("strict") is not True or \
+                (schema.get("schema") or {}).get("type") != "object":
+            problems.append("no strict json_schema response_format")
+        request.schema_name = str(schema.get("name", ""))
+        texts: list[str] = []
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            problems.append("no messages")
+            messages = []
+        for message in messages:
+            content = message.get("content") if isinstance(message, dict) else None
+            if isinstance(content, str):
+                texts.append(content)
+            elif isinstance(content, list):
+                self._inspect_parts(content, request, texts)
+        request.text = "\n".join(texts)
+        wanted_images = 2 if request.is_rewrite else None
+        if wanted_images is not None and len(request.images) != wanted_images:
+            problems.append(f"a rewrite sends both frames, got {len(request.images)} images")
+        if wanted_images is None and len(request.images) < 2:
+            problems.append(f"pairing needs at least two images, got {len(request.images)}")
+        problems.extend(f"context missing: {t!r}" for t in self.expect_text if t not in request.text)
+
+    @staticmethod
+    def _inspect_parts(parts: list[Any], request: ReceivedRequest, texts: list[str]) -> None:
+        previous_text: str | None = None
+        for part in parts:
+            kind = part.get("type") if isinstance(part, dict) else None
+            if kind == "text":
+                previous_text = str(part.get("text", ""))
+                texts.append(previous_text)
+                continue
+            if kind != "image_url":
+                request.problems.append(f"unexpected content part {kind!r}")
+                continue
+            url = str((part.get("image_url") or {}).get("url", ""))
+            label = _LABEL.search(previous_text or "")
+            previous_text = None
+            if label is None:
+                request.problems.append("an image without a text label naming its asset id right before it")
+                continue
+            if not url.startswith(_DATA_URI):
+                request.problems.append(f"image of asset {label.group(1)} is not a JPEG data URI")
+                continue
+            try:
+                data = base64.b64decode(url[len(_DATA_URI):], validate=True)
+                with Image.open(io.BytesIO(data)) as img:
+                    fmt = img.format
+                    img.load()
+            except (binascii.Error, OSError, ValueError):
+                request.problems.append(f"image of asset {label.group(1)} does not decode")
+                continue
+            if fmt != "JPEG":
+                request.problems.append(f"image of asset {label.group(1)} is {fmt}, not JPEG")
+                continue
+            request.image_ids.append(int(label.group(1)))
+            request.images.append(data)
+
+
+@pytest.fixture
+def xai_server() -> Iterator[FakeXai]:
+    """A running fake xAI server (stopped after the test)."""
+    with FakeXai() as server:
+        yield server
