@@ -117,6 +117,7 @@ class _ImportRun:
         watcher = asyncio.create_task(self._mirror_cancel())
         try:
             items = await loop.run_in_executor(self.pool, expand_sources, list(sources), self.stop)
+            walk_cut_short = self.stop.is_set()
             self.total = len(items)
             if self.on_progress is not None:
                 self.on_progress(ImportProgress(0, self.total))
@@ -125,17 +126,21 @@ class _ImportRun:
             urls = deque((i, item) for i, item in enumerate(items) if item.url is not None)
             async with contextlib.AsyncExitStack() as stack:
                 client = await stack.enter_async_context(new_client()) if urls else None
-                async with asyncio.TaskGroup() as group:
-                    for _ in range(min(len(files), self.workers * 2)):  # two queued per thread keeps it busy
-                        group.create_task(self._consume(files, None))
-                    for _ in range(min(len(urls), DOWNLOADS_AT_ONCE)):
-                        group.create_task(self._consume(urls, client))
+                try:
+                    async with asyncio.TaskGroup() as group:
+                        for _ in range(min(len(files), self.workers * 2)):  # two queued per thread keeps it busy
+                            group.create_task(self._consume(files, None))
+                        for _ in range(min(len(urls), DOWNLOADS_AT_ONCE)):
+                            group.create_task(self._consume(urls, client))
+                except* Exception as group_error:  # a failure that is not about one input (e.g. the database)
+                    raise group_error.exceptions[0] from None
             await self._commit(final=True)
         finally:
             watcher.cancel()
             self.pool.shutdown(wait=False, cancel_futures=True)
         outcomes = tuple(self.outcomes[i] for i in sorted(self.outcomes))
-        return ImportReport(outcomes, canceled=self.cancel.is_set() and len(outcomes) < len(items))
+        cut_short = walk_cut_short or (self.cancel.is_set() and len(outcomes) < len(items))
+        return ImportReport(outcomes, canceled=cut_short)
 
     async def _mirror_cancel(self) -> None:
         await self.cancel.wait()
@@ -245,7 +250,7 @@ class _ImportRun:
         in_campaign = set(s.scalars(select(CampaignAsset.asset_id).where(
             CampaignAsset.campaign_id == self.campaign_id, CampaignAsset.asset_id.in_(list(existing.values())))))
         results: list[tuple[int, ImportOutcome]] = []
-        for index, item, prep in sorted(batch, key=lambda entry: entry[0]):  # ids follow the input order
+        for index, item, prep in sorted(batch, key=lambda entry: entry[0]):  # a batch is inserted in input order
             asset_id = existing.get(prep.sha256)
             if asset_id is None and prep.known:
                 outcome = ImportOutcome(item.source, ImportResult.REJECTED,

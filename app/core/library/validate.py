@@ -122,6 +122,8 @@ def decode(data: bytes, name: str, max_pixels: int, scaled_px: int) -> Decoded:
             small.thumbnail((scaled_px, scaled_px))
             if small is img:  # closing ``img`` below would release these pixels
                 small = img.copy()
+        except MemoryError:
+            raise ImportRejected("not enough memory to decode it") from None
         except Exception as exc:  # OSError for truncation; plugins raise other types on corrupt data
             raise ImportRejected(f"truncated or corrupt image ({_describe(exc)})") from None
     if method := _ORIENTATION_FIX.get(orientation):
