@@ -165,3 +165,9 @@ def test_output_must_be_a_video_container_and_list_paths_are_quoted() -> None:
     with pytest.raises(CombineError, match="must end in"):
         container_for(Path("ad.gif"))
     assert concat_list([Path("/a/it's.mp4")]) == "file '/a/it'\\''s.mp4'\n"
+
+
+def test_a_transition_given_by_name_is_accepted_and_a_bad_one_named() -> None:
+    assert CombineOptions(transition="crossfade").transition is Transition.CROSSFADE  # type: ignore[arg-type]
+    with pytest.raises(CombineError, match="transition must be"):
+        CombineOptions(transition="wipe")  # type: ignore[arg-type]

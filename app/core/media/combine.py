@@ -48,6 +48,12 @@ class CombineOptions:
     music_volume: float | None = None
     clip_audio: str | None = None  # "keep" | "mix" (under the music) | "drop"
 
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "transition", Transition(self.transition))
+        except ValueError:
+            raise CombineError(f"transition must be cut, crossfade or fade (got {self.transition!r})") from None
+
 
 @dataclass(frozen=True)
 class CombineResult:

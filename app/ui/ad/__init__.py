@@ -1,0 +1,1 @@
+"""Parts of the Ad page: the combine options."""
