@@ -149,13 +149,15 @@ def check_options(options: CombineOptions) -> None:
 
 
 def plan_combine(clips: Sequence[ClipInput], options: CombineOptions, settings: Settings, *, output: Path,
-                 list_path: Path, music: MediaInfo | None = None, color: str = "black") -> CombinePlan:
+                 list_path: Path, music: MediaInfo | None = None, color: str = "black",
+                 allow_copy: bool = True) -> CombinePlan:
     """The command that joins ``clips`` into ``output`` as ``options`` ask.
 
     Stream copy (the concat demuxer, ``-c copy``) when every clip shares codec, profile, size, pixel format,
     frame rate and audio layout, the join is a cut, the size and rate stay and there is no music; otherwise
     one encode whose filter graph converts only what differs. ``list_path`` is where the caller writes
-    ``concat_list`` before running a stream-copy plan.
+    ``concat_list`` before running a stream-copy plan. ``allow_copy=False`` encodes even when copying could
+    (to compare the two).
     """
     check_options(options)
     if not clips:
@@ -179,7 +181,7 @@ def plan_combine(clips: Sequence[ClipInput], options: CombineOptions, settings: 
                        music_fade_s=fade_s)
     tail = ("-f", muxer, str(output)) if muxer == "matroska" else ("-movflags", "+faststart", "-f", muxer,
                                                                       str(output))
-    if _can_copy(clips, options.transition, music, (width, height), fps):
+    if allow_copy and _can_copy(clips, options.transition, music, (width, height), fps):
         keep_audio = reference.has_audio and clip_audio != "drop"
         args = ("-f", "concat", "-safe", "0", "-i", str(list_path), "-map", "0:v:0",
                 *(("-map", "0:a:0") if keep_audio else ("-an",)), "-c", "copy", *tail)
