@@ -16,12 +16,14 @@ from PySide6.QtWidgets import QApplication
 from app import __version__
 from app.config import APP_NAME
 from app.resources import icon_path
+from app.ui.qt_messages import install_qt_message_handler
 
 log = logging.getLogger(__name__)
 
 
 def create_qt_app(argv: list[str] | None = None) -> QApplication:
     """The QApplication (created once), named so QSettings and the desktop entry find it."""
+    install_qt_message_handler()
     app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)

@@ -34,8 +34,8 @@ def test_the_gui_starts_and_quits_cleanly_on_a_new_library(tmp_path: Path) -> No
 
 def test_the_gui_reopens_an_existing_library(tmp_path: Path) -> None:
     library = tmp_path / "library"
-    assert _launch("--data-dir", str(library), "--quit-after", "0.5").returncode == 0
-    result = _launch("--quit-after", "0.5", env_extra={"PAIRFRAME_DATA_DIR": str(library)})
+    assert _launch("--data-dir", str(library), "--quit-after", "0.3").returncode == 0
+    result = _launch("--quit-after", "0.3", env_extra={"PAIRFRAME_DATA_DIR": str(library)})
     assert result.returncode == 0, result.stderr
     assert _unexpected_stderr(result.stderr) == []
 
