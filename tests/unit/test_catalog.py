@@ -40,7 +40,7 @@ def test_price_overrides_from_the_settings_apply_but_the_local_model_stays_free(
 
 
 def test_an_unknown_model_is_a_clear_error_naming_the_known_ones() -> None:
-    with pytest.raises(GenerationError, match="unknown model 'acme/nothing'.*google/veo-3.1"):
+    with pytest.raises(GenerationError, match=r"unknown model 'acme/nothing'.*google/veo-3\.1"):
         get_model("acme/nothing", Settings())
 
 

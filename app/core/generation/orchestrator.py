@@ -62,7 +62,6 @@ class Orchestrator:
         self._cancels: dict[int, asyncio.Event] = {}
         self._job_runs: dict[int, asyncio.Task[JobState]] = {}
         self._latest: dict[int, ClipState] = {}
-        self._clip_jobs: dict[int, int] = {}
         self._background: set[asyncio.Task[None]] = set()
 
     # ---- events ----------------------------------------------------------------------------------------------
@@ -91,7 +90,7 @@ class Orchestrator:
 
     async def refresh_job(self, job_id: int) -> JobState:
         """Recompute and announce the job's status and cost."""
-        active = any(self._clip_jobs.get(cid) == job_id for cid in self.active_clip_ids())
+        active = self.active_clip_ids()
         state = await self.db.run(lambda s: repo.refresh_job(s, job_id, active))
         self.emit(state)
         return state
@@ -134,7 +133,7 @@ class Orchestrator:
             message = str(exc)
             await self.db.run(lambda s: repo.set_job_error(s, job_id, message))
             raise
-        tasks = [self.start_clip(clip_id, job_id) for clip_id, _ in clips]
+        tasks = [self.start_clip(clip_id) for clip_id, _ in clips]
         if tasks:
             await self.refresh_job(job_id)
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -146,11 +145,10 @@ class Orchestrator:
         self._latest[clip_id] = run.state
         return run
 
-    def start_clip(self, clip_id: int, job_id: int) -> asyncio.Task[ClipState]:
+    def start_clip(self, clip_id: int) -> asyncio.Task[ClipState]:
         """The task driving ``clip_id`` (a running one is reused)."""
         task = self._clip_tasks.get(clip_id)
         if task is None or task.done():
-            self._clip_jobs[clip_id] = job_id
             self._cancels[clip_id] = asyncio.Event()
             task = asyncio.create_task(self._drive(clip_id), name=f"generation-clip-{clip_id}")
             self._clip_tasks[clip_id] = task

@@ -6,7 +6,7 @@ before a create is sent, so a clip left ``submitting`` without a prediction id c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -277,7 +277,7 @@ def mark_canceled_idle(s: Session, clip_ids: Iterable[int]) -> list[ClipState]:
 
 # ---- jobs ------------------------------------------------------------------------------------------------------
 def job_outcome(statuses: Sequence[ClipStatus], active: bool) -> JobStatus:
-    """A job's status from its clips' (``active``: a task of this process still drives some of them)."""
+    """A job's status from its clips' (``active``: a task of this process drives an unfinished one)."""
     if active:
         return JobStatus.RUNNING
     if any(not s.is_terminal for s in statuses):
@@ -291,10 +291,11 @@ def job_outcome(statuses: Sequence[ClipStatus], active: bool) -> JobStatus:
     return JobStatus.CANCELED
 
 
-def refresh_job(s: Session, job_id: int, active: bool) -> JobState:
-    """Recompute the job's status, cost and error from its clips."""
+def refresh_job(s: Session, job_id: int, driven_clip_ids: Collection[int]) -> JobState:
+    """Recompute the job's status, cost and error from its clips (``driven_clip_ids``: clips tasks drive now)."""
     job = get_job_row(s, job_id)
     statuses = [ClipStatus(c.status) for c in job.clips]
+    active = any(c.id in driven_clip_ids and c.status in UNFINISHED for c in job.clips)
     status = job_outcome(statuses, active)
     if not (status is JobStatus.SUCCEEDED and job.status in (JobStatus.COMBINING.value, JobStatus.SUCCEEDED.value)):
         job.status = status.value
@@ -330,7 +331,7 @@ def mark_interrupted(s: Session, active_clip_ids: set[int]) -> list[JobState]:
     for clip in rows:
         clip.status = ClipStatus.INTERRUPTED.value
     s.flush()
-    return [refresh_job(s, job_id, active=False) for job_id in job_ids]
+    return [refresh_job(s, job_id, ()) for job_id in job_ids]
 
 
 def delete_job(s: Session, job_id: int) -> None:

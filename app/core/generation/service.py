@@ -177,7 +177,7 @@ class GenerationService:
             if not old.is_local:
                 await self._orchestrator.cancel_remote(old.id, run.state.prediction_id)
         await self._orchestrator.commit(repo.reset_for_retry, clip_id, model.id, prompt)
-        return await self._orchestrator.start_clip(clip_id, run.state.job_id)
+        return await asyncio.shield(self._orchestrator.start_clip(clip_id))
 
     # ---- jobs --------------------------------------------------------------------------------------------
     async def get_job(self, job_id: int) -> JobState:
