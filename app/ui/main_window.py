@@ -1,32 +1,418 @@
-"""The main window: clients and campaigns on the left, the selected campaign's workspace on the right."""
+"""The main window: clients and campaigns on the left; on the right the selected campaign's workspace, the
+selected client's editor, or the start page. Menus, the status bar and the remembered layout live here."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QMainWindow, QWidget
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import Any
 
+from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import __version__
+from app.core.domain import CampaignInfo, ClientInfo
 from app.core.services import Services
 from app.ui.bridge import TaskBridge
 from app.ui.campaign_workspace import CampaignWorkspace
+from app.ui.client_editor import ClientEditor
+from app.ui.settings_dialog import SettingsDialog
+from app.ui.shortcuts_dialog import AREA_PROPERTY, ShortcutsDialog, collect_shortcuts
+from app.ui.sidebar import Selection, Sidebar
+from app.ui.widgets.campaign_header import CampaignHeader
+from app.ui.widgets.messages import inform
+from app.ui.widgets.notice_bar import NoticeBar
+from app.ui.widgets.start_page import StartPage
+
+BUSY_DELAY_MS = 300
+ABOUT_TEXT = ("Turns a campaign's images into a video ad: Grok chooses first-frame → last-frame pairs, "
+              "Replicate animates each pair, and FFmpeg joins the clips. Without keys or a network, a local "
+              "pairer and a local transition model do the same work.")
 
 
 class MainWindow(QMainWindow):
     closed = Signal()
 
-    def __init__(self, services: Services, bridge: TaskBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, services: Services, bridge: TaskBridge, parent: QWidget | None = None, *,
+                 settings: QSettings | None = None) -> None:
         super().__init__(parent)
         self.services = services
         self.bridge = bridge
+        self.ui_settings = settings if settings is not None else QSettings()
+        self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl
+        self.settings_dialog: SettingsDialog | None = None
+        self.shortcuts_dialog: ShortcutsDialog | None = None
+        self._unsaved_box: QMessageBox | None = None
+        self._close_confirmed = False
         self.setWindowTitle("Pairframe")
-        self.resize(1280, 800)
-        self.workspace = CampaignWorkspace(services, bridge)
-        self.setCentralWidget(self.workspace)
-        bridge.task_failed.connect(lambda _name, message: self.statusBar().showMessage(message, 10_000))
 
+        self.sidebar = Sidebar(services, bridge)
+        self.sidebar.setProperty(AREA_PROPERTY, "Clients and campaigns")
+        self.workspace = CampaignWorkspace(services, bridge)
+        self.campaign_header = CampaignHeader()
+        self.client_editor = ClientEditor(services, bridge)
+        self.client_editor.setProperty(AREA_PROPERTY, "Client details")
+        self.start_page = StartPage()
+        self.notice = NoticeBar()
+        self.campaign_page = QWidget()
+        campaign_layout = QVBoxLayout(self.campaign_page)
+        campaign_layout.setContentsMargins(0, 0, 0, 0)
+        campaign_layout.addWidget(self.campaign_header)
+        campaign_layout.addWidget(self.workspace, 1)
+        self.pages = QStackedWidget()
+        for page in (self.start_page, self.client_editor, self.campaign_page):
+            self.pages.addWidget(page)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.notice)
+        right_layout.addWidget(self.pages, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setSizes([260, 1020])
+        self.setCentralWidget(self.splitter)
+
+        self._make_actions()
+        self._make_menus()
+        self._make_status_bar()
+        self._connect()
+        self._layout_restored = False
+        self._update_actions()
+
+    # ---- construction ------------------------------------------------------------------------------
+    def _make_actions(self) -> None:
+        def action(text: str, slot: Callable[[], Any], shortcut: str | QKeySequence | None = None) -> QAction:
+            act = QAction(text, self)
+            act.triggered.connect(lambda _checked=False: slot())
+            if shortcut is not None:
+                act.setShortcut(QKeySequence(shortcut))
+            return act
+        self.sidebar.new_client_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        self.sidebar.new_campaign_action.setShortcut(QKeySequence("Ctrl+N"))
+        self.import_files_action = action("&Import files…", lambda: self._import("import_files_dialog"), "Ctrl+I")
+        self.import_folder_action = action("Import &folder…", lambda: self._import("import_folder_dialog"))
+        self.import_urls_action = action("Import from &URLs…", lambda: self._import("import_urls_dialog"),
+                                         "Ctrl+Shift+I")
+        self.settings_action = action("&Settings…", self.open_settings, "Ctrl+,")
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.quit_action = action("&Quit", self.close, "Ctrl+Q")
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.shortcuts_action = action("&Keyboard shortcuts", self.show_shortcuts, "F1")
+        self.logs_action = action("Open &log folder", self.open_log_folder)
+        self.about_action = action("&About Pairframe", self.show_about)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+
+    def _make_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addActions([self.sidebar.new_client_action, self.sidebar.new_campaign_action])
+        file_menu.addSeparator()
+        file_menu.addActions([self.import_files_action, self.import_folder_action, self.import_urls_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addActions([self.shortcuts_action, self.logs_action])
+        help_menu.addSeparator()
+        help_menu.addAction(self.about_action)
+
+    def _make_status_bar(self) -> None:
+        self.busy_label = QLabel("Working…")
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setMaximumWidth(120)
+        self.busy_bar.setMaximumHeight(self.fontMetrics().height())
+        for widget in (self.busy_label, self.busy_bar):
+            widget.hide()
+            self.statusBar().addPermanentWidget(widget)
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(BUSY_DELAY_MS)  # quick tasks do not flash the indicator
+        self._busy_timer.timeout.connect(lambda: self._show_busy(True))
+
+    def _connect(self) -> None:
+        self.bridge.task_failed.connect(self._task_failed)
+        self.bridge.busy_changed.connect(self._busy_changed)
+        sidebar = self.sidebar
+        sidebar.client_selected.connect(self._client_selected)
+        sidebar.campaign_selected.connect(self._campaign_selected)
+        sidebar.selection_cleared.connect(self._show_start_page)
+        sidebar.loaded.connect(self._library_loaded)
+        sidebar.client_saved.connect(self._client_saved)
+        sidebar.campaign_saved.connect(self._campaign_saved)
+        sidebar.deleted.connect(self._deleted)
+        self.client_editor.saved.connect(self._client_saved_in_editor)
+        self.campaign_header.details_requested.connect(sidebar.open_campaign_details)
+        self.start_page.new_client_requested.connect(sidebar.new_client)
+        self.start_page.new_campaign_requested.connect(sidebar.new_campaign)
+
+    # ---- start-up and shutdown ---------------------------------------------------------------------
     def start(self) -> None:
-        """Work that begins once the window shows (resuming interrupted jobs, loading the sidebar...)."""
+        """Load the sidebar (reselecting the last campaign) and report jobs interrupted at the last exit."""
+        self.sidebar.reload(self._last_campaign())
+        generation = self.services.generation
+        if hasattr(generation, "mark_interrupted"):  # the generation service offers it once resuming exists
+            self.bridge.run("mark-interrupted", generation.mark_interrupted(), on_done=self._jobs_interrupted)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Restore the saved layout on the first show, once the layouts know their minimum sizes."""
+        if not self._layout_restored:
+            self._layout_restored = True
+            self._restore_layout()
+        super().showEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._editor_has_unsaved_changes() and not self._close_confirmed:
+            event.ignore()
+            self._ask_unsaved(self._close_now)
+            return
+        self._save_layout()
         super().closeEvent(event)
         self.closed.emit()
+
+    def _close_now(self) -> None:
+        self._close_confirmed = True
+        self.close()
+
+    # ---- layout memory (QSettings) -----------------------------------------------------------------
+    @property
+    def _last_campaign_key(self) -> str:
+        digest = hashlib.sha256(str(self.services.paths.root).encode()).hexdigest()[:16]
+        return f"libraries/{digest}/last_campaign"
+
+    def _last_campaign(self) -> Selection | None:
+        try:
+            value = int(self.ui_settings.value(self._last_campaign_key, 0))
+        except (TypeError, ValueError):
+            return None
+        return Selection("campaign", value) if value > 0 else None
+
+    def _restore_layout(self) -> None:
+        geometry = self.ui_settings.value("window/geometry")
+        if not geometry or not self.restoreGeometry(geometry):
+            self._default_size()
+        if state := self.ui_settings.value("window/state"):
+            self.restoreState(state)
+        if splitter := self.ui_settings.value("window/splitter"):
+            self.splitter.restoreState(splitter)
+
+    def _default_size(self) -> None:
+        """1280×800, or less on a small screen."""
+        screen = self.screen().availableGeometry() if self.screen() else None
+        width, height = 1280, 800
+        if screen is not None:
+            width, height = min(width, int(screen.width() * 0.9)), min(height, int(screen.height() * 0.9))
+        self.resize(width, height)
+
+    def _save_layout(self) -> None:
+        self.ui_settings.setValue("window/geometry", self.saveGeometry())
+        self.ui_settings.setValue("window/state", self.saveState())
+        self.ui_settings.setValue("window/splitter", self.splitter.saveState())
+        self.ui_settings.sync()
+
+    # ---- selection ---------------------------------------------------------------------------------
+    def _client_selected(self, client: ClientInfo) -> None:
+        shown = self.client_editor.client
+        if self._editor_has_unsaved_changes() and shown is not None and shown.id != client.id:
+            self._keep_editor_then(Selection("client", client.id))
+            return
+        if shown is None or shown.id != client.id or not self.client_editor.is_dirty():
+            self.client_editor.set_client(client)
+        self.pages.setCurrentWidget(self.client_editor)
+        self._update_actions()
+
+    def _campaign_selected(self, campaign: CampaignInfo) -> None:
+        if self._editor_has_unsaved_changes():
+            self._keep_editor_then(Selection("campaign", campaign.id))
+            return
+        if self.workspace.campaign is None or self.workspace.campaign.id != campaign.id:
+            self.workspace.set_campaign(campaign)
+        self.campaign_header.set_campaign(campaign)
+        self.pages.setCurrentWidget(self.campaign_page)
+        self.ui_settings.setValue(self._last_campaign_key, campaign.id)
+        self._update_actions()
+
+    def _show_start_page(self) -> None:
+        self.start_page.set_empty(self.sidebar.model.is_empty())
+        self.pages.setCurrentWidget(self.start_page)
+        self._update_actions()
+
+    def _library_loaded(self, empty: bool) -> None:
+        self.start_page.set_empty(empty)
+        if self.sidebar.current_item() is None:
+            self._show_start_page()
+
+    def _editor_has_unsaved_changes(self) -> bool:
+        return self.pages.currentWidget() is self.client_editor and self.client_editor.is_dirty()
+
+    def _keep_editor_then(self, target: Selection) -> None:
+        """The user left a client with unsaved edits: go back to it and ask; go on to ``target`` unless Cancel."""
+        client = self.client_editor.client
+        assert client is not None
+        self.sidebar.select(Selection("client", client.id))
+        self._ask_unsaved(lambda: self.sidebar.select(target))
+
+    def _ask_unsaved(self, proceed: Callable[[], None]) -> None:
+        """Save, Discard or Cancel the client editor's changes; ``proceed`` runs after Save or Discard."""
+        if self._unsaved_box is not None:
+            return
+        client = self.client_editor.client
+        box = QMessageBox(QMessageBox.Icon.Question, "Unsaved changes",
+                          f"Save the changes to the client “{client.name if client else ''}”?",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+
+        def finished() -> None:
+            self._unsaved_box = None
+            answer = box.standardButton(box.clickedButton()) if box.clickedButton() else None
+            box.deleteLater()
+            if answer == QMessageBox.StandardButton.Save:
+                self.client_editor.save(then=proceed)
+            elif answer == QMessageBox.StandardButton.Discard:
+                self.client_editor.revert()
+                proceed()
+
+        box.finished.connect(finished)
+        self._unsaved_box = box
+        box.open()
+
+    # ---- changes made in the sidebar or the editors -------------------------------------------------
+    def _client_saved(self, client: ClientInfo) -> None:
+        shown = self.client_editor.client
+        if shown is not None and shown.id == client.id and not self.client_editor.is_dirty():
+            self.client_editor.set_client(client)
+        self._refresh_workspace_campaign(client)
+
+    def _client_saved_in_editor(self, client: ClientInfo) -> None:
+        self.sidebar.reload()
+        self.statusBar().showMessage(f"Saved the client “{client.name}”.", 5000)
+        self._refresh_workspace_campaign(client)
+
+    def _refresh_workspace_campaign(self, client: ClientInfo) -> None:
+        """The workspace's campaign carries its client's name: reload it when that client changed."""
+        campaign = self.workspace.campaign
+        if campaign is not None and campaign.client_id == client.id:
+            self.bridge.run("refresh-workspace-campaign", self.services.library.get_campaign(campaign.id),
+                            on_done=self._campaign_saved)
+
+    def _campaign_saved(self, campaign: CampaignInfo) -> None:
+        if self.workspace.campaign is not None and self.workspace.campaign.id == campaign.id:
+            if self.workspace.campaign != campaign:
+                self.workspace.set_campaign(campaign)
+            self.campaign_header.set_campaign(campaign)
+
+    def _deleted(self, gone: Selection) -> None:
+        campaign = self.workspace.campaign
+        if campaign is not None and ((gone.kind == "campaign" and gone.id == campaign.id)
+                                     or (gone.kind == "client" and gone.id == campaign.client_id)):
+            self.workspace.set_campaign(None)
+            self.campaign_header.set_campaign(None)
+            self.ui_settings.remove(self._last_campaign_key)
+        shown = self.client_editor.client
+        if gone.kind == "client" and shown is not None and shown.id == gone.id:
+            self.client_editor.client = None
+        self._update_actions()
+
+    # ---- menus -------------------------------------------------------------------------------------
+    def _import(self, method_name: str) -> None:
+        """Run one of the assets page's import dialogs for the campaign on screen."""
+        page = self.workspace.assets_page
+        method = getattr(page, method_name, None)
+        if self.workspace.campaign is None or self.pages.currentWidget() is not self.campaign_page:
+            self.statusBar().showMessage("Select a campaign to import images into.", 5000)
+            return
+        if method is None:
+            self.statusBar().showMessage("Importing is not available in this build.", 5000)
+            return
+        self.workspace.setCurrentWidget(page)
+        method()
+
+    def open_settings(self) -> None:
+        if self.settings_dialog is not None:
+            self.settings_dialog.raise_()
+            self.settings_dialog.activateWindow()
+            return
+        dialog = SettingsDialog(self.services, self.bridge, self)
+        dialog.saved.connect(lambda message: self.statusBar().showMessage(message, 8000))
+        dialog.finished.connect(lambda _r: self._settings_closed(dialog))
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def _settings_closed(self, dialog: SettingsDialog) -> None:
+        if self.settings_dialog is dialog:
+            self.settings_dialog = None
+        dialog.deleteLater()
+
+    def show_shortcuts(self) -> None:
+        if self.shortcuts_dialog is not None:
+            self.shortcuts_dialog.close()
+        self.shortcuts_dialog = ShortcutsDialog(collect_shortcuts(self), self)
+        self.shortcuts_dialog.show()
+
+    def open_log_folder(self) -> None:
+        folder = self.services.paths.logs
+        folder.mkdir(parents=True, exist_ok=True)
+        if not self.open_url(QUrl.fromLocalFile(str(folder))):
+            self.statusBar().showMessage(f"Could not open the log folder: {folder}", 10_000)
+
+    def show_about(self) -> None:
+        inform(self, "About Pairframe", f"Pairframe {__version__}", ABOUT_TEXT)
+
+    # ---- status ------------------------------------------------------------------------------------
+    def _task_failed(self, _name: str, message: str) -> None:
+        self.statusBar().showMessage(message[:1].upper() + message[1:], 10_000)
+
+    def _busy_changed(self, busy: bool) -> None:
+        if busy:
+            self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+            self._show_busy(False)
+
+    def _show_busy(self, busy: bool) -> None:
+        self.busy_label.setVisible(busy)
+        self.busy_bar.setVisible(busy)
+
+    def _jobs_interrupted(self, jobs: Sequence[Any] | None) -> None:
+        count = len(jobs or ())
+        if not count:
+            return
+        text = (f"{count} job{'s were' if count != 1 else ' was'} interrupted — "
+                "open the Generate tab to resume.")
+        campaign_ids = [getattr(job, "campaign_id", None) for job in jobs or ()]
+        self.notice.show_notice(text, "Open Generate tab", lambda: self._open_generate(campaign_ids[0]))
+
+    def _open_generate(self, campaign_id: int | None) -> None:
+        current = self.workspace.campaign
+        if campaign_id is not None and (current is None or current.id != campaign_id):
+            self.sidebar.select(Selection("campaign", campaign_id))
+        if self.workspace.campaign is not None:
+            self.pages.setCurrentWidget(self.campaign_page)
+            self.workspace.setCurrentWidget(self.workspace.jobs_page)
+
+    def _update_actions(self) -> None:
+        on_campaign = self.workspace.campaign is not None and self.pages.currentWidget() is self.campaign_page
+        for action in (self.import_files_action, self.import_folder_action, self.import_urls_action):
+            action.setEnabled(on_campaign)
+        title = "Pairframe"
+        if self.pages.currentWidget() is self.campaign_page and self.workspace.campaign is not None:
+            campaign = self.workspace.campaign
+            title = f"{campaign.client_name} › {campaign.name} — Pairframe"
+        elif self.pages.currentWidget() is self.client_editor and self.client_editor.client is not None:
+            title = f"{self.client_editor.client.name} — Pairframe"
+        self.setWindowTitle(title)

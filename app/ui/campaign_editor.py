@@ -1,0 +1,185 @@
+"""A campaign's details in a dialog (opened from the sidebar or the workspace's "Campaign details…" button).
+
+The workspace's tabs keep the campaign's work (assets, pairs, clips, the ad); the brief lives here. Creating and
+editing share the form; saving is one ``LibraryService`` call through the bridge, refusals show under the form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.domain import CampaignInfo, CampaignStatus, ClientInfo
+from app.core.services import Services
+from app.ui.bridge import TaskBridge, describe_error
+from app.ui.widgets.forms import format_budget, parse_budget, text_box, web_address_problem
+from app.ui.widgets.inline_error import InlineError
+from app.ui.widgets.string_list import StringListEditor
+
+STATUS_LABELS = {CampaignStatus.DRAFT: "Draft", CampaignStatus.ACTIVE: "Active", CampaignStatus.ARCHIVED: "Archived"}
+
+
+class CampaignForm(QWidget):
+    """The fields of a campaign; ``values()`` are the keyword arguments of ``update_campaign``."""
+
+    changed = Signal()
+
+    def __init__(self, clients: Sequence[ClientInfo] = (), parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.client_combo = QComboBox()
+        for client in clients:
+            self.client_combo.addItem(client.name, client.id)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("e.g. Spring launch")
+        self.status_combo = QComboBox()
+        for status, label in STATUS_LABELS.items():
+            self.status_combo.addItem(label, status.value)
+        self.goal_edit = text_box(3, "What the ad should achieve")
+        self.audience_edit = text_box(3, "Who it speaks to")
+        self.messages = StringListEditor("One message the ad should carry")
+        self.product_url_edit = QLineEdit()
+        self.product_url_edit.setPlaceholderText("https://")
+        self.budget_edit = QLineEdit()
+        self.budget_edit.setPlaceholderText("no budget limit")
+        self.budget_edit.setToolTip("The most this campaign may spend on video generation, in US dollars")
+        layout = QFormLayout(self)
+        layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        if clients:
+            layout.addRow("C&lient:", self.client_combo)
+        layout.addRow("&Name:", self.name_edit)
+        layout.addRow("&Status:", self.status_combo)
+        layout.addRow("&Goal:", self.goal_edit)
+        layout.addRow("&Audience:", self.audience_edit)
+        layout.addRow("&Key messages:", self.messages)
+        layout.labelForField(self.messages).setBuddy(self.messages.list)
+        layout.addRow("&Product URL:", self.product_url_edit)
+        layout.addRow("&Budget (USD):", self.budget_edit)
+        for edit in (self.name_edit, self.product_url_edit, self.budget_edit):
+            edit.textEdited.connect(lambda _text: self.changed.emit())
+        for box in (self.goal_edit, self.audience_edit):
+            box.textChanged.connect(self.changed.emit)
+        self.status_combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.messages.changed.connect(self.changed.emit)
+
+    def set_campaign(self, campaign: CampaignInfo | None) -> None:
+        """Show ``campaign``'s values (a new draft for None) without emitting ``changed``."""
+        self.blockSignals(True)
+        self.name_edit.setText(campaign.name if campaign else "")
+        status = campaign.status if campaign else CampaignStatus.DRAFT
+        self.status_combo.setCurrentIndex(self.status_combo.findData(status.value))
+        self.goal_edit.setPlainText(campaign.goal if campaign else "")
+        self.audience_edit.setPlainText(campaign.audience if campaign else "")
+        self.messages.set_items(campaign.key_messages if campaign else ())
+        self.product_url_edit.setText(campaign.product_url if campaign else "")
+        self.budget_edit.setText(format_budget(campaign.budget_usd) if campaign else "")
+        self.blockSignals(False)
+
+    def select_client(self, client_id: int | None) -> None:
+        index = self.client_combo.findData(client_id)
+        if index >= 0:
+            self.client_combo.setCurrentIndex(index)
+
+    def client_id(self) -> int | None:
+        return self.client_combo.currentData()
+
+    def problem(self) -> str | None:
+        """What must be fixed before saving (the service checks the rest)."""
+        if not self.name_edit.text().strip():
+            self.name_edit.setFocus()
+            return "the campaign needs a name"
+        if problem := web_address_problem(self.product_url_edit.text(), "product URL"):
+            self.product_url_edit.setFocus()
+            return problem
+        try:
+            parse_budget(self.budget_edit.text())
+        except ValueError as exc:
+            self.budget_edit.setFocus()
+            return str(exc)
+        return None
+
+    def values(self) -> dict[str, Any]:
+        """The fields as service arguments; call ``problem()`` first (an unreadable budget raises ValueError)."""
+        return {
+            "name": self.name_edit.text().strip(),
+            "status": CampaignStatus(self.status_combo.currentData()),
+            "goal": self.goal_edit.toPlainText().strip(),
+            "audience": self.audience_edit.toPlainText().strip(),
+            "key_messages": self.messages.items(),
+            "product_url": self.product_url_edit.text().strip(),
+            "budget_usd": parse_budget(self.budget_edit.text()),
+        }
+
+
+class CampaignEditorDialog(QDialog):
+    """Edits ``campaign``, or creates one when it is None (then ``clients`` fill the client chooser)."""
+
+    saved = Signal(object)  # CampaignInfo
+
+    def __init__(self, services: Services, bridge: TaskBridge, campaign: CampaignInfo | None = None, *,
+                 clients: Sequence[ClientInfo] = (), client_id: int | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.bridge = bridge
+        self.campaign = campaign
+        creating = campaign is None
+        self.setWindowTitle("New campaign" if creating else f"Campaign details — {campaign.name}")
+        self.form = CampaignForm(clients if creating else ())
+        self.form.set_campaign(campaign)
+        if creating:
+            self.form.select_client(client_id)
+        self.error = InlineError()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = self.buttons.addButton("Create campaign" if creating else "Save",
+                                                  QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.resize(600, self.sizeHint().height())
+
+    @property
+    def task_name(self) -> str:
+        return "create-campaign" if self.campaign is None else f"save-campaign-{self.campaign.id}"
+
+    def submit(self) -> None:
+        """Validate, then create or update in one transaction; the dialog closes only when it worked."""
+        if self.bridge.is_running(self.task_name):
+            return
+        if problem := self.form.problem():
+            self.error.show_message(problem)
+            return
+        self.error.clear()
+        values = self.form.values()
+        if self.campaign is None:
+            client_id = self.form.client_id()
+            if client_id is None:
+                self.error.show_message("create a client first: every campaign belongs to one")
+                return
+            work = self.services.library.create_campaign(client_id, values.pop("name"), **values)
+        else:
+            work = self.services.library.update_campaign(self.campaign.id, **values)
+        self.save_button.setEnabled(False)
+        self.bridge.run(self.task_name, work, on_done=self._saved, on_error=self._failed)
+
+    def _saved(self, campaign: CampaignInfo) -> None:
+        self.campaign = campaign
+        self.saved.emit(campaign)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        self.error.show_message(describe_error(exc))

@@ -1,0 +1,290 @@
+"""Settings: the API keys (OS keyring, masked, testable) and a few general settings of the library.
+
+Keyring calls can block on D-Bus, so they run in an executor inside coroutines started through the bridge.
+Keys are never shown in full, logged or put in a message; without a secure key store the dialog says plainly
+that keys live for this session only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.config import Settings
+from app.core.keycheck import KeyCheck, check_key
+from app.core.secrets import KeyName, KeySource, KeyStatus
+from app.core.services import Services
+from app.ui.bridge import TaskBridge, describe_error
+from app.ui.widgets.inline_error import InlineError
+
+T = TypeVar("T")
+GROK_MODELS = ("grok-4-1-fast-non-reasoning", "grok-4-1-fast-reasoning", "grok-4-fast-non-reasoning")
+CLIP_AUDIO = {"keep": "Keep each clip's own sound", "mix": "Mix it under the music", "drop": "Drop it"}
+INSECURE_TEXT = ("No secure key store was found on this computer ({backend}). Keys entered here are kept for "
+                 "this session only and are never written anywhere in plain text, so they will be asked for "
+                 "again next time. To keep them, unlock or install the system keyring (GNOME Keyring, KWallet, "
+                 "the macOS Keychain or the Windows Credential Manager), or set REPLICATE_API_TOKEN and "
+                 "XAI_API_KEY in the environment.")
+
+
+@dataclass(frozen=True, slots=True)
+class KeyState:
+    secure: bool
+    backend: str
+    statuses: dict[KeyName, KeyStatus]
+
+
+def describe_status(status: KeyStatus) -> str:
+    """Where a key comes from, with its masked value."""
+    if status.source is KeySource.ENVIRONMENT:
+        return (f"Set by the environment variable {status.name.env_var}: {status.masked}. "
+                "The environment's value wins over a stored key.")
+    if status.source is KeySource.KEYRING:
+        return f"Stored in the OS keyring: {status.masked}"
+    if status.source is KeySource.SESSION:
+        return f"Kept for this session only: {status.masked}"
+    return "Not set"
+
+
+def describe_stored(name: KeyName, source: KeySource) -> str:
+    if source is KeySource.KEYRING:
+        return f"The {name.label} was stored in the OS keyring."
+    return f"The {name.label} is kept for this session only: there is no secure key store to save it in."
+
+
+async def _off_loop(fn: Callable[[], T]) -> T:
+    """Run a blocking call (keyring, settings file) in the default executor."""
+    return await asyncio.get_running_loop().run_in_executor(None, fn)
+
+
+class KeyRow(QGroupBox):
+    """One key: where it comes from, a field for a new one, Test and Remove."""
+
+    def __init__(self, name: KeyName, parent: QWidget | None = None) -> None:
+        super().__init__(name.label, parent)
+        self.name = name
+        self.status_label = QLabel("Reading…")
+        self.status_label.setWordWrap(True)
+        self.new_edit = QLineEdit()
+        self.new_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_edit.setPlaceholderText("Paste a new key to store it on Save")
+        self.new_edit.setAccessibleName(f"New {name.label}")
+        self.test_button = QPushButton("Test")
+        self.test_button.setToolTip("Ask the service whether the key (the pasted one, else the stored one) works")
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip("Forget the stored key")
+        self.result_label = QLabel()
+        self.result_label.setWordWrap(True)
+        edit_row = QHBoxLayout()
+        edit_row.addWidget(self.new_edit, 1)
+        edit_row.addWidget(self.test_button)
+        edit_row.addWidget(self.remove_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status_label)
+        layout.addLayout(edit_row)
+        layout.addWidget(self.result_label)
+
+    def show_status(self, status: KeyStatus) -> None:
+        self.status_label.setText(describe_status(status))
+        self.remove_button.setEnabled(status.source in (KeySource.KEYRING, KeySource.SESSION))
+
+    def show_result(self, ok: bool | None, message: str) -> None:
+        mark = "" if ok is None else ("✔ " if ok else "✖ ")
+        self.result_label.setText(mark + message[:1].upper() + message[1:] if message else "")
+
+
+class SettingsDialog(QDialog):
+    """API keys and general settings; Save stores pasted keys and the settings, Test and Remove act at once."""
+
+    saved = Signal(str)  # what was saved, for the status bar
+
+    def __init__(self, services: Services, bridge: TaskBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.bridge = bridge
+        self.setWindowTitle("Settings")
+        self.key_state: KeyState | None = None
+        self.insecure_warning = InlineError()
+        self.rows = {name: KeyRow(name) for name in KeyName}
+        for name, row in self.rows.items():
+            row.test_button.clicked.connect(lambda _c=False, n=name: self.test_key(n))
+            row.remove_button.clicked.connect(lambda _c=False, n=name: self.remove_key(n))
+        keys_page = QWidget()
+        keys_layout = QVBoxLayout(keys_page)
+        keys_layout.addWidget(self.insecure_warning)
+        for row in self.rows.values():
+            keys_layout.addWidget(row)
+        keys_layout.addStretch(1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(keys_page, "API &keys")
+        self.tabs.addTab(self._general_page(services.settings.current), "&General")
+        self.error = InlineError()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.resize(620, 520)
+        self.refresh_keys()
+
+    def _general_page(self, settings: Settings) -> QWidget:
+        page = QWidget()
+        self.model_combo = QComboBox()
+        self.model_combo.setEditable(True)
+        self.model_combo.addItems(GROK_MODELS)
+        self.model_combo.setCurrentText(settings.xai_model)
+        self.max_images_spin = QSpinBox()
+        self.max_images_spin.setRange(2, 200)
+        self.max_images_spin.setValue(settings.pairing_max_images)
+        self.max_images_spin.setToolTip("The most images sent to Grok in one pairing request")
+        self.min_rating_spin = QSpinBox()
+        self.min_rating_spin.setRange(0, 5)
+        self.min_rating_spin.setSuffix(" ★")
+        self.min_rating_spin.setSpecialValueText("any rating")
+        self.min_rating_spin.setValue(settings.pairing_min_rating)
+        self.crossfade_spin = QDoubleSpinBox()
+        self.crossfade_spin.setRange(0.1, 5.0)
+        self.crossfade_spin.setSingleStep(0.1)
+        self.crossfade_spin.setDecimals(1)
+        self.crossfade_spin.setSuffix(" s")
+        self.crossfade_spin.setValue(settings.crossfade_s)
+        self.volume_spin = QSpinBox()
+        self.volume_spin.setRange(0, 100)
+        self.volume_spin.setSuffix(" %")
+        self.volume_spin.setValue(round(settings.music_volume * 100))
+        self.clip_audio_combo = QComboBox()
+        for value, label in CLIP_AUDIO.items():
+            self.clip_audio_combo.addItem(label, value)
+        self.clip_audio_combo.setCurrentIndex(max(0, self.clip_audio_combo.findData(settings.clip_audio)))
+        pairing = QGroupBox("Pairing")
+        form = QFormLayout(pairing)
+        form.addRow("Grok &model:", self.model_combo)
+        form.addRow("&Images per request:", self.max_images_spin)
+        form.addRow("Minimum &rating to pair:", self.min_rating_spin)
+        ad = QGroupBox("The ad")
+        form = QFormLayout(ad)
+        form.addRow("&Crossfade length:", self.crossfade_spin)
+        form.addRow("Music &volume:", self.volume_spin)
+        form.addRow("Clips' &sound with music:", self.clip_audio_combo)
+        layout = QVBoxLayout(page)
+        layout.addWidget(pairing)
+        layout.addWidget(ad)
+        layout.addStretch(1)
+        return page
+
+    def general_values(self) -> dict[str, Any]:
+        """The general settings as ``SettingsStore.update`` arguments."""
+        return {
+            "xai_model": self.model_combo.currentText().strip(),
+            "pairing_max_images": self.max_images_spin.value(),
+            "pairing_min_rating": self.min_rating_spin.value(),
+            "crossfade_s": round(self.crossfade_spin.value(), 1),
+            "music_volume": self.volume_spin.value() / 100,
+            "clip_audio": self.clip_audio_combo.currentData(),
+        }
+
+    # ---- keys --------------------------------------------------------------------------------------
+    def refresh_keys(self) -> None:
+        """Read where each key comes from (off the loop thread) and show it."""
+        secrets = self.services.secrets
+
+        def read() -> KeyState:
+            return KeyState(secrets.is_secure(), secrets.backend_name(), {n: secrets.status(n) for n in KeyName})
+
+        self.bridge.run("settings-read-keys", _off_loop(read), on_done=self._show_key_state,
+                        on_error=lambda exc: self.error.show_message(f"the keys could not be read: "
+                                                                     f"{describe_error(exc)}"))
+
+    def _show_key_state(self, state: KeyState) -> None:
+        self.key_state = state
+        self.insecure_warning.show_message("" if state.secure else INSECURE_TEXT.format(backend=state.backend))
+        for name, row in self.rows.items():
+            row.show_status(state.statuses[name])
+
+    def test_key(self, name: KeyName) -> None:
+        row = self.rows[name]
+        pasted = row.new_edit.text().strip()
+        secrets = self.services.secrets
+        settings = self.services.settings.current
+
+        async def work() -> KeyCheck:
+            key = pasted or await _off_loop(lambda: secrets.get(name))
+            if not key:
+                return KeyCheck(False, "there is no key to test: paste one first")
+            return await check_key(name, key, settings)
+
+        row.test_button.setEnabled(False)
+        row.show_result(None, "Testing the pasted key…" if pasted else "Testing the key in use…")
+        self.bridge.run(f"settings-test-{name.value}", work(), on_done=lambda r: self._tested(row, r),
+                        on_error=lambda exc: self._tested(row, KeyCheck(False, describe_error(exc))))
+
+    def _tested(self, row: KeyRow, result: KeyCheck) -> None:
+        row.test_button.setEnabled(True)
+        row.show_result(result.ok, result.message)
+
+    def remove_key(self, name: KeyName) -> None:
+        secrets = self.services.secrets
+        row = self.rows[name]
+
+        def removed(_result: None) -> None:
+            row.show_result(None, f"The stored {name.label} was removed.")
+            self.refresh_keys()
+
+        self.bridge.run(f"settings-remove-{name.value}", _off_loop(lambda: secrets.delete(name)),
+                        on_done=removed, on_error=lambda exc: row.show_result(False, describe_error(exc)))
+
+    # ---- save --------------------------------------------------------------------------------------
+    def save(self) -> None:
+        """Store the general settings, then every pasted key; close when everything worked."""
+        if self.bridge.is_running("settings-save"):
+            return
+        values = self.general_values()
+        if not values["xai_model"]:
+            self.tabs.setCurrentIndex(1)
+            self.error.show_message("the Grok model needs a name")
+            return
+        pasted = {name: row.new_edit.text().strip() for name, row in self.rows.items() if row.new_edit.text().strip()}
+        self.error.clear()
+        self.buttons.setEnabled(False)
+        self.bridge.run("settings-save", self._save(values, pasted), on_done=self._saved, on_error=self._failed)
+
+    async def _save(self, values: dict[str, Any], pasted: dict[KeyName, str]) -> list[str]:
+        await _off_loop(lambda: self.services.settings.update(**values))
+        notes = ["Settings saved."]
+        for name, key in pasted.items():
+            source = await _off_loop(lambda n=name, k=key: self.services.secrets.set(n, k))
+            self.rows[name].new_edit.clear()
+            notes.append(describe_stored(name, source))
+        return notes
+
+    def _saved(self, notes: list[str]) -> None:
+        self.buttons.setEnabled(True)
+        self.saved.emit(" ".join(notes))
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        self.error.show_message(describe_error(exc))
+        self.refresh_keys()

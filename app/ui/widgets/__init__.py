@@ -1,0 +1,1 @@
+"""Small reusable widgets: colour swatches, string lists, inline errors, notices, confirmations."""

@@ -1,0 +1,49 @@
+"""What the client and campaign forms share: multi-line fields and checks made before asking the service."""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlsplit
+
+from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+
+def text_box(lines: int, placeholder: str = "", parent: QWidget | None = None) -> QPlainTextEdit:
+    """A plain-text field about ``lines`` tall, where Tab moves on to the next field."""
+    box = QPlainTextEdit(parent)
+    box.setTabChangesFocus(True)
+    box.setPlaceholderText(placeholder)
+    box.setFixedHeight(box.fontMetrics().lineSpacing() * lines + 2 * box.frameWidth() + 8)
+    return box
+
+
+def web_address_problem(text: str, what: str) -> str | None:
+    """Why ``text`` is not an http(s) address (None when it is, or when it is empty)."""
+    text = text.strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in text:
+        return f"the {what} should be a web address such as https://example.com"
+    return None
+
+
+def parse_budget(text: str) -> float | None:
+    """A budget typed by a person ("1500", "$1,500.50", "") as US dollars; None means no budget."""
+    cleaned = text.strip().replace(",", "").replace("$", "").replace("USD", "").strip()
+    if not cleaned:
+        return None
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueError(f"the budget {text.strip()!r} is not a number of US dollars (e.g. 1500)") from None
+    if not math.isfinite(value):
+        raise ValueError("the budget is not a number of US dollars")
+    return value
+
+
+def format_budget(value: float | None) -> str:
+    """The budget as the form shows it ("" for no budget)."""
+    if value is None:
+        return ""
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
