@@ -1,22 +1,448 @@
-"""The campaign's asset grid."""
+"""The campaign's asset grid: import (drop, files, folder, URLs), curation, filters, detail panel and preview."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from functools import partial
 
-from app.core.domain import CampaignInfo
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.domain import AssetFilter, AssetInfo, CampaignInfo, Flag
 from app.core.services import Services
-from app.ui.bridge import TaskBridge
+from app.ui.assets.asset_delegate import AssetDelegate
+from app.ui.assets.asset_grid import EMPTY_CAMPAIGN_TEXT, NO_MATCH_TEXT, AssetGrid
+from app.ui.assets.asset_model import AssetModel
+from app.ui.assets.curation import Curator
+from app.ui.assets.detail_panel import DetailPanel
+from app.ui.assets.filter_bar import FilterBar, is_narrowing
+from app.ui.assets.import_panel import ImportPanel
+from app.ui.assets.import_runner import ImportRunner
+from app.ui.assets.preview_window import PreviewWindow
+from app.ui.assets.url_dialog import UrlDialog
+from app.ui.bridge import TaskBridge, describe_error
+from app.ui.thumbnail_loader import ThumbnailLoader
+
+FIRST_PAGE = 1500  # rows asked first: more than one screen at the smallest zoom
+PAGE = 10_000  # then the rest in pages this size
+IMAGE_FILTER = "Images (*.jpg *.jpeg *.jpe *.png *.webp *.bmp *.tif *.tiff *.gif)"
+ZOOM_RANGE = (64, 320)
+SCROLL_SETTLE_MS = 150
+MESSAGE_MS = 10_000
+
+
+def _stop_loader(loader: ThumbnailLoader, preview: list[PreviewWindow], *_: object) -> None:
+    loader.stop()
+    for window in preview:
+        window.shutdown()
 
 
 class AssetsPage(QWidget):
+    """Shows one campaign's assets; ``assets_changed(campaign_id)`` after imports and removals."""
+
+    assets_changed = Signal(int)
+    load_finished = Signal()
+
     def __init__(self, services: Services, bridge: TaskBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
         self.bridge = bridge
         self.campaign: CampaignInfo | None = None
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("The campaign's asset grid"))
+        self.filter = AssetFilter()
+        self.loading = False
+        self._generation = 0
+        self._pending_selection: list[int] = []
+        self._dialog: QWidget | None = None
+        self.confirm_box: QMessageBox | None = None
+        self._preview: list[PreviewWindow] = []  # created on first use
 
+        library = services.library
+        self.loader = ThumbnailLoader(library.store, services.paths.thumbs, services.settings.current.thumbnail_px)
+        self.destroyed.connect(partial(_stop_loader, self.loader, self._preview))
+        self.model = AssetModel(self)
+        self.delegate = AssetDelegate(self.loader, self)
+        self.grid = AssetGrid(self.delegate)
+        self.grid.setModel(self.model)
+        self.curator = Curator(library, bridge, self.model, self)
+        self.detail = DetailPanel()
+        self.import_panel = ImportPanel()
+        self.imports = ImportRunner(library, bridge, self.import_panel, self)
+        self.filter_bar = FilterBar()
+        self.zoom = QSlider(Qt.Orientation.Horizontal, toolTip="Thumbnail size")
+        self.zoom.setRange(*ZOOM_RANGE)
+        self.zoom.setSingleStep(16)
+        self.zoom.setPageStep(32)
+        self.zoom.setValue(self.delegate.icon_px)
+        self.zoom.setMaximumWidth(140)
+        self.count_label = QLabel()
+        self.message = QLabel(wordWrap=True)
+        self.message.setStyleSheet("color: #c62828;")
+        self.message.hide()
+        self._message_timer = QTimer(self, singleShot=True, interval=MESSAGE_MS)
+        self._message_timer.timeout.connect(self.message.hide)
+        self._scroll_settle = QTimer(self, singleShot=True, interval=SCROLL_SETTLE_MS)
+        self._scroll_settle.timeout.connect(self._scroll_settled)
+        self._build_layout()
+        self._connect()
+
+    # ---- layout and wiring -------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        import_files = QPushButton("Import files…")
+        import_files.clicked.connect(self.import_files_dialog)
+        import_more = QToolButton(text="More", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(import_more)
+        menu.addAction("Import a folder…", self.import_folder_dialog)
+        menu.addAction("Import from URLs…", self.import_urls_dialog)
+        import_more.setMenu(menu)
+        tools = QHBoxLayout()
+        tools.addWidget(import_files)
+        tools.addWidget(import_more)
+        tools.addSpacing(12)
+        tools.addWidget(self.filter_bar, 1)
+        tools.addWidget(QLabel("Zoom"))
+        tools.addWidget(self.zoom)
+        splitter = QSplitter()
+        splitter.addWidget(self.grid)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 1)
+        splitter.setSizes([900, 300])
+        status = QHBoxLayout()
+        status.addWidget(self.count_label)
+        status.addWidget(self.message, 1)
+        content = QWidget()
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        content_layout.addLayout(tools)
+        content_layout.addWidget(splitter, 1)
+        content_layout.addWidget(self.import_panel)
+        content_layout.addLayout(status)
+        self.no_campaign = QLabel("Choose a campaign on the left to see its images.",
+                                  alignment=Qt.AlignmentFlag.AlignCenter)
+        self.no_campaign.setEnabled(False)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.no_campaign)
+        self.stack.addWidget(content)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.stack)
+
+    def _connect(self) -> None:
+        grid, detail, curator = self.grid, self.detail, self.curator
+        grid.sources_dropped.connect(self.import_sources)
+        grid.rating_pressed.connect(lambda n: curator.set_rating(self.selected_ids(), n))
+        grid.flag_pressed.connect(lambda f: curator.set_flag(self.selected_ids(), f))
+        grid.preview_requested.connect(self.open_preview)
+        grid.remove_requested.connect(self.remove_selected)
+        grid.delete_requested.connect(self.confirm_delete_selected)
+        grid.verticalScrollBar().valueChanged.connect(self._scroll_settle.start)
+        grid.selectionModel().selectionChanged.connect(self._selection_changed)
+        grid.selectionModel().currentChanged.connect(self._selection_changed)
+        detail.rating_clicked.connect(lambda n: curator.set_rating(self.selected_ids(), n))
+        detail.flag_clicked.connect(lambda f: curator.set_flag(self.selected_ids(), f))
+        detail.tag_added.connect(lambda name: curator.add_tag(self.selected_ids(), name))
+        detail.tag_removed.connect(lambda name: curator.remove_tag(self.selected_ids(), name))
+        detail.notes_edited.connect(curator.set_notes)
+        curator.failed.connect(self.show_message)
+        curator.tags_changed.connect(self._known_tags_changed)
+        curator.removed.connect(self._removed)
+        self.model.dataChanged.connect(self._selection_changed)
+        self.model.rowsRemoved.connect(self._update_counts)
+        self.model.modelReset.connect(self._update_counts)
+        self.model.rowsInserted.connect(self._update_counts)
+        self.loader.loaded.connect(self._thumbnail_ready)
+        self.loader.failed.connect(self._thumbnail_failed)
+        self.filter_bar.changed.connect(self._filter_changed)
+        self.zoom.valueChanged.connect(grid.set_icon_px)
+        self.imports.imported.connect(self._imported)
+
+    # ---- campaign and loading ----------------------------------------------------------------------
     def set_campaign(self, campaign: CampaignInfo | None) -> None:
+        """Show ``campaign``'s assets (None: a quiet placeholder)."""
+        if campaign is not None and self.campaign is not None and campaign.id == self.campaign.id:
+            self.campaign = campaign  # renamed or edited: same assets
+            return
+        self.detail.flush_notes()
+        self._close_preview()
         self.campaign = campaign
+        self._generation += 1
+        self._pending_selection = []
+        self.bridge.cancel("assets-load")
+        self.loader.forget_pending()
+        self.filter_bar.reset()
+        self.filter = self.filter_bar.current()
+        self.model.clear()
+        if campaign is None:
+            self.stack.setCurrentWidget(self.no_campaign)
+            self.loading = False
+            return
+        self.stack.setCurrentIndex(1)
+        self.reload()
+        self.curator.refresh_known_tags()
+
+    def reload(self, select_ids: list[int] | None = None) -> None:
+        """Query the campaign's assets again (first screen first); keep or set the selection by id."""
+        if self.campaign is None:
+            return
+        keep = select_ids if select_ids is not None else self.selected_ids()
+        self._pending_selection = list(dict.fromkeys(keep))
+        self._generation += 1
+        self.loading = True
+        self._update_counts()
+        self.bridge.run("assets-load", self._load(self.campaign.id, self.filter, self._generation),
+                        on_error=self._load_failed)
+
+    async def _load(self, campaign_id: int, filt: AssetFilter, generation: int) -> None:
+        library = self.services.library
+        offset, limit = 0, FIRST_PAGE
+        while True:
+            page = await library.list_asset_rows(campaign_id, filt, offset=offset, limit=limit)
+            if generation != self._generation:
+                return
+            if offset == 0:
+                self.loader.forget_pending()
+                self.grid.set_placeholder(NO_MATCH_TEXT if is_narrowing(filt) else EMPTY_CAMPAIGN_TEXT)
+                self.model.set_rows(page)
+            else:
+                self.model.append_rows(page)
+            self._apply_pending_selection()
+            offset += len(page)
+            if len(page) < limit:
+                break
+            limit = PAGE
+        self.loading = False
+        self._update_counts()
+        self.load_finished.emit()
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self.loading = False
+        self._update_counts()
+        self.show_message(f"The images could not be listed: {describe_error(exc)}")
+
+    def _filter_changed(self, filt: AssetFilter) -> None:
+        self.filter = filt
+        self.reload()
+
+    # ---- selection ---------------------------------------------------------------------------------
+    def selected_rows(self) -> list[int]:
+        """Selected rows in order (read from the selection's ranges: cheap with 50,000 selected)."""
+        rows: list[int] = []
+        for selection_range in self.grid.selectionModel().selection():
+            rows.extend(range(selection_range.top(), selection_range.bottom() + 1))
+        return sorted(set(rows))
+
+    def selected_ids(self) -> list[int]:
+        """The ids the curation keys act on: the selection, else the current asset."""
+        ids = self.model.ids_at(self.selected_rows())
+        if not ids and (current := self.current_asset()) is not None:
+            ids = [current.id]
+        return ids
+
+    def current_asset(self) -> AssetInfo | None:
+        index = self.grid.currentIndex()
+        return self.model.asset(index.row()) if index.isValid() else None
+
+    def select_ids(self, ids: list[int]) -> None:
+        """Select the assets ``ids`` (those loaded), make the first current and scroll to it."""
+        rows = sorted(r for i in ids if (r := self.model.row_of(i)) is not None)
+        if not rows:
+            return
+        selection = QItemSelection()
+        start = previous = rows[0]
+        for row in [*rows[1:], None]:
+            if row is not None and row == previous + 1:
+                previous = row
+                continue
+            selection.select(self.model.index(start), self.model.index(previous))
+            if row is not None:
+                start = previous = row
+        first = self.model.index(rows[0])
+        selection_model = self.grid.selectionModel()
+        selection_model.setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
+        selection_model.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.grid.scrollTo(first)
+
+    def _apply_pending_selection(self) -> None:
+        if not self._pending_selection:
+            return
+        found = [i for i in self._pending_selection if self.model.row_of(i) is not None]
+        if found:
+            already = set(self.selected_ids()) if self.grid.currentIndex().isValid() else set()
+            self.select_ids(list(dict.fromkeys([*already, *found])))
+            self._pending_selection = [i for i in self._pending_selection if i not in set(found)]
+
+    def _selection_changed(self, *_: object) -> None:
+        self.detail.show_asset(self.current_asset(), max(1, len(self.selected_rows())))
+        self._update_counts()
+
+    def _update_counts(self, *_: object) -> None:
+        shown = self.model.rowCount()
+        text = f"{shown:,} image{'s' if shown != 1 else ''}"
+        if selected := len(self.selected_rows()):
+            text += f" · {selected:,} selected"
+        if self.loading:
+            text += " · loading…"
+        self.count_label.setText(text)
+
+    # ---- thumbnails --------------------------------------------------------------------------------
+    def _thumbnail_ready(self, asset_id: int) -> None:
+        row = self.model.row_of(asset_id)
+        if row is not None:
+            self.grid.update(self.model.index(row))
+
+    def _thumbnail_failed(self, asset_id: int, _message: str) -> None:
+        self.delegate.failed.add(asset_id)
+        self._thumbnail_ready(asset_id)
+
+    def _scroll_settled(self) -> None:
+        """Drop thumbnails queued for rows scrolled past; repainting asks again for the ones on screen."""
+        self.loader.forget_pending()
+        self.grid.viewport().update()
+
+    # ---- removal -----------------------------------------------------------------------------------
+    def remove_selected(self) -> None:
+        """Unlink the selected assets from the campaign (Delete)."""
+        ids = self.selected_ids()
+        if self.campaign is not None and ids:
+            self.curator.remove_from_campaign(self.campaign.id, ids)
+
+    def confirm_delete_selected(self) -> None:
+        """Ask (without blocking) before deleting the selected assets from the library (Shift+Delete)."""
+        ids = self.selected_ids()
+        if not ids:
+            return
+        count = len(ids)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Delete from the library",
+                          f"Delete {count:,} image{'s' if count != 1 else ''} from the library?",
+                          QMessageBox.StandardButton.Cancel, self)
+        box.setInformativeText("They leave every campaign of this client. A stored file is removed once no "
+                               "other asset needs it. This cannot be undone.")
+        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda button: button is delete and self.curator.delete_from_library(ids))
+        self.confirm_box = box
+        box.open()
+
+    def _removed(self, campaign_id: int, _ids: list[int]) -> None:
+        if self.campaign is not None:
+            self.assets_changed.emit(campaign_id or self.campaign.id)
+        index = self.grid.currentIndex()
+        if index.isValid():
+            self.grid.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.grid.setFocus()
+
+    # ---- preview -----------------------------------------------------------------------------------
+    @property
+    def preview(self) -> PreviewWindow:
+        if not self._preview:
+            window = PreviewWindow(self.model, self.loader, self.services.library, self.bridge, self)
+            window.row_changed.connect(self._preview_moved)
+            window.rating_pressed.connect(lambda n: self._curate_previewed(n, None))
+            window.flag_pressed.connect(lambda f: self._curate_previewed(None, f))
+            window.closed.connect(self._preview_closed)
+            self._preview.append(window)
+        return self._preview[0]
+
+    def open_preview(self) -> None:
+        """Full screen on the current asset (Space, Return or double-click)."""
+        index = self.grid.currentIndex()
+        if index.isValid():
+            self.preview.show_row(index.row())
+
+    def _preview_moved(self, row: int) -> None:
+        self.grid.setCurrentIndex(self.model.index(row))
+
+    def _curate_previewed(self, rating: int | None, flag: Flag | None) -> None:
+        asset = self.preview.asset
+        if asset is None:
+            return
+        if rating is not None:
+            self.curator.set_rating([asset.id], rating)
+        if flag is not None:
+            self.curator.set_flag([asset.id], flag)
+
+    def _preview_closed(self) -> None:
+        self.grid.setFocus()
+        if self.grid.currentIndex().isValid():
+            self.grid.scrollTo(self.grid.currentIndex())
+
+    def _close_preview(self) -> None:
+        if self._preview and self._preview[0].isVisible():
+            self._preview[0].close()
+
+    # ---- import ------------------------------------------------------------------------------------
+    def import_sources(self, sources: list[str]) -> None:
+        """Import files, folders and http(s) URLs into the shown campaign (queued behind a running import)."""
+        if self._needs_campaign():
+            self.imports.start(self.campaign, list(sources))  # type: ignore[arg-type]
+
+    def import_files_dialog(self) -> None:
+        """File → Import…: choose image files (non-modal)."""
+        if not self._needs_campaign():
+            return
+        dialog = QFileDialog(self, "Import images")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dialog.setNameFilters([IMAGE_FILTER, "All files (*)"])
+        dialog.filesSelected.connect(self.import_sources)
+        self._open_dialog(dialog)
+
+    def import_folder_dialog(self) -> None:
+        """Choose a folder; its images are imported recursively (non-modal)."""
+        if not self._needs_campaign():
+            return
+        dialog = QFileDialog(self, "Import a folder")
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        dialog.fileSelected.connect(lambda path: self.import_sources([path]))
+        self._open_dialog(dialog)
+
+    def import_urls_dialog(self) -> None:
+        """Paste or type http(s) image URLs, one per line (non-modal)."""
+        if not self._needs_campaign():
+            return
+        dialog = UrlDialog(self)
+        dialog.urls_chosen.connect(self.import_sources)
+        self._open_dialog(dialog)
+
+    def _open_dialog(self, dialog: QFileDialog | UrlDialog) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._dialog = dialog
+        dialog.open()
+
+    def _needs_campaign(self) -> bool:
+        if self.campaign is None:
+            self.show_message("Choose a campaign first: images are imported into a campaign.")
+            return False
+        return True
+
+    def _imported(self, campaign_id: int, ids: list[int]) -> None:
+        self.assets_changed.emit(campaign_id)
+        if self.campaign is not None and self.campaign.id == campaign_id:
+            self.reload(select_ids=ids or None)
+
+    # ---- misc --------------------------------------------------------------------------------------
+    def _known_tags_changed(self) -> None:
+        self.detail.tag_editor.set_known_tags(self.curator.known_tags)
+        self.filter_bar.set_known_tags(self.curator.known_tags)
+
+    def show_message(self, text: str) -> None:
+        """A short-lived line under the grid (errors the user should read)."""
+        self.message.setText(text)
+        self.message.show()
+        self._message_timer.start()
+
+    def shutdown(self) -> None:
+        """Stop the thumbnail workers and the preview decoder (the page is going away)."""
+        _stop_loader(self.loader, self._preview)

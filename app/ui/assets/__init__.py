@@ -1,0 +1,1 @@
+"""The campaign asset grid: model, delegate, view, filters, detail panel, preview and import UI."""

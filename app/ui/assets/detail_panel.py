@@ -1,0 +1,171 @@
+"""Details of the current asset: facts, rating and flag buttons, tags, notes (edits go out as signals)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.domain import AssetInfo, Flag
+from app.ui.assets.asset_model import human_bytes
+from app.ui.assets.tag_editor import TagEditor
+
+NOTES_SAVE_MS = 700
+FLAG_LABELS = {Flag.PICK: "Pick", Flag.REJECT: "Reject", Flag.NONE: "Unflag"}
+
+
+def local_time(stamp: datetime | None) -> str:
+    """A stored UTC time as the user's local ``YYYY-MM-DD HH:MM``."""
+    if stamp is None:
+        return "—"
+    return stamp.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+class StarButtons(QWidget):
+    """Five stars; a click on star n asks for n, a click on the current rating clears it."""
+
+    clicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rating = 0
+        self.buttons: list[QToolButton] = []
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        for stars in range(1, 6):
+            button = QToolButton(autoRaise=True, toolTip=f"{stars} star{'s' if stars > 1 else ''} (key {stars})")
+            button.clicked.connect(lambda _=False, n=stars: self.clicked.emit(0 if n == self.rating else n))
+            layout.addWidget(button)
+            self.buttons.append(button)
+        layout.addStretch(1)
+        self.set_rating(0)
+
+    def set_rating(self, rating: int) -> None:
+        self.rating = rating
+        for stars, button in enumerate(self.buttons, start=1):
+            button.setText("★" if stars <= rating else "☆")
+
+
+class DetailPanel(QWidget):
+    """Shows one asset; ratings, flags and tags apply to the selection, notes to the shown asset."""
+
+    rating_clicked = Signal(int)
+    flag_clicked = Signal(object)  # Flag
+    tag_added = Signal(str)
+    tag_removed = Signal(str)
+    notes_edited = Signal(int, str)  # asset id, text
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.asset: AssetInfo | None = None
+        self.selected_count = 0
+        self.title = QLabel(wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        self.selection_label = QLabel()
+        self.facts: dict[str, QLabel] = {}
+        form = QFormLayout()
+        for key in ("Dimensions", "Size", "Format", "Source", "Imported"):
+            label = QLabel(wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.facts[key] = label
+            form.addRow(f"{key}:", label)
+        self.stars = StarButtons()
+        self.stars.clicked.connect(self.rating_clicked)
+        form.addRow("Rating:", self.stars)
+        flags_row = QWidget()
+        flags_layout = QHBoxLayout(flags_row)
+        flags_layout.setContentsMargins(0, 0, 0, 0)
+        self.flag_buttons: dict[Flag, QToolButton] = {}
+        group = QButtonGroup(self)
+        for flag, key in ((Flag.PICK, "P"), (Flag.REJECT, "X"), (Flag.NONE, "U")):
+            button = QToolButton(text=FLAG_LABELS[flag], checkable=True, toolTip=f"{FLAG_LABELS[flag]} (key {key})")
+            button.clicked.connect(lambda _=False, f=flag: self.flag_clicked.emit(f))
+            group.addButton(button)
+            flags_layout.addWidget(button)
+            self.flag_buttons[flag] = button
+        flags_layout.addStretch(1)
+        form.addRow("Flag:", flags_row)
+        self.tag_editor = TagEditor()
+        self.tag_editor.tag_added.connect(self.tag_added)
+        self.tag_editor.tag_removed.connect(self.tag_removed)
+        form.addRow("Tags:", self.tag_editor)
+        self.notes = QPlainTextEdit(placeholderText="Notes about this image…")
+        self.notes.setMaximumHeight(140)
+        form.addRow("Notes:", self.notes)
+        self._notes_timer = QTimer(self, singleShot=True, interval=NOTES_SAVE_MS)
+        self._notes_timer.timeout.connect(self._send_notes)
+        self.notes.textChanged.connect(self._notes_typed)
+
+        details = QWidget()
+        details_layout = QVBoxLayout(details)
+        details_layout.setContentsMargins(0, 0, 0, 0)
+        details_layout.addWidget(self.title)
+        details_layout.addWidget(self.selection_label)
+        details_layout.addLayout(form)
+        details_layout.addStretch(1)
+        self.empty = QLabel("Select an image to see its details.", alignment=Qt.AlignmentFlag.AlignCenter,
+                            wordWrap=True)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(details)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.stack)
+        self.setMinimumWidth(260)
+
+    def show_asset(self, asset: AssetInfo | None, selected_count: int = 1) -> None:
+        """Show ``asset`` (None: nothing selected); ``selected_count`` says how many edits will apply to."""
+        if self.asset is None or asset is None or asset.id != self.asset.id:
+            self.flush_notes()
+        previous = self.asset
+        self.asset = asset
+        self.selected_count = selected_count
+        if asset is None:
+            self.stack.setCurrentWidget(self.empty)
+            return
+        self.stack.setCurrentIndex(1)
+        self.title.setText(asset.original_name)
+        self.selection_label.setText(f"{selected_count} selected: rating, flag and tags apply to all of them"
+                                     if selected_count > 1 else "")
+        self.selection_label.setVisible(selected_count > 1)
+        self.facts["Dimensions"].setText(f"{asset.width} × {asset.height} px")
+        self.facts["Size"].setText(human_bytes(asset.bytes))
+        self.facts["Format"].setText(asset.format.upper())
+        self.facts["Source"].setText(asset.source)
+        self.facts["Imported"].setText(local_time(asset.imported_at))
+        self.stars.set_rating(asset.rating)
+        for flag, button in self.flag_buttons.items():
+            button.setChecked(flag is asset.flag)
+        self.tag_editor.set_tags(asset.tags)
+        same = previous is not None and previous.id == asset.id
+        if not same or (not self._notes_timer.isActive() and asset.notes != self.notes.toPlainText()):
+            self.notes.blockSignals(True)
+            self.notes.setPlainText(asset.notes)
+            self.notes.blockSignals(False)
+
+    def flush_notes(self) -> None:
+        """Send unsaved notes now (before the panel shows another asset)."""
+        if self._notes_timer.isActive():
+            self._notes_timer.stop()
+            self._send_notes()
+
+    def _send_notes(self) -> None:
+        if self.asset is not None and self.notes.toPlainText() != self.asset.notes:
+            self.notes_edited.emit(self.asset.id, self.notes.toPlainText())
+
+    def _notes_typed(self) -> None:
+        if self.asset is not None:
+            self._notes_timer.start()
