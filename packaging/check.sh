@@ -64,5 +64,6 @@ run_app --data-dir "$work/library" pair --campaign "Summer Cold Brew Launch" --p
 run_app --data-dir "$work/library" generate --campaign "Summer Cold Brew Launch" --model local --duration 2 \
     --yes -o "$work/ad.mp4"
 [[ -s "$work/ad.mp4" ]] || fail "no ad was made"
+"$ffmpeg" -v error -i "$work/ad.mp4" -f null - || fail "the ad does not decode"
 
 echo "OK: bundle built in $((built - started)) s, checked in $((SECONDS - built)) s ($(du -sh "$DIST" | cut -f1))"
