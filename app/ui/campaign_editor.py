@@ -175,6 +175,11 @@ class CampaignEditorDialog(QDialog):
         self.save_button.setEnabled(False)
         self.bridge.run(self.task_name, work, on_done=self._saved, on_error=self._failed)
 
+    def reject(self) -> None:
+        """Cancel closes the dialog, except while saving (the save would happen anyway)."""
+        if not self.bridge.is_running(self.task_name):
+            super().reject()
+
     def _saved(self, campaign: CampaignInfo) -> None:
         self.campaign = campaign
         self.saved.emit(campaign)

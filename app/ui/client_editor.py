@@ -233,6 +233,11 @@ class NewClientDialog(QDialog):
         self.bridge.run("create-client", self.services.library.create_client(name, **values),
                         on_done=self._created, on_error=self._failed)
 
+    def reject(self) -> None:
+        """Cancel closes the dialog, except while the client is being created (it would be created anyway)."""
+        if not self.bridge.is_running("create-client"):
+            super().reject()
+
     def _created(self, client: ClientInfo) -> None:
         self.created.emit(client)
         self.accept()

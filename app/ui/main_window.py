@@ -21,11 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
-from app.core.domain import CampaignInfo, ClientInfo
+from app.core.domain import CampaignInfo, ClientInfo, JobState
 from app.core.services import Services
 from app.ui.bridge import TaskBridge
 from app.ui.campaign_workspace import CampaignWorkspace
 from app.ui.client_editor import ClientEditor
+from app.ui.first_run import SamplePanel
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.shortcuts_dialog import AREA_PROPERTY, ShortcutsDialog, collect_shortcuts
 from app.ui.sidebar import Selection, Sidebar
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
         self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl
         self.settings_dialog: SettingsDialog | None = None
         self.shortcuts_dialog: ShortcutsDialog | None = None
+        self.sample_panel: SamplePanel | None = None
         self._unsaved_box: QMessageBox | None = None
         self._close_confirmed = False
         self.setWindowTitle("Pairframe")
@@ -112,6 +114,7 @@ class MainWindow(QMainWindow):
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.shortcuts_action = action("&Keyboard shortcuts", self.show_shortcuts, "F1")
         self.logs_action = action("Open &log folder", self.open_log_folder)
+        self.sample_action = action("Open the &sample campaign…", self.open_sample)
         self.about_action = action("&About Pairframe", self.show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
 
@@ -125,7 +128,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addActions([self.shortcuts_action, self.logs_action])
+        help_menu.addActions([self.shortcuts_action, self.sample_action, self.logs_action])
         help_menu.addSeparator()
         help_menu.addAction(self.about_action)
 
@@ -159,14 +162,14 @@ class MainWindow(QMainWindow):
         self.campaign_header.details_requested.connect(sidebar.open_campaign_details)
         self.start_page.new_client_requested.connect(sidebar.new_client)
         self.start_page.new_campaign_requested.connect(sidebar.new_campaign)
+        self.start_page.sample_requested.connect(self.open_sample)
 
     # ---- start-up and shutdown ---------------------------------------------------------------------
     def start(self) -> None:
         """Load the sidebar (reselecting the last campaign) and report jobs interrupted at the last exit."""
         self.sidebar.reload(self._last_campaign())
-        generation = self.services.generation
-        if hasattr(generation, "mark_interrupted"):  # the generation service offers it once resuming exists
-            self.bridge.run("mark-interrupted", generation.mark_interrupted(), on_done=self._jobs_interrupted)
+        self.bridge.run("mark-interrupted", self.services.generation.mark_interrupted(),
+                        on_done=self._jobs_interrupted)
 
     def showEvent(self, event: QShowEvent) -> None:
         """Restore the saved layout on the first show, once the layouts know their minimum sizes."""
@@ -181,6 +184,9 @@ class MainWindow(QMainWindow):
             self._ask_unsaved(self._close_now)
             return
         self._save_layout()
+        for index in range(self.workspace.count()):  # pages with worker threads stop them now
+            if callable(shutdown := getattr(self.workspace.widget(index), "shutdown", None)):
+                shutdown()
         super().closeEvent(event)
         self.closed.emit()
 
@@ -297,11 +303,13 @@ class MainWindow(QMainWindow):
         if shown is not None and shown.id == client.id and not self.client_editor.is_dirty():
             self.client_editor.set_client(client)
         self._refresh_workspace_campaign(client)
+        self._update_actions()
 
     def _client_saved_in_editor(self, client: ClientInfo) -> None:
         self.sidebar.reload()
         self.statusBar().showMessage(f"Saved the client “{client.name}”.", 5000)
         self._refresh_workspace_campaign(client)
+        self._update_actions()
 
     def _refresh_workspace_campaign(self, client: ClientInfo) -> None:
         """The workspace's campaign carries its client's name: reload it when that client changed."""
@@ -315,6 +323,7 @@ class MainWindow(QMainWindow):
             if self.workspace.campaign != campaign:
                 self.workspace.set_campaign(campaign)
             self.campaign_header.set_campaign(campaign)
+            self._update_actions()
 
     def _deleted(self, gone: Selection) -> None:
         campaign = self.workspace.campaign
@@ -364,6 +373,21 @@ class MainWindow(QMainWindow):
         self.shortcuts_dialog = ShortcutsDialog(collect_shortcuts(self), self)
         self.shortcuts_dialog.show()
 
+    def open_campaign(self, campaign: CampaignInfo) -> None:
+        """Reload the sidebar and show ``campaign`` (e.g. once the sample campaign exists)."""
+        self.sidebar.reload(Selection("campaign", campaign.id))
+
+    def open_sample(self) -> None:
+        """Offer the sample campaign in a non-modal panel; it opens here once created."""
+        if self.sample_panel is not None:
+            self.sample_panel.raise_()
+            return
+        panel = SamplePanel(self, self.services, self.bridge)
+        panel.opened.connect(self.open_campaign)
+        panel.destroyed.connect(lambda _obj=None: setattr(self, "sample_panel", None))
+        self.sample_panel = panel
+        panel.show()
+
     def open_log_folder(self) -> None:
         folder = self.services.paths.logs
         folder.mkdir(parents=True, exist_ok=True)
@@ -388,18 +412,17 @@ class MainWindow(QMainWindow):
         self.busy_label.setVisible(busy)
         self.busy_bar.setVisible(busy)
 
-    def _jobs_interrupted(self, jobs: Sequence[Any] | None) -> None:
-        count = len(jobs or ())
-        if not count:
+    def _jobs_interrupted(self, jobs: Sequence[JobState]) -> None:
+        if not jobs:
             return
+        count = len(jobs)
         text = (f"{count} job{'s were' if count != 1 else ' was'} interrupted — "
                 "open the Generate tab to resume.")
-        campaign_ids = [getattr(job, "campaign_id", None) for job in jobs or ()]
-        self.notice.show_notice(text, "Open Generate tab", lambda: self._open_generate(campaign_ids[0]))
+        self.notice.show_notice(text, "Open Generate tab", lambda: self._open_generate(jobs[0].campaign_id))
 
-    def _open_generate(self, campaign_id: int | None) -> None:
+    def _open_generate(self, campaign_id: int) -> None:
         current = self.workspace.campaign
-        if campaign_id is not None and (current is None or current.id != campaign_id):
+        if current is None or current.id != campaign_id:
             self.sidebar.select(Selection("campaign", campaign_id))
         if self.workspace.campaign is not None:
             self.pages.setCurrentWidget(self.campaign_page)

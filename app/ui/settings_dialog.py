@@ -271,18 +271,32 @@ class SettingsDialog(QDialog):
         self.bridge.run("settings-save", self._save(values, pasted), on_done=self._saved, on_error=self._failed)
 
     async def _save(self, values: dict[str, Any], pasted: dict[KeyName, str]) -> list[str]:
-        await _off_loop(lambda: self.services.settings.update(**values))
+        settings, secrets = self.services.settings, self.services.secrets
+        await _off_loop(lambda: settings.update(**values))
         notes = ["Settings saved."]
         for name, key in pasted.items():
-            source = await _off_loop(lambda n=name, k=key: self.services.secrets.set(n, k))
-            self.rows[name].new_edit.clear()
+            source = await _off_loop(lambda n=name, k=key: secrets.set(n, k))
             notes.append(describe_stored(name, source))
         return notes
 
     def _saved(self, notes: list[str]) -> None:
         self.buttons.setEnabled(True)
+        for row in self.rows.values():
+            row.new_edit.clear()
         self.saved.emit(" ".join(notes))
         self.accept()
+
+    def reject(self) -> None:
+        """Close without saving, except while a save runs (it is not left half done)."""
+        if not self.bridge.is_running("settings-save"):
+            super().reject()
+
+    def done(self, result: int) -> None:
+        """Closing stops the dialog's other work (key reads, tests, removals): nobody would see the answers."""
+        names = [f"settings-{action}-{n.value}" for n in KeyName for action in ("test", "remove")]
+        for name in [*names, "settings-read-keys"]:
+            self.bridge.cancel(name)
+        super().done(result)
 
     def _failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)

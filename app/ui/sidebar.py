@@ -239,6 +239,7 @@ class Sidebar(QWidget):
         self._current: Selection | None = None
         self._collapsed: set[int] = set()
         self._reloading = False
+        self._pending_select: Selection | None = None
         self._menu: QMenu | None = None
         self.dialog: NewClientDialog | CampaignEditorDialog | None = None
         self.confirmation: QWidget | None = None
@@ -265,9 +266,12 @@ class Sidebar(QWidget):
         """Load clients and campaigns, then select ``select`` (or keep the current selection)."""
         async def fetch() -> tuple[list[ClientInfo], list[CampaignInfo]]:
             return await self.services.library.list_clients(), await self.services.library.list_campaigns()
-        return self.bridge.run("sidebar-load", fetch(), on_done=lambda data: self._apply(*data, select))
+        if select is not None:  # a newer reload replaces this one but keeps what it was to select
+            self._pending_select = select
+        return self.bridge.run("sidebar-load", fetch(), on_done=lambda data: self._apply(*data))
 
-    def _apply(self, clients: list[ClientInfo], campaigns: list[CampaignInfo], select: Selection | None) -> None:
+    def _apply(self, clients: list[ClientInfo], campaigns: list[CampaignInfo]) -> None:
+        select, self._pending_select = self._pending_select, None
         before = self._current
         self._reloading = True
         try:

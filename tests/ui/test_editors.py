@@ -210,7 +210,10 @@ async def test_campaign_dialog_creates_for_the_chosen_client(services: Services,
     created: list[object] = []
     dialog.saved.connect(created.append)
     dialog.submit()
+    dialog.reject()  # Cancel while the campaign is being created does not abandon it half way
+    assert dialog.isVisible()
     await wait_until(lambda: created)
+    assert not dialog.isVisible()
     campaigns = await services.library.list_campaigns(bolt.id)
     assert [(c.name, c.key_messages, c.status) for c in campaigns] == [("Summer", ("Cold brew is back",),
                                                                       CampaignStatus.DRAFT)]

@@ -65,6 +65,8 @@ async def test_an_empty_library_welcomes_and_offers_the_first_client(services: S
         assert window.start_page.heading.text() == "Welcome to Pairframe"
         assert window.start_page.new_client_button.text() == "Create your first client…"
         assert not window.import_files_action.isEnabled()
+        await wait_until(lambda: not window.bridge.is_running("mark-interrupted"))
+        assert window.notice.isHidden()  # nothing was interrupted in a new library
         window.start_page.new_client_button.click()
         dialog = window.sidebar.dialog
         assert isinstance(dialog, NewClientDialog) and dialog.isVisible()
@@ -111,7 +113,8 @@ async def test_menus_carry_the_shortcuts_and_the_help_lists_them_all(services: S
                  for a in window.menuBar().actions()}
         assert menus["File"] == ["New client…", "New campaign…", "Import files…", "Import folder…",
                                  "Import from URLs…", "Settings…", "Quit"]
-        assert menus["Help"] == ["Keyboard shortcuts", "Open log folder", "About Pairframe"]
+        assert menus["Help"] == ["Keyboard shortcuts", "Open the sample campaign…", "Open log folder",
+                                 "About Pairframe"]
         window.shortcuts_action.trigger()
         dialog = window.shortcuts_dialog
         assert dialog is not None and dialog.isVisible()
@@ -125,6 +128,20 @@ async def test_menus_carry_the_shortcuts_and_the_help_lists_them_all(services: S
             assert expected in rows, expected
         dialog.filter_edit.setText("import")
         assert {r[1] for r in dialog.rows()} == {"Import files", "Import from URLs"}  # folder has no key
+
+
+async def test_the_start_page_offers_the_sample_campaign_and_opens_it(services: Services, qtbot,
+                                                                    ui_settings_path: Path) -> None:
+    async with open_window(services, qtbot, ui_settings_path) as window:
+        await _loaded(window)
+        assert window.start_page.sample_button.isVisible()
+        window.start_page.sample_button.click()
+        panel = window.sample_panel
+        assert panel is not None and panel.isVisible() and window.isEnabled()
+        panel.open_button.click()
+        await wait_until(lambda: window.pages.currentWidget() is window.campaign_page, timeout=30)
+        assert window.workspace.campaign.client_name == window.sidebar.model.clients()[0].name
+        assert not window.start_page.sample_button.isVisibleTo(window.start_page)
 
 
 async def test_help_opens_the_log_folder_and_about(services: Services, qtbot, ui_settings_path: Path) -> None:

@@ -4,6 +4,7 @@ stated plainly, Test asks a loopback service, and general settings are saved."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -133,6 +134,24 @@ async def test_test_checks_the_pasted_key_then_the_stored_one(services: Services
     await wait_until(lambda: row.result_label.text().startswith("✔"))
     assert row.result_label.text() == "✔ The key works (account acme-agency)"
     assert TOKEN not in _all_text(dialog)
+
+
+async def test_closing_during_a_test_stops_it_quietly(services: Services, qtbot,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as silent:  # accepts connections (backlog) but never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        monkeypatch.setenv("REPLICATE_BASE_URL", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        dialog = await _dialog(services, qtbot)
+        failures: list[str] = []
+        dialog.bridge.task_failed.connect(lambda _name, message: failures.append(message))
+        row = dialog.rows[KeyName.REPLICATE]
+        row.new_edit.setText(TOKEN)
+        row.test_button.click()
+        await wait_until(lambda: dialog.bridge.is_running("settings-test-replicate"))
+        dialog.reject()
+        await wait_until(lambda: not dialog.bridge.is_running("settings-test-replicate"))
+        assert not dialog.isVisible() and failures == []
 
 
 async def test_remove_forgets_the_stored_key(services: Services, qtbot, isolated_environment: MemoryKeyring) -> None:

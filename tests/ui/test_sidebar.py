@@ -101,6 +101,11 @@ async def test_loading_and_selecting_reports_each_change_once(services: Services
     await sidebar.reload()  # a reload keeps the selection and does not announce it again
     await wait_until(lambda: len(loads) == 2)
     assert events == [("campaign", spring.id)]
+    sidebar.reload(Selection("client", acme.id))
+    await sidebar.reload()  # a newer reload replaces the first one, not what it was to select
+    await wait_until(lambda: len(loads) == 3)
+    assert events[-1] == ("client", acme.id)
+    assert sidebar.select(Selection("campaign", spring.id))
     assert sidebar.select(Selection("client", acme.id))
     assert events[-1] == ("client", acme.id)
     assert sidebar.details_action.isEnabled() is False and sidebar.delete_action.text() == "&Delete client…"

@@ -17,6 +17,7 @@ class StartPage(QWidget):
 
     new_client_requested = Signal()
     new_campaign_requested = Signal()
+    sample_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -33,12 +34,16 @@ class StartPage(QWidget):
         self.body.setMaximumWidth(520)
         self.new_client_button = QPushButton()
         self.new_campaign_button = QPushButton("New campaign…")
+        self.sample_button = QPushButton("Try the sample campaign…")
+        self.sample_button.setToolTip("A fictional coffee brand with a dozen images, to try everything offline")
         self.new_client_button.clicked.connect(self.new_client_requested.emit)
         self.new_campaign_button.clicked.connect(self.new_campaign_requested.emit)
+        self.sample_button.clicked.connect(self.sample_requested.emit)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.new_client_button)
         buttons.addWidget(self.new_campaign_button)
+        buttons.addWidget(self.sample_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
@@ -56,3 +61,4 @@ class StartPage(QWidget):
         self.new_client_button.setText("Create your first client…" if empty else "New client…")
         self.new_client_button.setDefault(empty)
         self.new_campaign_button.setVisible(not empty)
+        self.sample_button.setVisible(empty)
