@@ -31,7 +31,7 @@ def test_a_running_clip_shows_progress_elapsed_time_and_only_cancel(qtbot) -> No
     card = ClipCard(_clip(status=ClipStatus.RUNNING, progress=0.42, started_at=started, attempts=1))
     qtbot.addWidget(card)
     card.tick(NOW)
-    assert card.title.text() == "Clip 2"
+    assert card.title.text() == "Clip 1"  # positions count from 1
     assert card.status_label.text() == "Generating"
     assert card.progress.value() == round(0.42 * PROGRESS_STEPS)
     assert card.elapsed_label.text() == "1:15"

@@ -88,7 +88,7 @@ class ClipCard(QFrame):
         previous, self.state = self.state, clip
         if previous == clip:
             return
-        self.title.setText(f"Clip {clip.position + 1}")
+        self.title.setText(f"Clip {clip.position}")
         self.title.setToolTip(f"Model: {clip.model_id}" + (f"\nPrediction: {clip.prediction_id}"
                                                           if clip.prediction_id else ""))
         status_text = STATUS_TEXT[clip.status]

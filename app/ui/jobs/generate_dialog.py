@@ -59,6 +59,8 @@ class GenerateDialog(QDialog):
         self._plan_seq = 0
         self._duration_touched = False
         self._notice = ""  # a failed launch or budget change, shown until the user changes something
+        self._has_replicate_key: bool | None = None  # None: not known yet
+        self._model_touched = False
         self.models: dict[str, ModelSpec] = {m.id: m for m in services.generation.models()}
         self.setWindowTitle(f"Generate clips — {campaign.name}")
         self.resize(620, 680)
@@ -67,13 +69,15 @@ class GenerateDialog(QDialog):
         self._replan_timer.setSingleShot(True)
         self._replan_timer.setInterval(REPLAN_DELAY_MS)
         self._replan_timer.timeout.connect(self.replan)
-        self.model_combo.currentIndexChanged.connect(self._model_changed)
+        self.model_combo.currentIndexChanged.connect(self._model_chosen)
         self.duration_spin.valueChanged.connect(self._duration_changed)
         self.resolution_combo.currentIndexChanged.connect(self._resolution_changed)
         for signal in (self.aspect_combo.currentIndexChanged, self.pair_list.selection_changed):
             signal.connect(self.schedule_replan)
         self._model_changed()
         self._load_pairs()
+        self.bridge.run(f"generate-key-{self.campaign.id}", self.services.generation.has_replicate_key(),
+                        on_done=self._key_known, on_error=lambda _exc: self._key_known(False))
 
     # ---- building ----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -178,6 +182,23 @@ class GenerateDialog(QDialog):
         """Choose ``model_id`` (as a user would)."""
         self.model_combo.setCurrentIndex(self.model_combo.findData(model_id))
 
+    def _model_chosen(self) -> None:
+        self._model_touched = True
+        self._model_changed()
+
+    def _key_known(self, present: bool) -> None:
+        """Without a Replicate key the local model is the sensible default (unless the user chose already)."""
+        self._has_replicate_key = present
+        if not self._model_touched:
+            wanted = next((m.id for m in self.models.values() if (m.provider == "replicate") == present), None)
+            if wanted is not None and wanted != self.model_combo.currentData():
+                self.model_combo.blockSignals(True)
+                self.select_model(wanted)
+                self.model_combo.blockSignals(False)
+                self._model_changed()
+                return
+        self._show_plan_state()
+
     def _model_changed(self) -> None:
         """Offer the model's aspects and resolutions (keeping the current choice when it still fits)."""
         spec = self.current_model()
@@ -253,13 +274,16 @@ class GenerateDialog(QDialog):
 
     def _show_plan_state(self, *, busy: bool = False, error: str = "") -> None:
         plan = self.plan
+        if plan is not None and plan.model.provider == "replicate" and self._has_replicate_key is False:
+            error = error or (f"{plan.model.label} runs on Replicate and no Replicate API token is set: add one in "
+                              "the settings, or choose the local model.")
         shown = "\n".join(m for m in (error, self._notice) if m)
         self.error_label.setText(shown)
         self.error_label.setVisible(bool(shown))
         over = plan is not None and plan.over_budget
         self.launch_button.setEnabled(plan is not None and not over and not error)
         self.budget_message.setVisible(over)
-        self.raise_button.setVisible(over or self.raise_row.isVisible())
+        self.raise_button.setVisible(over or not self.raise_row.isHidden())
         if plan is None:
             self.plan_label.setText("Working out the cost…" if busy and self.pairs_loaded else "")
             for label in (self.adjustments_label, self.estimate_label, self.remaining_label):

@@ -81,7 +81,8 @@ class JobSummary(QWidget):
                            f"{job.aspect} · {job.transition}")
         self.status_label.setText(JOB_STATUS_TEXT[job.status])
         counts = Counter(c.status for c in clips)
-        parts = [f"{counts[s]} {STATUS_TEXT[s].lower()}" for s in ClipStatus if counts[s]]
+        parts = [f"{counts[s]} {STATUS_TEXT[s].lower()}" for s in ClipStatus
+                 if counts[s] and s is not ClipStatus.SUCCEEDED]
         self.counts_label.setText(f"{counts[ClipStatus.SUCCEEDED]} of {len(clips)} done"
                                   + (f"  ({', '.join(parts)})" if parts else ""))
         spent = max(sum(c.cost_usd for c in clips), job.actual_cost_usd)

@@ -33,7 +33,7 @@ class RetryDialog(QDialog):
         super().__init__(parent)
         self.clip = clip
         self.models = {m.id: m for m in models}
-        self.setWindowTitle(f"Retry clip {clip.position + 1}")
+        self.setWindowTitle(f"Retry clip {clip.position}")
         self.model_combo = QComboBox()
         for spec in models:
             suffix = " (same model)" if spec.id == clip.model_id else ""

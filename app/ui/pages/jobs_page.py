@@ -1,22 +1,442 @@
-"""The campaign's generation jobs."""
+"""The campaign's generation jobs: history, the selected job's summary and one progress card per clip.
+
+Progress arrives through ``GenerationEvents`` (a subscription to the generation service, coalesced); each update
+touches only its own card, the job's row and, once per burst, the summary. Long work runs through the bridge:
+a job being run here is the bridge task ``job-<id>``.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from collections.abc import Callable
+from datetime import UTC, datetime
 
-from app.core.domain import CampaignInfo
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.domain import AssetInfo, CampaignInfo, ClipState, ClipStatus, JobState, JobStatus
 from app.core.services import Services
-from app.ui.bridge import TaskBridge
+from app.ui.bridge import TaskBridge, describe_error
+from app.ui.jobs.card_grid import CardGrid
+from app.ui.jobs.clip_card import ClipCard
+from app.ui.jobs.events import GenerationEvents
+from app.ui.jobs.generate_dialog import GenerateDialog
+from app.ui.jobs.job_summary import JobSummary
+from app.ui.jobs.jobs_list import JobsListModel, JobsListView
+from app.ui.jobs.notifier import JobNotifier
+from app.ui.jobs.retry_dialog import RetryDialog
+from app.ui.thumbnail_loader import ThumbnailLoader
+
+TICK_MS = 1000
+BANNER_STYLES = {"info": "background: #e3f2fd; color: #0d47a1; padding: 6px",
+                 "error": "background: #ffebee; color: #b71c1c; padding: 6px"}
+
+
+def job_task_name(job_id: int) -> str:
+    """The bridge task that runs job ``job_id`` in this app."""
+    return f"job-{job_id}"
 
 
 class JobsPage(QWidget):
+    """Jobs list with history on top; the selected job's summary and clip cards below."""
+
+    combine_requested = Signal(int)  # job id
+
     def __init__(self, services: Services, bridge: TaskBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
         self.bridge = bridge
         self.campaign: CampaignInfo | None = None
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("The campaign's generation jobs"))
+        self.job: JobState | None = None
+        self.clips: dict[int, ClipState] = {}
+        self.generate_dialog: GenerateDialog | None = None
+        self.retry_dialogs: dict[int, RetryDialog] = {}
+        self._job_status: dict[int, JobStatus] = {}  # last known status of every job seen, for notices
+        self._assets: dict[int, AssetInfo] = {}
+        self._frames: dict[int, list[tuple[int, int]]] = {}  # asset id → (clip id, 0 first / 1 last)
+        self.thumbnails = ThumbnailLoader(services.library.store, services.paths.thumbs,
+                                          services.settings.current.thumbnail_px, parent=self)
+        self.thumbnails.loaded.connect(self._thumbnail_loaded)
+        self.events = GenerationEvents(services.generation, parent=self)
+        self.events.clip_changed.connect(self._clip_changed)
+        self.events.job_changed.connect(self._job_changed)
+        self.notifier = JobNotifier(self)
+        self.notifier.notified.connect(self._show_notice)
+        self._build()
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(TICK_MS)
+        self._ticker.timeout.connect(self._tick)
+        self._summary_timer = QTimer(self)
+        self._summary_timer.setSingleShot(True)
+        self._summary_timer.setInterval(0)
+        self._summary_timer.timeout.connect(self._refresh_summary)
+        self.destroyed.connect(self.thumbnails.stop)
+        self.destroyed.connect(self.events.close)
 
+    def _build(self) -> None:
+        self.generate_button = QPushButton("Generate…")
+        self.generate_button.setToolTip("Choose a model and the pairs, see the cost, and launch every clip at once")
+        self.generate_button.clicked.connect(self.open_generate_dialog)
+        self.generate_button.setEnabled(False)
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner_close = QPushButton("✕")
+        self.banner_close.setFlat(True)
+        self.banner_close.setFixedWidth(28)
+        self.banner_close.setToolTip("Dismiss")
+        self.banner_close.clicked.connect(self.hide_banner)
+        top = QHBoxLayout()
+        top.addWidget(self.generate_button)
+        top.addWidget(self.banner, 1)
+        top.addWidget(self.banner_close)
+        self.list_model = JobsListModel(self)
+        self.list_view = JobsListView(self.list_model)
+        self.list_view.job_selected.connect(self.show_job)
+        self.summary = JobSummary()
+        self.summary.cancel_requested.connect(self.cancel_job)
+        self.summary.resume_requested.connect(self.resume_job)
+        self.summary.delete_requested.connect(self.confirm_delete_job)
+        self.summary.combine_requested.connect(self.combine_requested)
+        self.grid = CardGrid()
+        self.empty_label = QLabel("No jobs yet: choose Generate… to turn the campaign's pairs into clips.")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        job_view = QWidget()
+        job_layout = QVBoxLayout(job_view)
+        job_layout.setContentsMargins(0, 4, 0, 0)
+        job_layout.addWidget(self.summary)
+        job_layout.addWidget(self.grid, 1)
+        job_layout.addWidget(self.empty_label, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.list_view)
+        splitter.addWidget(job_view)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([160, 600])
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        self.hide_banner()
+        self._show_empty(True)
+
+    # ---- campaign and jobs list --------------------------------------------------------------------
     def set_campaign(self, campaign: CampaignInfo | None) -> None:
+        """Show ``campaign``'s jobs (None: nothing)."""
+        changed = (campaign.id if campaign else None) != (self.campaign.id if self.campaign else None)
         self.campaign = campaign
+        self.generate_button.setEnabled(campaign is not None)
+        if changed:
+            if self.generate_dialog is not None:
+                self.generate_dialog.close()
+            self._clear_job_view()
+            self.list_model.set_jobs([])
+        if campaign is not None:
+            self.reload_jobs()
+
+    def reload_jobs(self) -> None:
+        """Fetch the campaign's jobs again, keeping the selection."""
+        if self.campaign is None:
+            return
+        campaign_id = self.campaign.id
+        self.bridge.run("jobs-list", self.services.generation.list_jobs(campaign_id),
+                        on_done=lambda jobs: self._jobs_arrived(campaign_id, jobs), on_error=self._report)
+
+    def _jobs_arrived(self, campaign_id: int, jobs: list[JobState]) -> None:
+        if self.campaign is None or self.campaign.id != campaign_id:
+            return
+        for job in jobs:
+            self._job_status.setdefault(job.id, job.status)
+        selected = self.job.id if self.job else None
+        self.list_model.set_jobs(jobs)
+        ids = self.list_model.job_ids()
+        if selected in ids:
+            self.list_view.select_job(selected)
+        elif ids:
+            self.list_view.select_job(ids[0])
+        else:
+            self._clear_job_view()
+
+    # ---- the selected job ----------------------------------------------------------------------------
+    def show_job(self, job_id: int) -> None:
+        """Show job ``job_id``'s summary and cards (loaded fresh from the service)."""
+        self.bridge.run("jobs-view", self.services.generation.get_job(job_id),
+                        on_done=self._job_arrived, on_error=self._report)
+
+    def _job_arrived(self, job: JobState) -> None:
+        if self.campaign is None or job.campaign_id != self.campaign.id:
+            return
+        self._job_status.setdefault(job.id, job.status)
+        self.job = job
+        self.clips = {c.id: c for c in job.clips}
+        self._frames.clear()
+        self.thumbnails.forget_pending()
+        for card in self.grid.set_clips(job.clips):
+            self._wire_card(card)
+        self._show_empty(False)
+        self._refresh_summary()
+        self._load_frames(job.clips)
+
+    def _clear_job_view(self) -> None:
+        self.job = None
+        self.clips = {}
+        self._frames.clear()
+        self.grid.clear()
+        self.summary.show_job(None, ())
+        self._ticker.stop()
+        self._show_empty(True)
+
+    def _show_empty(self, empty: bool) -> None:
+        self.empty_label.setVisible(empty)
+        self.grid.setVisible(not empty)
+        self.summary.setVisible(not empty)
+
+    def _wire_card(self, card: ClipCard) -> None:
+        card.cancel_requested.connect(self.cancel_clip)
+        card.retry_requested.connect(self.open_retry_dialog)
+        card.open_requested.connect(self._open_clip)
+
+    def _load_frames(self, clips: tuple[ClipState, ...] | list[ClipState]) -> None:
+        wanted: set[int] = set()
+        for clip in clips:
+            for which, asset_id in enumerate((clip.first_asset_id, clip.last_asset_id)):
+                if asset_id is not None:
+                    self._frames.setdefault(asset_id, []).append((clip.id, which))
+                    wanted.add(asset_id)
+        known = [self._assets[a] for a in wanted if a in self._assets]
+        self._frames_known(known)
+        if missing := sorted(wanted - self._assets.keys()):
+            self.bridge.run("jobs-frames", self.services.library.get_assets(missing), on_done=self._frames_known,
+                            on_error=self._report, replace=False)
+
+    def _frames_known(self, assets: list[AssetInfo]) -> None:
+        for asset in assets:
+            self._assets[asset.id] = asset
+            if (pixmap := self.thumbnails.pixmap(asset)) is not None:
+                self._place_frame(asset.id, pixmap)
+
+    def _thumbnail_loaded(self, asset_id: int) -> None:
+        if asset_id in self._frames and (asset := self._assets.get(asset_id)):
+            pixmap = self.thumbnails.pixmap(asset)
+            if pixmap is not None:
+                self._place_frame(asset_id, pixmap)
+
+    def _place_frame(self, asset_id: int, pixmap: QPixmap) -> None:
+        for clip_id, which in self._frames.get(asset_id, ()):
+            if card := self.grid.card(clip_id):
+                card.set_frame(which, pixmap)
+
+    def _refresh_summary(self) -> None:
+        self._summary_timer.stop()
+        if self.job is None:
+            return
+        self.summary.show_job(self.job, self.clips.values(), driving=self.bridge.is_running(job_task_name(self.job.id)))
+        running = any(c.status.is_in_flight for c in self.clips.values()) or not self.job.status.is_terminal
+        if running and not self._ticker.isActive():
+            self._ticker.start()
+        elif not running:
+            self._ticker.stop()
+
+    def _tick(self) -> None:
+        now = datetime.now(UTC)
+        for card in self.grid.cards():
+            if card.is_running:
+                card.tick(now)
+        self.summary.tick(now)
+
+    # ---- progress events -----------------------------------------------------------------------------
+    def _clip_changed(self, clip: ClipState) -> None:
+        self.list_model.update_clip(clip)
+        if self.job is None or clip.job_id != self.job.id:
+            return
+        self.clips[clip.id] = clip
+        card = self.grid.card(clip.id)
+        if card is None:
+            self._wire_card(self.grid.add_clip(clip))
+            self._load_frames([clip])
+        else:
+            card.set_state(clip)
+        self._summary_timer.start()
+
+    def _job_changed(self, job: JobState) -> None:
+        self._notice_if_finished(job)
+        if self.campaign is None or job.campaign_id != self.campaign.id:
+            return
+        self.list_model.upsert_job(job)
+        if self.job is not None and job.id == self.job.id:
+            self.job = job
+            new = [c for c in job.clips if c.id not in self.clips]  # clips already shown have newer events
+            for clip in new:
+                self._clip_changed(clip)
+            self._summary_timer.start()
+
+    def _notice_if_finished(self, job: JobState) -> None:
+        before = self._job_status.get(job.id)
+        self._job_status[job.id] = job.status
+        if before is None or before.is_terminal or not job.status.is_terminal:
+            return
+        clips = job.clips
+        if not clips and self.job is not None and self.job.id == job.id:
+            clips = tuple(self.clips.values())
+        done = sum(1 for c in clips if c.status is ClipStatus.SUCCEEDED)
+        counted = f": {done} of {len(clips)} clips done" if clips else ""
+        verb = {JobStatus.SUCCEEDED: "finished", JobStatus.FAILED: "failed", JobStatus.CANCELED: "was canceled"}
+        message = f"Job {job.id} {verb[job.status]}{counted}."
+        if job.error:
+            message += f" {job.error}"
+        self.notifier.notify("Pairframe", message, failed=job.status is not JobStatus.SUCCEEDED)
+
+    # ---- actions -------------------------------------------------------------------------------------
+    def open_generate_dialog(self) -> GenerateDialog | None:
+        """Open (or raise) the non-modal Generate dialog for the current campaign."""
+        if self.campaign is None:
+            return None
+        if self.generate_dialog is not None:
+            self.generate_dialog.raise_()
+            self.generate_dialog.activateWindow()
+            return self.generate_dialog
+        dialog = GenerateDialog(self.services, self.bridge, self.campaign, self.thumbnails, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.launched.connect(self._job_launched)
+        dialog.campaign_changed.connect(self._campaign_edited)
+        dialog.finished.connect(self._generate_dialog_closed)
+        self.generate_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _generate_dialog_closed(self) -> None:
+        self.generate_dialog = None
+
+    def _campaign_edited(self, campaign: CampaignInfo) -> None:
+        if self.campaign is not None and campaign.id == self.campaign.id:
+            self.campaign = campaign
+
+    def _job_launched(self, job: JobState) -> None:
+        self._job_status[job.id] = job.status
+        self.list_model.upsert_job(job)
+        self.run_job(job.id)
+        self.list_view.select_job(job.id)
+        self._job_arrived(job)
+
+    def run_job(self, job_id: int) -> None:
+        """Run (or resume) job ``job_id`` here until every clip is finished."""
+        self._expect_end(job_id)
+        self.bridge.run(job_task_name(job_id), self.services.generation.run_job(job_id),
+                        on_done=self._job_run_ended, on_error=lambda exc: self._job_run_failed(job_id, exc))
+        self._summary_timer.start()
+
+    def resume_job(self, job_id: int) -> None:
+        self.hide_banner()
+        self.run_job(job_id)
+
+    def _job_run_ended(self, job: JobState) -> None:
+        self.events.flush()  # the clips' last states first, then the job's final one
+        self._job_changed(job)
+        self._refresh_summary()
+
+    def _job_run_failed(self, job_id: int, exc: BaseException) -> None:
+        self._report(exc, f"Job {job_id} stopped")
+        if self.job is not None and self.job.id == job_id:
+            self.show_job(job_id)
+
+    def cancel_job(self, job_id: int) -> None:
+        self.bridge.run(f"cancel-job-{job_id}", self.services.generation.cancel_job(job_id), on_error=self._report)
+
+    def confirm_delete_job(self, job_id: int) -> None:
+        """Ask (without blocking the loop) before deleting job ``job_id`` and its clip files."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Delete job",
+                          f"Delete job {job_id} and its clip files? What it cost stays counted in the budget.",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda result: result == QMessageBox.StandardButton.Yes and self.delete_job(job_id))
+        box.open()
+
+    def delete_job(self, job_id: int) -> None:
+        self.bridge.run(f"delete-job-{job_id}", self.services.generation.delete_job(job_id),
+                        on_done=lambda _none: self._job_deleted(job_id), on_error=self._report)
+
+    def _job_deleted(self, job_id: int) -> None:
+        self.list_model.remove_job(job_id)
+        if self.job is not None and self.job.id == job_id:
+            self._clear_job_view()
+            if ids := self.list_model.job_ids():
+                self.list_view.select_job(ids[0])
+
+    def cancel_clip(self, clip_id: int) -> None:
+        self.bridge.run(f"cancel-clip-{clip_id}", self.services.generation.cancel_clip(clip_id),
+                        on_error=self._card_request_failed(clip_id, "The clip was not canceled"))
+
+    def open_retry_dialog(self, clip_id: int) -> RetryDialog | None:
+        """Offer another model and/or an edited prompt for the clip, then retry it."""
+        clip = self.clips.get(clip_id)
+        if clip is None:
+            return None
+        if (dialog := self.retry_dialogs.get(clip_id)) is not None:
+            dialog.raise_()
+            return dialog
+        dialog = RetryDialog(clip, self.services.generation.models(), parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.retry_chosen.connect(self.retry_clip)
+        dialog.rejected.connect(lambda: (card := self.grid.card(clip_id)) and card.allow_requests())
+        dialog.finished.connect(lambda _result: self.retry_dialogs.pop(clip_id, None))
+        self.retry_dialogs[clip_id] = dialog
+        dialog.open()
+        return dialog
+
+    def retry_clip(self, clip_id: int, model_id: str | None = None, prompt: str | None = None) -> None:
+        """Retry the clip: a new attempt, run to its end by the service (its events update the card)."""
+        if (clip := self.clips.get(clip_id)) is not None:
+            self._expect_end(clip.job_id)
+        self.bridge.run(f"retry-clip-{clip_id}",
+                        self.services.generation.retry_clip(clip_id, model_id=model_id, prompt=prompt),
+                        on_done=self._clip_changed,
+                        on_error=self._card_request_failed(clip_id, "The clip was not retried"))
+
+    def _expect_end(self, job_id: int) -> None:
+        """The job runs again: announce its next end even if it had ended before."""
+        status = self._job_status.get(job_id)
+        if status is None or status.is_terminal:
+            self._job_status[job_id] = JobStatus.RUNNING
+
+    def _card_request_failed(self, clip_id: int, what: str) -> Callable[[BaseException], None]:
+        def failed(exc: BaseException) -> None:
+            if card := self.grid.card(clip_id):
+                card.allow_requests()
+            self._report(exc, what)
+        return failed
+
+    def _open_clip(self, clip_id: int) -> None:
+        clip = self.clips.get(clip_id)
+        if clip is not None and clip.file_path:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(clip.file_path))
+
+    # ---- notices -------------------------------------------------------------------------------------
+    def _report(self, exc: BaseException, what: str = "") -> None:
+        message = describe_error(exc)
+        self.show_banner(f"{what}: {message}" if what else message, error=True)
+
+    def _show_notice(self, _title: str, message: str) -> None:
+        self.show_banner(message)
+        window = self.window()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(message, 10_000)
+
+    def show_banner(self, message: str, *, error: bool = False) -> None:
+        """An in-page notice that stays until dismissed or replaced."""
+        self.banner.setText(message)
+        self.banner.setStyleSheet(BANNER_STYLES["error" if error else "info"])
+        self.banner.show()
+        self.banner_close.show()
+
+    def hide_banner(self) -> None:
+        self.banner.hide()
+        self.banner_close.hide()
+        self.banner.clear()
