@@ -28,6 +28,16 @@ class CampaignWorkspace(QTabWidget):
         self.addTab(self.jobs_page, "&Generate")
         self.addTab(self.ad_page, "A&d")
         self.campaign: CampaignInfo | None = None
+        self.pairs_page.generate_requested.connect(self._generate_from_pairs)
+        self.jobs_page.combine_requested.connect(self._combine_job)
+
+    def _generate_from_pairs(self) -> None:
+        self.setCurrentWidget(self.jobs_page)
+        self.jobs_page.open_generate_dialog()
+
+    def _combine_job(self, job_id: int) -> None:
+        self.setCurrentWidget(self.ad_page)
+        self.ad_page.show_job(job_id)
 
     def set_campaign(self, campaign: CampaignInfo | None) -> None:
         self.campaign = campaign
