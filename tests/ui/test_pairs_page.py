@@ -139,6 +139,20 @@ async def test_every_edit_is_saved_and_survives_reopening(qtbot, services: Servi
     assert reopened.view.model().index(3).data(PAIR_ROLE).source is PairSource.MANUAL
 
 
+async def test_a_reload_that_overtakes_a_save_converges_on_what_is_stored(
+        qtbot, services: Services, bridge: TaskBridge, tmp_path: Path) -> None:
+    data = await make_campaign(services, tmp_path / "sources", 4)
+    await services.pairing.suggest(data.campaign.id, pairer="local", count=2)
+    page = open_page(qtbot, services, bridge)
+    await shown(page, data, 2)
+    before = page.model.pairs()
+    page.select_row(0)
+    page.swap_action.trigger()
+    page.model.set_pairs(before)  # an older reload's answer lands before the save's
+    stored = await assert_saved(page, services, data)
+    assert links(stored)[0] == (before[0].last_asset_id, before[0].first_asset_id)
+
+
 async def test_local_suggestions_show_progress_and_results_in_the_page(qtbot, services: Services,
                                                                       bridge: TaskBridge, tmp_path: Path) -> None:
     data = await make_campaign(services, tmp_path / "sources", 6)

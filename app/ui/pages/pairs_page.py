@@ -355,9 +355,11 @@ class PairsPage(QWidget):
                         on_error=lambda exc: self._failed(campaign_id, "Could not save the pairs", exc))
 
     def _saved(self, campaign_id: int, saved: list[Pair]) -> None:
-        if self._is_current(campaign_id):
-            self.model.apply_saved(saved)
-            self._update_actions()
+        if not self._is_current(campaign_id):
+            return
+        if not self.model.apply_saved(saved) and not self.bridge.is_running(f"pairs-save-{campaign_id}"):
+            self.reload()  # a reload overtook this save: show what is stored now
+        self._update_actions()
 
     def _failed(self, campaign_id: int, what: str, exc: BaseException) -> None:
         if self._is_current(campaign_id):
