@@ -122,7 +122,12 @@ class ClientEditor(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(self.form)
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.addWidget(self.form)
+        page_layout.addStretch(1)  # spare height goes below the fields, not between them
+        scroll.setWidget(page)
         self.error = InlineError()
         self.revert_button = QPushButton("Revert")
         self.save_button = QPushButton("Save")

@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(0, False)
         self.splitter.setCollapsible(1, False)
         self.splitter.setSizes([260, 1020])
         self.setCentralWidget(self.splitter)
@@ -102,7 +103,6 @@ class MainWindow(QMainWindow):
             if shortcut is not None:
                 act.setShortcut(QKeySequence(shortcut))
             return act
-        self.sidebar.new_client_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
         self.sidebar.new_campaign_action.setShortcut(QKeySequence("Ctrl+N"))
         self.import_files_action = action("&Import files…", lambda: self._import("import_files_dialog"), "Ctrl+I")
         self.import_folder_action = action("Import &folder…", lambda: self._import("import_folder_dialog"))

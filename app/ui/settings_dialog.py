@@ -40,7 +40,7 @@ from app.ui.widgets.inline_error import InlineError
 T = TypeVar("T")
 GROK_MODELS = ("grok-4-1-fast-non-reasoning", "grok-4-1-fast-reasoning", "grok-4-fast-non-reasoning")
 CLIP_AUDIO = {"keep": "Keep each clip's own sound", "mix": "Mix it under the music", "drop": "Drop it"}
-INSECURE_TEXT = ("No secure key store was found on this computer ({backend}). Keys entered here are kept for "
+INSECURE_TEXT = ("No secure key store was found on this computer. Keys entered here are kept for "
                  "this session only and are never written anywhere in plain text, so they will be asked for "
                  "again next time. To keep them, unlock or install the system keyring (GNOME Keyring, KWallet, "
                  "the macOS Keychain or the Windows Credential Manager), or set REPLICATE_API_TOKEN and "
@@ -219,7 +219,8 @@ class SettingsDialog(QDialog):
 
     def _show_key_state(self, state: KeyState) -> None:
         self.key_state = state
-        self.insecure_warning.show_message("" if state.secure else INSECURE_TEXT.format(backend=state.backend))
+        self.insecure_warning.show_message("" if state.secure else INSECURE_TEXT)
+        self.insecure_warning.setToolTip(f"Key store in use: {state.backend}")
         for name, row in self.rows.items():
             row.show_status(state.statuses[name])
 

@@ -42,13 +42,13 @@ def selection_of(item: Item | None) -> Selection | None:
 
 
 def brand_icon(colors: tuple[str, ...], border: QColor, size: int = 16) -> QIcon:
-    """Up to four brand colours as vertical stripes in a small square."""
+    """Up to four brand colours as vertical stripes in a small square (an empty frame without colours)."""
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     shown = colors[:4]
-    width = (size - 2) / len(shown)
     for i, color in enumerate(shown):
+        width = (size - 2) / len(shown)
         painter.fillRect(int(1 + i * width), 1, int(width + 0.999), size - 2, QColor(color))
     painter.setPen(border)
     painter.drawRect(0, 0, size - 1, size - 1)
@@ -172,7 +172,7 @@ class LibraryTreeModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip(item)
         if isinstance(item, ClientInfo):
-            if role == Qt.ItemDataRole.DecorationRole and item.brand_colors:
+            if role == Qt.ItemDataRole.DecorationRole:
                 return brand_icon(item.brand_colors, QApplication.palette().color(QPalette.ColorRole.Mid))
             if role == Qt.ItemDataRole.FontRole:
                 font = QFont(QApplication.font())
@@ -228,6 +228,8 @@ class Sidebar(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.setAccessibleName("Clients and campaigns")
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # long names elide
+        self.setMinimumWidth(160)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.doubleClicked.connect(self._double_clicked)
         self.view.collapsed.connect(lambda i: self._collapsed.add(self.model.item(i).id))

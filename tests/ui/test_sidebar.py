@@ -43,8 +43,12 @@ def test_the_model_groups_campaigns_under_their_clients_and_finds_them_by_id(qap
     assert model.item(QModelIndex()) is None
     assert "Archived · $1,500" in spring.data(Qt.ItemDataRole.ToolTipRole)
     assert spring.data(Qt.ItemDataRole.ForegroundRole) is not None  # archived campaigns are dimmed
-    assert acme.data(Qt.ItemDataRole.DecorationRole) is not None  # the brand colours as an icon
-    assert model.index(1, 0).data(Qt.ItemDataRole.DecorationRole) is None
+    acme_icon = acme.data(Qt.ItemDataRole.DecorationRole).pixmap(16, 16).toImage()
+    assert acme_icon.pixelColor(4, 8).name() == "#112233"  # the brand colours as stripes
+    assert acme_icon.pixelColor(12, 8).name() == "#ffcc00"
+    bolt_icon = model.index(1, 0).data(Qt.ItemDataRole.DecorationRole).pixmap(16, 16).toImage()
+    assert bolt_icon.pixelColor(8, 8).alpha() == 0  # no colours: an empty frame keeps the names aligned
+    assert spring.data(Qt.ItemDataRole.DecorationRole) is None
 
 
 def test_renaming_in_the_model_only_asks(qapp) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -46,7 +47,6 @@ class ColorSwatchList(QWidget):
         self.list.setResizeMode(QListView.ResizeMode.Adjust)
         self.list.setIconSize(QSize(SWATCH_PX, SWATCH_PX))
         self.list.setSpacing(2)
-        self.list.setMaximumHeight(self.list.fontMetrics().height() * 5)
         self.list.setAccessibleName("Brand colours")
         self.list.itemDoubleClicked.connect(lambda _item: self.change_current())
         self.list.currentRowChanged.connect(lambda _row: self._update_buttons())
@@ -59,14 +59,17 @@ class ColorSwatchList(QWidget):
         self.add_button.clicked.connect(self.add_color)
         self.change_button.clicked.connect(self.change_current)
         self.remove_button.clicked.connect(self.remove_current)
-        buttons = QVBoxLayout()
+        column = QWidget()
+        buttons = QVBoxLayout(column)
+        buttons.setContentsMargins(0, 0, 0, 0)
         for button in (self.add_button, self.change_button, self.remove_button):
             buttons.addWidget(button)
-        buttons.addStretch(1)
+        self.list.setFixedHeight(column.sizeHint().height())  # as tall as its buttons, whatever the font
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.list, 1)
-        layout.addLayout(buttons)
+        layout.addWidget(column, 0, Qt.AlignmentFlag.AlignTop)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._update_buttons()
 
     def colors(self) -> list[str]:
