@@ -29,6 +29,7 @@ MAX_ATTEMPTS = 4
 INITIAL_BACKOFF_S = 0.5
 MAX_BACKOFF_S = 8.0
 MAX_RETRY_AFTER_S = 60.0
+CONNECT_TIMEOUT_S = 10.0  # an unreachable host is reported long before a slow answer would be
 TEMPERATURE = 0.5
 
 RetryReport = Callable[[float, str], None]  # (seconds to wait, why)
@@ -78,7 +79,8 @@ class GrokClient:
         self.model = model
         self.timeout_s = timeout_s
         self._sleep = sleep
-        self._client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, timeout=timeout_s, max_retries=0)
+        timeout = openai.Timeout(timeout_s, connect=min(CONNECT_TIMEOUT_S, timeout_s))
+        self._client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0)
 
     async def __aenter__(self) -> GrokClient:
         return self
@@ -112,7 +114,11 @@ class GrokClient:
                     on_retry(wait, reason)
                 await self._sleep(wait)
                 continue
-            except openai.APITimeoutError:
+            except openai.APITimeoutError as exc:
+                if "Connect" in type(exc.__cause__).__name__:
+                    raise PairingError(f"Cannot reach xAI at {self.host} (no connection within "
+                                       f"{min(CONNECT_TIMEOUT_S, self.timeout_s):g} s). Are you offline? "
+                                       "The local pairer works without a connection.") from None
                 raise PairingError(f"Grok did not answer within {self.timeout_s:g} s. Try again, ask for fewer "
                                    "images, or use the local pairer.") from None
             except openai.APIConnectionError as exc:
