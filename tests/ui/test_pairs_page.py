@@ -131,7 +131,8 @@ async def test_every_edit_is_saved_and_survives_reopening(qtbot, services: Servi
     added = await assert_saved(page, services, data)
     assert links(added)[-1] == (data.ids[6], data.ids[7]) and added[-1].source is PairSource.MANUAL
     assert added[-1].prompt and page.current_row() == 3
-    picker.close()
+    page.shutdown()  # what the window does when it closes
+    assert not picker.isVisible()
 
     reopened = open_page(qtbot, services, bridge)
     await shown(reopened, data, 4)

@@ -412,3 +412,9 @@ class PairsPage(QWidget):
         self.rewrite_button.setEnabled(pair is not None and not busy)
         self.view.setVisible(rows > 0)
         self.empty_label.setVisible(rows == 0)
+
+    def shutdown(self) -> None:
+        """Close the picker and stop the thumbnail workers (the window is closing)."""
+        if self.picker is not None:
+            self.picker.close()
+        self.thumbnails.stop()
