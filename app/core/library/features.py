@@ -10,7 +10,7 @@ HIST_BINS_PER_CHANNEL = 4
 def perceptual_hash(img: Image.Image) -> str:
     """A 64-bit difference hash (dHash) as 16 hex digits: robust to scale and small edits."""
     small = img.convert("L").resize((9, 8), Image.Resampling.BILINEAR)
-    pixels = list(small.getdata())
+    pixels = small.tobytes()
     bits = 0
     for row in range(8):
         for col in range(8):
@@ -25,7 +25,8 @@ def color_histogram(img: Image.Image) -> list[float]:
     small = img.convert("RGB").resize((64, 64), Image.Resampling.BILINEAR)
     step = 256 // HIST_BINS_PER_CHANNEL
     counts = [0] * HIST_BINS_PER_CHANNEL**3
-    for r, g, b in small.getdata():
+    data = small.tobytes()
+    for r, g, b in zip(data[0::3], data[1::3], data[2::3], strict=True):
         counts[(r // step) * 16 + (g // step) * 4 + (b // step)] += 1
     total = float(sum(counts)) or 1.0
     return [round(c / total, 5) for c in counts]
