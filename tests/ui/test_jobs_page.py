@@ -92,6 +92,7 @@ async def page_env(qapp, services: Services) -> AsyncIterator[tuple[Services, Ta
     yield services, bridge, page
     await bridge.shutdown()
     await services.generation.aclose()
+    page.shutdown()
     page.close()
     page.deleteLater()
 

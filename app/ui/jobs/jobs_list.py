@@ -23,6 +23,7 @@ Index = QModelIndex | QPersistentModelIndex
 @dataclass(slots=True)
 class _Row:
     job: JobState
+    created: str = ""
     statuses: dict[int, ClipStatus] = field(default_factory=dict)
     costs: dict[int, float] = field(default_factory=dict)
 
@@ -56,7 +57,7 @@ class JobsListModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = []
         for job in sorted(jobs, key=_newest_first):
-            row = _Row(job)
+            row = _Row(job, local_time(job.created_at))
             row.take_clips(job.clips)
             self._rows.append(row)
         self.endResetModel()
@@ -67,7 +68,7 @@ class JobsListModel(QAbstractTableModel):
         if index is None:
             position = sum(1 for r in self._rows if _newest_first(r.job) < _newest_first(job))
             self.beginInsertRows(QModelIndex(), position, position)
-            row = _Row(job)
+            row = _Row(job, local_time(job.created_at))
             row.take_clips(job.clips)
             self._rows.insert(position, row)
             self.endInsertRows()
@@ -124,7 +125,7 @@ class JobsListModel(QAbstractTableModel):
         row, column = self._rows[index.row()], index.column()
         job = row.job
         if role == Qt.ItemDataRole.DisplayRole:
-            return (str(job.id), job.model_id, local_time(job.created_at), JOB_STATUS_TEXT[job.status],
+            return (str(job.id), job.model_id, row.created, JOB_STATUS_TEXT[job.status],
                     self.clips_text(index.row()), usd(row.cost))[column]
         if role == JOB_ID_ROLE:
             return job.id
@@ -159,9 +160,11 @@ class JobsListView(QTableView):
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
         self.verticalHeader().hide()
+        # Sized once per reset, not on every change: ResizeToContents would measure every row on each update.
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_MODEL, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        model.modelReset.connect(self.resizeColumnsToContents)
         self.selectionModel().currentRowChanged.connect(self._row_changed)
 
     def select_job(self, job_id: int) -> None:

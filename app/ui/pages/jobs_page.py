@@ -79,8 +79,6 @@ class JobsPage(QWidget):
         self._summary_timer.setSingleShot(True)
         self._summary_timer.setInterval(0)
         self._summary_timer.timeout.connect(self._refresh_summary)
-        self.destroyed.connect(self.thumbnails.stop)
-        self.destroyed.connect(self.events.close)
 
     def _build(self) -> None:
         self.generate_button = QPushButton("Generate…")
@@ -126,6 +124,12 @@ class JobsPage(QWidget):
         layout.addWidget(splitter, 1)
         self.hide_banner()
         self._show_empty(True)
+
+    def shutdown(self) -> None:
+        """Stop listening to the service and stop the thumbnail workers (the window is closing)."""
+        self._ticker.stop()
+        self.events.close()
+        self.thumbnails.stop()
 
     # ---- campaign and jobs list --------------------------------------------------------------------
     def set_campaign(self, campaign: CampaignInfo | None) -> None:

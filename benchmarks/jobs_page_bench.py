@@ -1,0 +1,150 @@
+"""The jobs page while N clips run at once: does updating N progress cards stall the GUI's event loop?
+
+Runs the real app stack under qasync with the jobs page shown (offscreen by default): the fake Replicate server
+(its own process; every prediction takes ``--latency`` seconds and prints growing percentage logs), a library
+seeded with N pairs, one job launched the way the page launches it (``JobsPage.run_job`` through the bridge).
+Measures:
+
+* how long showing the job takes (building N cards);
+* the largest event-loop stall while the clips run (a ticker's sleep overshoot; target < 50 ms);
+* the service's clip events against the Qt updates the page received (bursts are coalesced per clip), and the
+  time spent in the page's slots per burst (the page's own share of any stall; painting comes on top).
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/jobs_page_bench.py                  # 50 clips, 3 s
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/jobs_page_bench.py --clips 8 --latency 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import keyring
+import qasync
+from generation_bench import TICK_S, serve_fake, ticker
+from PySide6.QtWidgets import QApplication
+
+from app.core.domain import ClipState, ClipStatus
+from app.core.secrets import SecretStore
+from app.core.services import open_services
+from app.ui.bridge import TaskBridge
+from app.ui.pages.jobs_page import JobsPage, job_task_name
+from tests.fakes.replicate_server import TOKEN
+from tests.helpers.generation_data import seed_campaign
+from tests.helpers.keyring_memory import MemoryKeyring
+
+
+async def wait_for(predicate, timeout: float) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit("timed out")
+        await asyncio.sleep(0.01)
+
+
+async def bench(clips: int, latency_s: float, poll_s: float, folder: Path, fake_url: str) -> None:
+    os.environ["REPLICATE_API_TOKEN"] = TOKEN
+    keyring.set_keyring(MemoryKeyring())
+    services = open_services(folder / "library", SecretStore())
+    bridge = TaskBridge()
+    page = JobsPage(services, bridge)
+    page.resize(1400, 900)
+    page.show()
+    try:
+        services.settings.update(replicate_base_url=fake_url, poll_interval_s=poll_s, poll_interval_max_s=poll_s * 4)
+        campaign_id = await seed_campaign(services, folder / "images", pairs=clips)
+        gen = services.generation
+        page.set_campaign(await services.library.get_campaign(campaign_id))
+        job = await gen.create_job(await gen.plan(campaign_id, "google/veo-3.1-fast", duration_s=4))
+        raw = 0
+
+        def count(event: ClipState | object) -> None:
+            nonlocal raw
+            raw += isinstance(event, ClipState)
+        unsubscribe = gen.subscribe(count)
+        delivered = 0
+
+        def counted(_clip: ClipState) -> None:
+            nonlocal delivered
+            delivered += 1
+        page.events.clip_changed.connect(counted)
+        flushes: list[float] = []  # time spent in the page's slots per delivered burst
+
+        def timed_flush() -> None:
+            begun = time.perf_counter()
+            page.events.flush()
+            flushes.append(time.perf_counter() - begun)
+        page.events._timer.timeout.disconnect()
+        page.events._timer.timeout.connect(timed_flush)
+        started = time.perf_counter()
+        page.show_job(job.id)
+        await wait_for(lambda: len(page.grid) == clips, 30)
+        await asyncio.sleep(0)
+        shown_s = time.perf_counter() - started
+
+        stop = asyncio.Event()
+        overshoots: list[float] = []
+        tick = asyncio.create_task(ticker(stop, overshoots))
+        await asyncio.sleep(0.05)
+        started = time.perf_counter()
+        page.run_job(job.id)
+        await wait_for(lambda: not bridge.is_running(job_task_name(job.id)), 600)
+        wall = time.perf_counter() - started
+        stop.set()
+        await tick
+        unsubscribe()
+        done = sum(1 for card in page.grid.cards() if card.state and card.state.status is ClipStatus.SUCCEEDED)
+    finally:
+        await bridge.shutdown()
+        await services.aclose()
+        page.shutdown()
+        page.close()
+    print(f"clips: {clips}, latency per prediction: {latency_s:g} s, poll interval {poll_s:g}…{poll_s * 4:g} s")
+    print(f"showing the job ({clips} cards): {shown_s * 1000:.0f} ms")
+    print(f"cards succeeded: {done}/{clips}; wall time {wall:.2f} s")
+    print(f"clip events from the service: {raw}, card updates delivered: {delivered} in {len(flushes)} bursts")
+    print(f"time in the page's slots per burst: max {max(flushes) * 1000:.1f} ms, mean "
+          f"{statistics.mean(flushes) * 1000:.2f} ms, total {sum(flushes) * 1000:.0f} ms")
+    print(f"event-loop stall with the page updating: max {max(overshoots) * 1000:.1f} ms, p99 "
+          f"{statistics.quantiles(overshoots, n=100)[98] * 1000:.1f} ms over {len(overshoots)} ticks "
+          f"of {TICK_S * 1000:g} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clips", type=int, default=50)
+    parser.add_argument("--latency", type=float, default=3.0, help="seconds from create to success")
+    parser.add_argument("--poll", type=float, default=0.25, help="first poll interval (the app's default is 2 s)")
+    args = parser.parse_args()
+    starting = min(0.5, args.latency / 4)
+    ours, theirs = multiprocessing.get_context("spawn").Pipe()
+    server = multiprocessing.get_context("spawn").Process(target=serve_fake, args=(theirs, starting,
+                                                                                   args.latency - starting))
+    server.start()
+    try:
+        url = ours.recv()
+        QApplication.instance() or QApplication([])
+        with tempfile.TemporaryDirectory(prefix="pairframe-pagebench-") as folder, \
+                asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+            runner.run(bench(args.clips, args.latency, args.poll, Path(folder), url))
+        ours.send("stats")
+        ours.recv()
+    finally:
+        server.join(timeout=10)
+        if server.is_alive():
+            server.terminate()
+
+
+if __name__ == "__main__":
+    main()
