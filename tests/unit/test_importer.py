@@ -219,6 +219,9 @@ async def test_a_huge_pixel_count_is_rejected_from_the_header_without_decoding(
     reasons = [o.reason for o in report.outcomes]
     assert reasons[0] == "over the pixel limit of 10 MP (400 MP)"
     assert reasons[1] == "over the pixel limit of 10 MP (5000 × 5000 = 25 MP)"
+    services.settings.update(import_max_pixels=500_000_000)  # above what Pillow itself allows
+    outcome = only(await run_import(services, campaign, bomb))
+    assert outcome.reason == "over the image decoder's safety limit of 179 MP (400 MP)"
     assert decoded_sizes == []
 
 

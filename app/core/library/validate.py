@@ -94,10 +94,15 @@ def decode(data: bytes, name: str, max_pixels: int, scaled_px: int) -> Decoded:
         raise RuntimeError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must stay False: truncated files would pass")
     try:
         img = Image.open(io.BytesIO(data))
-    except Image.DecompressionBombError as exc:
+    except Image.DecompressionBombError as exc:  # Pillow's own limit (twice MAX_IMAGE_PIXELS) checks first
         found = _PILLOW_BOMB.search(str(exc))
-        pixels = f" ({int(found.group(1)) / 1e6:,.0f} MP)" if found else ""
-        raise ImportRejected(f"over the pixel limit of {max_pixels / 1e6:,.0f} MP{pixels}") from None
+        pixels = int(found.group(1)) if found else None
+        if pixels is not None and pixels <= max_pixels:
+            limit = 2 * (Image.MAX_IMAGE_PIXELS or 0)
+            raise ImportRejected(f"over the image decoder's safety limit of {limit / 1e6:,.0f} MP "
+                                 f"({pixels / 1e6:,.0f} MP)") from None
+        shown = f" ({pixels / 1e6:,.0f} MP)" if pixels is not None else ""
+        raise ImportRejected(f"over the pixel limit of {max_pixels / 1e6:,.0f} MP{shown}") from None
     except UnidentifiedImageError:
         kind = _KNOWN_UNSUPPORTED.get(Path(name).suffix.lower())
         raise ImportRejected(f"unsupported image format ({kind})" if kind else "not an image") from None
