@@ -52,7 +52,7 @@ async def test_identical_clips_with_cuts_are_joined_by_stream_copy(services, tmp
     assert progress[0] == 0.0 and progress[-1] == 1.0
     status, stored, meta = await job_row(services, job_id)
     assert status == JobStatus.SUCCEEDED.value
-    assert stored == f"jobs/{job_id}/ad.mp4"
+    assert stored == str(result.output_path)
     assert meta["stream_copy"] is True and meta["clip_count"] == 3 and meta["joins"] == 2
     assert meta["transition"] == "cut" and meta["aspect"] == "source"
     assert meta["width"] == 320 and meta["height"] == 180 and meta["bytes"] == result.output_path.stat().st_size
@@ -163,11 +163,32 @@ async def test_recombining_reuses_the_clips_and_replaces_the_video(services, tmp
     assert meta["transition"] == "crossfade" and meta["aspect"] == "1:1"
 
 
-async def test_a_job_that_was_running_goes_back_to_running(services, tmp_path) -> None:
+async def test_a_job_still_generating_keeps_its_status(services, tmp_path) -> None:
     job_id = await add_job(services, [make_clip(tmp_path / "c.mp4")])
 
     def set_running(s: Session) -> None:
         s.get(Job, job_id).status = "running"
     await services.db.run(set_running)
-    await services.media.combine(job_id, CombineOptions())
+    seen: list[str] = []
+    await services.media.combine(job_id, CombineOptions(), on_progress=lambda _f: seen.append(
+        services.db.run_sync(lambda s: s.get(Job, job_id).status)))
+    assert set(seen) == {"running"}
     assert (await job_row(services, job_id))[0] == "running"
+
+
+async def test_a_status_changed_by_someone_else_meanwhile_is_not_overwritten(services, tmp_path) -> None:
+    job_id = await add_job(services, [make_clip(tmp_path / f"c{i}.mp4") for i in range(2)])
+    seen: list[str] = []
+
+    def on_progress(_fraction: float) -> None:
+        def work(s: Session) -> None:
+            row = s.get(Job, job_id)
+            seen.append(row.status)
+            row.status = "failed"
+        if not seen:
+            services.db.run_sync(work)
+
+    await services.media.combine(job_id, CombineOptions(transition=Transition.FADE), on_progress=on_progress)
+    assert seen == ["combining"]
+    status, stored, _ = await job_row(services, job_id)
+    assert status == "failed" and stored

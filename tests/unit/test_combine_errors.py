@@ -119,7 +119,7 @@ async def test_a_failed_recombine_keeps_the_previous_video(services, tmp_path) -
     with pytest.raises(CombineError, match=r"clip 1 \(c\.mp4\)"):
         await services.media.combine(job_id, CombineOptions(transition=Transition.FADE))
     assert first.output_path.read_bytes() == before
-    assert await job_state(services, job_id) == ("succeeded", f"jobs/{job_id}/ad.mp4")
+    assert await job_state(services, job_id) == ("succeeded", str(first.output_path))
 
 
 async def test_aclose_stops_a_running_combine(services, tmp_path) -> None:

@@ -42,6 +42,7 @@ from app.core.media.probe import MediaInfo, probe
 log = logging.getLogger(__name__)
 PROBE_CONCURRENCY = 4
 DEFAULT_OUTPUT_NAME = "ad.mp4"
+GENERATING = frozenset({JobStatus.PENDING, JobStatus.RUNNING})
 
 
 class MediaService:
@@ -73,7 +74,8 @@ class MediaService:
 
         The video is written under a temporary name and renamed at the end, so a failure or a cancel leaves
         no partial file (and the previous video, if any, untouched). While it runs the job's status is
-        ``combining``; afterwards the previous status returns. The output's path and metadata are recorded
+        ``combining`` (unless its clips are still being generated: then the generation owns the status);
+        afterwards the previous status returns. The output's path and metadata are recorded
         on the job. Raises ``CombineError`` (naming the clip when one is missing or damaged) or
         ``asyncio.CancelledError`` when ``cancel`` is set or the task is cancelled.
         """
@@ -128,9 +130,9 @@ class MediaService:
                               options: CombineOptions, target: Path, on_progress: Callable[[float], None] | None,
                               cancel: asyncio.Event | None) -> CombineResult:
         started = time.monotonic()
+        previous = await self._mark_combining(job.id)
         temp = temp_path_for(target)
         concat_list = temp_path_for(self.paths.job_dir(job.id) / "concat.txt")
-        previous = await self._set_status(job.id, JobStatus.COMBINING)
         try:
             plan = plan_combine(clips, options, self.settings.current, output=temp, list_path=concat_list,
                                 music=music, color=pad_color(job.brand_colors))
@@ -154,12 +156,12 @@ class MediaService:
         except BaseException:
             temp.unlink(missing_ok=True)
             with contextlib.suppress(Exception):
-                await asyncio.shield(self._set_status(job.id, _after(previous)))
+                await asyncio.shield(self._restore_status(job.id, previous))
             raise
         finally:
             concat_list.unlink(missing_ok=True)
         meta = _output_meta(plan, info, job.clips, clips, target, music, time.monotonic() - started)
-        await self._record(job.id, target, meta, plan, music, _after(previous))
+        await asyncio.shield(self._record(job.id, target, meta, plan, music, _after(previous)))
         return CombineResult(output_path=target, duration_s=info.duration_s, width=info.width, height=info.height,
                              clip_count=len(clips), stream_copy=plan.stream_copy, transition=plan.transition,
                              aspect=plan.aspect, has_audio=info.has_audio)
@@ -210,16 +212,26 @@ class MediaService:
                                f"{plan.duration_s:.2f} s" + (f": {detail}" if detail else ""))
         return info
 
-    async def _set_status(self, job_id: int, status: JobStatus) -> JobStatus:
+    async def _mark_combining(self, job_id: int) -> JobStatus:
+        """Set ``combining`` (not over a job whose clips are still being made); returns the status before."""
         def work(s: Session) -> JobStatus:
             row = s.get(Job, job_id)
             if row is None:
                 raise CombineError(f"there is no job {job_id}")
             previous = JobStatus(row.status)
-            row.status = status.value
+            if previous not in GENERATING:
+                row.status = JobStatus.COMBINING.value
             return previous
 
         return await self.db.run(work)
+
+    async def _restore_status(self, job_id: int, previous: JobStatus) -> None:
+        def work(s: Session) -> None:
+            row = s.get(Job, job_id)
+            if row is not None and row.status == JobStatus.COMBINING.value:
+                row.status = _after(previous).value
+
+        await self.db.run(work)
 
     async def _record(self, job_id: int, target: Path, meta: dict[str, Any], plan: CombinePlan,
                       music: MediaInfo | None, status: JobStatus) -> None:
@@ -227,12 +239,13 @@ class MediaService:
             row = s.get(Job, job_id)
             if row is None:
                 return
-            row.output_path = _stored_path(target, self.paths.root)
+            row.output_path = str(target)
             row.output_meta = meta
             row.transition = plan.transition.value
             row.music_path = str(music.path) if music else None
-            row.status = status.value
-            if status is JobStatus.SUCCEEDED and row.finished_at is None:
+            if row.status == JobStatus.COMBINING.value:  # nobody else changed it meanwhile
+                row.status = status.value
+            if row.status == JobStatus.SUCCEEDED.value and row.finished_at is None:
                 row.finished_at = datetime.now(UTC).replace(tzinfo=None)
 
         await self.db.run(work)
@@ -245,14 +258,6 @@ def _after(previous: JobStatus) -> JobStatus:
 
 def _same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
-
-
-def _stored_path(path: Path, root: Path) -> str:
-    """Inside the library folder paths are stored relative to it (the folder can move); others absolute."""
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _copy_or_hash(video: Path, target: Path) -> tuple[int, str]:
