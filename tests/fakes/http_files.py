@@ -89,7 +89,8 @@ class FileServer:
         self.stopping = threading.Event()
         self.arrived = threading.Condition()
         self._server = _Server(self)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-http-files", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-http-files",
+                                        daemon=True)
 
     def add(self, path: str, route: Route) -> str:
         """Serve ``route`` at ``path``; returns its full URL."""
