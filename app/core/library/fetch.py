@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 import httpx
 
+from app import __version__
 from app.core.library.validate import ImportRejected, human_bytes
 
 # Servers that do not know what they are serving: the decoder decides, as for a local file.
@@ -32,7 +33,6 @@ class Downloaded:
 
 def new_client() -> httpx.AsyncClient:
     """The HTTP client for imports: follows redirects, identifies itself."""
-    from app import __version__
     return httpx.AsyncClient(follow_redirects=True, max_redirects=10,
                              headers={"User-Agent": f"Pairframe/{__version__}", "Accept": "image/*,*/*;q=0.5"})
 
