@@ -1,4 +1,4 @@
-"""Reading one candidate file and proving it is a whole, acceptable image: decoded once, at reduced scale.
+"""Checking one candidate file and proving it is a whole, acceptable image: decoded once, at reduced scale.
 
 Every check fails with ``ImportRejected`` whose message is the reason shown to the user. Limits are checked
 from the file size and the image header before any pixel is decoded, so a decompression bomb costs nothing.
@@ -48,11 +48,12 @@ class Decoded:
 
 def human_bytes(count: float) -> str:
     """``52428800`` → ``50 MB`` (binary units, as file managers show them)."""
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if count < 1024 or unit == "GB":
-            return f"{count:.0f} {unit}" if unit == "bytes" or count == int(count) else f"{count:.1f} {unit}"
-        count /= 1024
-    raise AssertionError("unreachable")
+    units = ("bytes", "KB", "MB", "GB")
+    value, unit = float(count), 0
+    while value >= 1024 and unit < len(units) - 1:
+        value /= 1024
+        unit += 1
+    return f"{value:.0f} {units[unit]}" if unit == 0 or value == int(value) else f"{value:.1f} {units[unit]}"
 
 
 def check_candidate(path: Path, max_bytes: int) -> int:
