@@ -122,6 +122,7 @@ class FakeReplicate:
         self.cancels: list[str] = []
         self.unauthorized = 0
         self.creates_in_flight = 0
+        self.create_times: list[float] = []  # time.monotonic() of every prediction made (system-wide on Linux)
         self.max_creates_in_flight = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self), bind_and_activate=False)
         self._server.request_queue_size = 128
@@ -375,6 +376,7 @@ def _handler_for(fake: FakeReplicate) -> type[BaseHTTPRequestHandler]:
                     fake.predictions[prediction.id] = prediction
                     fake.order.append(prediction.id)
                     fake.creates_by_frames[fake.frames_key(model, values)] += 1
+                    fake.create_times.append(time.monotonic())
                     ambiguous = scenario.create_500_after_creating > 0
                     if ambiguous:
                         scenario.create_500_after_creating -= 1

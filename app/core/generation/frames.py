@@ -1,22 +1,29 @@
-"""The two frames of a clip, oriented per EXIF and fitted to the model's output size, written once per job."""
+"""The frames sent to a model: oriented per EXIF, fitted to the output size, written once per job and size.
+
+Frames are named by their source file (the store names originals by hash) and size, so a storyline chain
+(A→B, B→C) prepares and uploads B once; concurrent requests for the same frame share one preparation.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import math
 from pathlib import Path
 
 from PIL import Image
 
 from app.core.atomic import atomic_write_bytes
-from app.core.library.images import fit_within, jpeg_bytes, open_oriented
+from app.core.library.images import fit_within, open_oriented
 
 _SWAPPED_ORIENTATIONS = {5, 6, 7, 8}
 JPEG_QUALITY = 92
+_preparing: dict[Path, asyncio.Future[Path]] = {}
 
 
-def frame_path(inputs_dir: Path, position: int, which: str, width: int, height: int) -> Path:
-    """Where the ``which`` ("first" / "last") frame of the clip at ``position`` lives for this size."""
-    return inputs_dir / f"clip-{position}-{which}-{width}x{height}.jpg"
+def frame_path(inputs_dir: Path, source: Path, width: int, height: int) -> Path:
+    """Where the frame made from ``source`` at ``width``×``height`` lives in a job's inputs folder."""
+    return inputs_dir / f"{source.stem[:24]}-{width}x{height}.jpg"
 
 
 def _decode_px(source: Path, width: int, height: int) -> int | None:
@@ -34,6 +41,22 @@ def prepare_frame(source: Path, target: Path, width: int, height: int) -> Path:
     """Write ``source`` cropped and scaled to exactly ``width``×``height`` as a JPEG at ``target`` (blocking)."""
     if target.is_file():
         return target
-    img = open_oriented(source, _decode_px(source, width, height))
-    atomic_write_bytes(target, jpeg_bytes(fit_within(img, width, height), JPEG_QUALITY))
+    img = fit_within(open_oriented(source, _decode_px(source, width, height)), width, height)
+    buffer = io.BytesIO()
+    img.save(buffer, format="JPEG", quality=JPEG_QUALITY)
+    atomic_write_bytes(target, buffer.getvalue())
     return target
+
+
+async def ensure_frame(source: Path, inputs_dir: Path, width: int, height: int) -> Path:
+    """The prepared frame for ``source`` at this size, made in a worker thread at most once at a time."""
+    target = frame_path(inputs_dir, source, width, height)
+    if target.is_file():
+        return target
+    pending = _preparing.get(target)
+    if pending is None:
+        loop = asyncio.get_running_loop()
+        pending = asyncio.ensure_future(loop.run_in_executor(None, prepare_frame, source, target, width, height))
+        _preparing[target] = pending
+        pending.add_done_callback(lambda _f: _preparing.pop(target, None))
+    return await asyncio.shield(pending)

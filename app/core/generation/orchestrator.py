@@ -19,6 +19,7 @@ from app.core.generation import repository as repo
 from app.core.generation.catalog import ModelSpec, get_model, snap
 from app.core.generation.errors import ClipCanceled, ClipFailed, ClipInterrupted, GenerationError
 from app.core.generation.providers.base import ClipRequest, Provider, Submission
+from app.core.media.ffmpeg import ffmpeg_exe
 
 if TYPE_CHECKING:
     from app.core.generation.service import GenerationService
@@ -133,6 +134,7 @@ class Orchestrator:
             message = str(exc)
             await self.db.run(lambda s: repo.set_job_error(s, job_id, message))
             raise
+        await asyncio.to_thread(ffmpeg_exe)  # its first call runs `ffmpeg -version`: never on the loop
         tasks = [self.start_clip(clip_id) for clip_id, _ in clips]
         if tasks:
             await self.refresh_job(job_id)
@@ -155,7 +157,10 @@ class Orchestrator:
         return task
 
     async def _drive(self, clip_id: int) -> ClipState:
-        state = await self._drive_to_end(clip_id)
+        try:
+            state = await self._drive_to_end(clip_id)
+        finally:
+            self._latest.pop(clip_id, None)
         await self.refresh_job(state.job_id)
         return state
 
@@ -195,7 +200,6 @@ class Orchestrator:
         state = run.state
         snapped = snap(model, run.job_duration_s, run.job_resolution or None, run.job_aspect)
         job_dir = self.service.paths.job_dir(state.job_id)
-        (job_dir / "clips").mkdir(parents=True, exist_ok=True)
         assert run.first_image is not None and run.last_image is not None
         return ClipRequest(
             clip_id=state.id, job_id=state.job_id, position=state.position, model=model, prompt=state.prompt,

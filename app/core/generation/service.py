@@ -55,6 +55,7 @@ class GenerationService:
         self.secrets = secrets
         self._local = LocalProvider()
         self._replicate: dict[tuple[str, str], ReplicateProvider] = {}
+        self._provider_lock = asyncio.Lock()
         self._orchestrator = Orchestrator(self)
 
     # ---- catalog and providers ---------------------------------------------------------------------------
@@ -82,8 +83,10 @@ class GenerationService:
                                   "(`keys set replicate` or the Settings dialog) or choose the local model")
         base_url = self.settings.current.replicate_base_url
         key = (token, base_url)
-        if key not in self._replicate:
-            self._replicate[key] = ReplicateProvider(ReplicateAPI(token, base_url), lambda: self.settings.current)
+        async with self._provider_lock:
+            if key not in self._replicate:
+                api = await asyncio.to_thread(ReplicateAPI, token, base_url)
+                self._replicate[key] = ReplicateProvider(api, lambda: self.settings.current)
         return self._replicate[key]
 
     # ---- planning ----------------------------------------------------------------------------------------

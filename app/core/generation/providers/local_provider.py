@@ -12,7 +12,7 @@ from pathlib import Path
 from app.core.atomic import temp_path_for
 from app.core.generation.catalog import ModelSpec, frame_size
 from app.core.generation.errors import ClipCanceled, ClipFailed
-from app.core.generation.frames import frame_path, prepare_frame
+from app.core.generation.frames import ensure_frame
 from app.core.generation.providers.base import ClipHooks, ClipRequest, ClipResult
 from app.core.media.ffmpeg import FFmpegError, run_ffmpeg
 from app.core.media.probe import probe
@@ -46,11 +46,8 @@ class LocalProvider:
 
     async def run(self, request: ClipRequest, hooks: ClipHooks, cancel: asyncio.Event) -> ClipResult:
         width, height = frame_size(request.resolution, request.aspect)
-        loop = asyncio.get_running_loop()
-        first, last = await asyncio.gather(*(
-            loop.run_in_executor(None, prepare_frame, source, frame_path(request.inputs_dir, request.position, which,
-                                                                         width, height), width, height)
-            for which, source in (("first", request.first_image), ("last", request.last_image))))
+        first, last = await asyncio.gather(*(ensure_frame(source, request.inputs_dir, width, height)
+                                             for source in (request.first_image, request.last_image)))
         if cancel.is_set():
             raise ClipCanceled()
         await hooks.created(None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
+import mimetypes
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -189,14 +190,18 @@ class ReplicateAPI:
     """One authenticated connection set to Replicate (``base_url`` may be a gateway or a test server)."""
 
     def __init__(self, token: str, base_url: str, *, timeout_s: float = 30.0) -> None:
+        """Blocking (it loads the TLS certificates, 0.1 s or more): build it off the event loop."""
         self.base_url = base_url.rstrip("/")
         timeout = httpx.Timeout(timeout_s, connect=10.0, pool=None)
+        tls = httpx.create_ssl_context()
+        mimetypes.init()  # the Files API upload guesses content types; the first guess reads the system tables
         self._client = replicate.Client(api_token=token, base_url=self.base_url, timeout=timeout,
+                                        transport=httpx.AsyncHTTPTransport(verify=tls),
                                         event_hooks={"response": [self._raise_if_throttled]})
-        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
-                                       headers={"Authorization": f"Bearer {token}"})
+        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=httpx.AsyncHTTPTransport(
+            verify=tls), headers={"Authorization": f"Bearer {token}"})
         self._downloads = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0, pool=None),
-                                            follow_redirects=True)
+                                            transport=httpx.AsyncHTTPTransport(verify=tls), follow_redirects=True)
         self.create_limiter = CreateRateLimiter()
 
     @staticmethod

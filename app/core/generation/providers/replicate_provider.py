@@ -24,7 +24,7 @@ from app.core.atomic import temp_path_for
 from app.core.generation.catalog import ModelSpec, frame_size
 from app.core.generation.cost import actual_cost
 from app.core.generation.errors import ClipCanceled, ClipFailed, ClipInterrupted, GenerationError
-from app.core.generation.frames import frame_path, prepare_frame
+from app.core.generation.frames import ensure_frame
 from app.core.generation.providers.base import ClipHooks, ClipRequest, ClipResult, Submission
 from app.core.generation.providers.replicate_api import (
     Ambiguous,
@@ -48,6 +48,7 @@ LOST_CONTACT_S = 900.0
 LOOKUP_TRIES = 4
 SEND_TRIES = 6
 DOWNLOAD_TRIES = 4
+UPLOAD_REUSE_S = 3600.0  # Files API URLs live 24 h; one uploaded frame serves every clip using it for an hour
 _PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%")
 
 # Models whose input names were checked against Replicate's schema in this process: (base URL, model id).
@@ -121,6 +122,7 @@ class ReplicateProvider:
     def __init__(self, api: ReplicateAPI, settings: Callable[[], Settings]) -> None:
         self.api = api
         self._settings = settings
+        self._uploads: dict[Path, tuple[float, asyncio.Future[str]]] = {}
 
     async def aclose(self) -> None:
         await self.api.aclose()
@@ -200,7 +202,23 @@ class ReplicateProvider:
         settings = self._settings()
         return min(settings.poll_interval_max_s, settings.poll_interval_s * (2 ** attempt))
 
-    async def _upload(self, path: Path, cancel: asyncio.Event) -> str:
+    async def _uploaded_url(self, path: Path, cancel: asyncio.Event) -> str:
+        """The Files API URL of ``path``, uploaded once and shared by the clips that use it for an hour."""
+        loop = asyncio.get_running_loop()
+        known = self._uploads.get(path)
+        if known is not None:
+            made, task = known
+            failed = task.done() and (task.cancelled() or task.exception() is not None)
+            if loop.time() - made < UPLOAD_REUSE_S and not failed:
+                return await asyncio.shield(task)
+        task = asyncio.ensure_future(self._upload(path))  # shared: one clip's cancel must not stop it
+        self._uploads[path] = (loop.time(), task)
+        url = await asyncio.shield(task)
+        if cancel.is_set():
+            raise ClipCanceled()
+        return url
+
+    async def _upload(self, path: Path) -> str:
         for attempt in range(SEND_TRIES):
             try:
                 return await self.api.upload(path)
@@ -212,25 +230,22 @@ class ReplicateProvider:
                 if attempt == SEND_TRIES - 1:
                     raise ClipFailed(f"uploading the frames failed: {exc}") from None
                 delay = self._backoff(attempt)
-            if await _wait_or_cancel(cancel, delay):
-                raise ClipCanceled()
+            await asyncio.sleep(delay)
         raise ClipFailed("uploading the frames failed: Replicate kept limiting requests")
 
     async def _submit(self, request: ClipRequest, hooks: ClipHooks, cancel: asyncio.Event) -> str:
         model = request.model
         width, height = frame_size(request.resolution, request.aspect)
-        loop = asyncio.get_running_loop()
-        frames = await asyncio.gather(*(
-            loop.run_in_executor(None, prepare_frame, source,
-                                 frame_path(request.inputs_dir, request.position, which, width, height), width, height)
-            for which, source in (("first", request.first_image), ("last", request.last_image))))
-        first_url, last_url = await asyncio.gather(*(self._upload(frame, cancel) for frame in frames))
+        frames = await asyncio.gather(*(ensure_frame(source, request.inputs_dir, width, height)
+                                        for source in (request.first_image, request.last_image)))
+        first_url, last_url = await asyncio.gather(*(self._uploaded_url(frame, cancel) for frame in frames))
         inputs = build_input(model, request.prompt, first_url, last_url, request.duration_s, request.resolution,
                              request.aspect)
         if cancel.is_set():
             raise ClipCanceled()
         submission = Submission(secrets.token_hex(16), inputs, utcnow())
         await hooks.submitting(submission)
+        loop = asyncio.get_running_loop()
         started = loop.time()
         attempt = 0
         while True:
