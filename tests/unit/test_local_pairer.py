@@ -125,9 +125,10 @@ def test_the_automatic_count_fits_the_images() -> None:
 def test_two_hundred_assets_pair_well_under_a_second() -> None:
     cands = population(200, seed=11)
     for chain in (False, True):
-        started = time.perf_counter()
+        # CPU time of this thread: what the pairer costs, whatever else the machine is running.
+        started = time.thread_time()
         result = pair_locally(cands, count=12, chain=chain, prompt_for=prompt_for)
-        elapsed = time.perf_counter() - started
+        elapsed = time.thread_time() - started
         assert len(result.pairs) == 12
         assert elapsed < 0.5, f"pairing 200 assets took {elapsed:.3f} s (chain={chain})"
 
