@@ -25,7 +25,6 @@ import tempfile
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -60,7 +59,7 @@ def serve_fake(conn: Connection, starting_s: float, processing_s: float) -> None
                    "duplicates": len(fake.duplicates())})
 
 
-async def bench(clips: int, latency_s: float, poll_s: float, folder: Path, fake_url: str) -> tuple[float, Any]:
+async def bench(clips: int, latency_s: float, poll_s: float, folder: Path, fake_url: str) -> float:
     os.environ["REPLICATE_API_TOKEN"] = TOKEN
     keyring.set_keyring(MemoryKeyring())
     services = open_services(folder / "library", SecretStore())
@@ -88,7 +87,7 @@ async def bench(clips: int, latency_s: float, poll_s: float, folder: Path, fake_
           f"{statistics.quantiles(overshoots, n=100)[98] * 1000:.1f} ms over {len(overshoots)} ticks")
     if final.status is not JobStatus.SUCCEEDED:
         raise SystemExit("the job did not succeed")
-    return started, None
+    return started
 
 
 def main() -> None:
@@ -105,7 +104,7 @@ def main() -> None:
     try:
         url = ours.recv()
         with tempfile.TemporaryDirectory(prefix="pairframe-genbench-") as folder:
-            started, _ = asyncio.run(bench(args.clips, args.latency, args.poll, Path(folder), url))
+            started = asyncio.run(bench(args.clips, args.latency, args.poll, Path(folder), url))
         ours.send("stats")
         stats = ours.recv()
     finally:

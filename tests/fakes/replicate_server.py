@@ -91,6 +91,9 @@ class Scenario:
     output_mode: str = "video"  # video | expired (404) | text (not a video)
     page_size: int = 100
     renamed_inputs: dict[str, dict[str, str]] = field(default_factory=dict)  # model → {catalog name: new name}
+    schema_durations: dict[str, list[int]] = field(default_factory=dict)  # model → durations its schema lists
+    reject_when: Callable[[dict[str, Any]], str | None] = lambda _input: None  # a 422 detail for some inputs
+    accepted_token: str | None = None  # None: any bearer token is accepted
 
 
 @dataclass
@@ -212,8 +215,13 @@ class FakeReplicate:
             inputs[new] = inputs.pop(old)
         return inputs
 
+    def durations(self, model: str) -> list[int]:
+        return self.scenario.schema_durations.get(model) or MODEL_DURATIONS.get(model) or [5, 10]
+
     def validate(self, model: str, values: dict[str, Any]) -> str | None:
         """Replicate's 422 detail for a bad input, or None."""
+        if detail := self.scenario.reject_when(values):
+            return detail
         known = self.model_inputs(model)
         for name in values:
             if name not in known:
@@ -221,7 +229,7 @@ class FakeReplicate:
         if not isinstance(values.get("prompt"), str) or not values["prompt"].strip():
             return "input: prompt is required"
         for name, value in values.items():
-            allowed = known[name].get("enum") or (MODEL_DURATIONS.get(model) if name == "duration" else None)
+            allowed = known[name].get("enum") or (self.durations(model) if name == "duration" else None)
             if allowed and value not in allowed:
                 return f"input.{name}: {name} must be one of the following: {', '.join(map(str, allowed))}"
             if name in IMAGE_INPUTS and self._file_bytes(value) is None:
@@ -291,7 +299,8 @@ def _handler_for(fake: FakeReplicate) -> type[BaseHTTPRequestHandler]:
 
         def _authorized(self) -> bool:
             scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
-            if scheme in ("Bearer", "Token") and token.strip():
+            wanted = fake.scenario.accepted_token
+            if scheme in ("Bearer", "Token") and token.strip() and wanted in (None, token.strip()):
                 return True
             with fake.lock:
                 fake.unauthorized += 1
@@ -437,7 +446,7 @@ def _handler_for(fake: FakeReplicate) -> type[BaseHTTPRequestHandler]:
                 return
             owner, name = model.split("/")
             schemas = {"Input": {"type": "object", "properties": fake.model_inputs(model)},
-                       "duration": {"type": "integer", "enum": MODEL_DURATIONS.get(model, [5, 10])},
+                       "duration": {"type": "integer", "enum": fake.durations(model)},
                        "Output": {"type": "string", "format": "uri"}}
             version = {"id": hashlib.sha256(model.encode()).hexdigest(), "created_at": _iso(time.time()),
                        "cog_version": "0.14.0", "openapi_schema": {"components": {"schemas": schemas}}}

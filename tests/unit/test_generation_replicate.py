@@ -269,3 +269,48 @@ async def test_stopping_mid_job_and_resuming_finds_every_prediction_without_crea
     assert final.status is JobStatus.SUCCEEDED
     assert fake_replicate.create_count == 3 and not fake_replicate.duplicates()
     assert all(c.attempts == 1 for c in final.clips)
+
+
+async def test_a_clip_refused_with_422_fails_with_replicates_reason_and_creates_nothing(
+        services: Services, gen: GenerationService, fake_replicate: FakeReplicate, tmp_path: Path) -> None:  # noqa: F811
+    fake_replicate.scenario.reject_when = lambda values: "E006 invalid input: NSFW" if "beach" in values["prompt"] \
+        else None
+    job = await _job(services, tmp_path, prompts=["city", "beach", "forest"])
+    final = await gen.run_job(job.id)
+    refused = final.clips[1]
+    assert refused.status is ClipStatus.FAILED and refused.prediction_id is None and refused.cost_usd == 0
+    assert refused.error == "Replicate refused the clip (HTTP 422): E006 invalid input: NSFW"
+    assert [c.status for c in final.clips[::2]] == [ClipStatus.SUCCEEDED] * 2
+    assert fake_replicate.create_count == 2 and fake_replicate.create_requests == 3
+
+
+async def test_durations_the_published_schema_no_longer_lists_are_caught_before_any_create(
+        services: Services, gen: GenerationService, fake_replicate: FakeReplicate, tmp_path: Path) -> None:  # noqa: F811
+    fake_replicate.scenario.schema_durations = {MODEL: [8]}
+    job = await _job(services, tmp_path, pairs=2)
+    with pytest.raises(GenerationError, match="now takes duration 8, not 4, 6"):
+        await gen.run_job(job.id)
+    assert fake_replicate.create_requests == 0
+
+
+async def test_a_refused_token_is_one_clear_error_that_never_shows_the_token(
+        services: Services, gen: GenerationService, fake_replicate: FakeReplicate, tmp_path: Path) -> None:  # noqa: F811
+    fake_replicate.scenario.accepted_token = "r8_some-other-token"
+    job = await _job(services, tmp_path, pairs=1)
+    with pytest.raises(GenerationError, match=r"Replicate refused the API token \(HTTP 401\)") as caught:
+        await gen.run_job(job.id)
+    assert TOKEN not in str(caught.value) and TOKEN not in (await gen.get_job(job.id)).error
+    assert fake_replicate.create_requests == 0
+
+
+async def test_creates_wait_for_the_rate_limit_window_instead_of_being_refused() -> None:
+    from app.core.generation.providers.replicate_api import CreateRateLimiter
+
+    limiter = CreateRateLimiter(limit=3, period_s=0.3)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for _ in range(3):
+        await limiter.acquire()
+    assert loop.time() - started < 0.1
+    await limiter.acquire()
+    assert loop.time() - started >= 0.29
