@@ -68,7 +68,8 @@ def _status_printer(job_id: int, total: int) -> Callable[[ClipState | JobState],
     seen: dict[int, ClipStatus] = {}
 
     def listener(event: ClipState | JobState) -> None:
-        if isinstance(event, ClipState) and event.job_id == job_id and seen.get(event.id) is not event.status:
+        if isinstance(event, ClipState) and event.job_id == job_id and event.status is not ClipStatus.PENDING \
+                and seen.get(event.id) is not event.status:
             seen[event.id] = event.status
             err(_clip_line(event, total))
     return listener
