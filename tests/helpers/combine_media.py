@@ -64,7 +64,7 @@ async def add_job(services: Services, clips: Sequence[Path | str], *, brand_colo
                 s.add_all([first, last])
                 s.flush()
             status = statuses[index] if statuses else "succeeded"
-            s.add(Clip(job_id=job.id, position=index, model_id="local", status=status, file_path=str(file),
+            s.add(Clip(job_id=job.id, position=index + 1, model_id="local", status=status, file_path=str(file),
                        prompt=f"prompt {index}", prediction_id=f"pred-{index}", cost_usd=0.25 * (index + 1),
                        first_asset_id=first.id if first else None, last_asset_id=last.id if last else None))
         return job.id

@@ -41,7 +41,8 @@ def test_the_manifest_lists_the_combined_clips_in_their_order_with_totals() -> N
     assert manifest["campaign"] == {"id": 2, "name": "Spring"}
     assert [c["clip_id"] for c in manifest["clips"]] == [9, 7]
     first = manifest["clips"][0]
-    assert first["order"] == 1 and first["prompt"] == "slow push-in 9" and first["prediction_id"] == "p9"
+    assert first["order"] == 1 and first["position"] == 2
+    assert first["prompt"] == "slow push-in 9" and first["prediction_id"] == "p9"
     assert first["first_asset"] == {"id": 19, "name": "a9.jpg", "sha256": "f" * 64}
     assert first["duration_s"] == 4.0 and first["model"] == "veo-3.1"
     assert manifest["joins"] == {"transition": "crossfade", "count": 1, "length_s": 0.5}

@@ -39,8 +39,8 @@ class ClipMedia:
 
     @property
     def label(self) -> str:
-        """How messages name the clip: its place in the ad and its file."""
-        return f"clip {self.position + 1} ({self.path.name})"
+        """How messages name the clip: its position in the job (as the generation numbers it) and its file."""
+        return f"clip {self.position} ({self.path.name})"
 
 
 @dataclass(frozen=True, slots=True)

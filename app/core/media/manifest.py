@@ -74,7 +74,7 @@ def _asset(ref: AssetRef | None) -> dict[str, Any] | None:
 
 def _clip_entry(index: int, clip: ClipMedia, duration: float | None) -> dict[str, Any]:
     return {
-        "order": index + 1, "clip_id": clip.id, "file": clip.path.name,
+        "order": index + 1, "position": clip.position, "clip_id": clip.id, "file": clip.path.name,
         "first_asset": _asset(clip.first_asset), "last_asset": _asset(clip.last_asset),
         "prompt": clip.prompt, "model": clip.model_id, "prediction_id": clip.prediction_id,
         "cost_usd": round(clip.cost_usd, 4), "duration_s": round(duration, 3) if duration is not None else None,

@@ -213,16 +213,16 @@ class AdPage(QWidget):
         if job is not None:
             durations = dict(zip(job.output_meta.get("clip_ids", []), job.output_meta.get("clip_durations", []),
                                  strict=False))
-            for number, clip in enumerate(job.clips, start=1):
-                self.clip_list.addItem(self._clip_item(number, clip, clip.duration_s or durations.get(clip.id)))
+            for clip in job.clips:
+                self.clip_list.addItem(self._clip_item(clip, clip.duration_s or durations.get(clip.id)))
             self.status_label.setText(self._describe_output(job))
         self._update_buttons()
 
-    def _clip_item(self, number: int, clip: ClipMedia, duration: float | None) -> QListWidgetItem:
+    def _clip_item(self, clip: ClipMedia, duration: float | None) -> QListWidgetItem:
         first = clip.first_asset.name if clip.first_asset else "?"
         last = clip.last_asset.name if clip.last_asset else "?"
         names = f"{first} → {last}" if clip.first_asset or clip.last_asset else clip.path.name
-        item = QListWidgetItem(f"{number}. {names}\n{_seconds(duration)}")
+        item = QListWidgetItem(f"{clip.position}. {names}\n{_seconds(duration)}")
         item.setData(CLIP_ROLE, clip)
         item.setToolTip(clip.prompt or clip.path.name)
         if clip.first_asset:
