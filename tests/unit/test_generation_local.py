@@ -165,3 +165,17 @@ def test_inputs_use_each_models_names_and_fixed_values() -> None:
     veo = build_input(get_model("google/veo-3.1", Settings()), "dolly in", "a", "b", 8.0, "720p", "9:16")
     assert veo == {"prompt": "dolly in", "image": "a", "last_frame": "b", "duration": 8, "resolution": "720p",
                    "aspect_ratio": "9:16", "generate_audio": False}
+
+
+async def test_deleting_a_running_job_cancels_it_first(services: Services, gen: GenerationService,
+                                                       tmp_path: Path) -> None:
+    campaign_id = await seed_campaign(services, tmp_path / "images", pairs=2)
+    job = await gen.create_job(await gen.plan(campaign_id, "local", duration_s=10, resolution="720p"))
+    running = asyncio.Event()
+    gen.subscribe(lambda e: running.set() if isinstance(e, ClipState) and e.status is ClipStatus.RUNNING else None)
+    run = asyncio.create_task(gen.run_job(job.id))
+    await asyncio.wait_for(running.wait(), 20)
+    await gen.delete_job(job.id)
+    final = await asyncio.wait_for(run, 10)
+    assert final.status is JobStatus.CANCELED
+    assert not services.paths.job_dir(job.id).exists() and await gen.list_jobs() == []

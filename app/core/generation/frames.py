@@ -53,9 +53,9 @@ async def ensure_frame(source: Path, inputs_dir: Path, width: int, height: int) 
     target = frame_path(inputs_dir, source, width, height)
     if target.is_file():
         return target
+    loop = asyncio.get_running_loop()
     pending = _preparing.get(target)
-    if pending is None:
-        loop = asyncio.get_running_loop()
+    if pending is None or pending.get_loop() is not loop:
         pending = asyncio.ensure_future(loop.run_in_executor(None, prepare_frame, source, target, width, height))
         _preparing[target] = pending
         pending.add_done_callback(lambda _f: _preparing.pop(target, None))

@@ -141,6 +141,12 @@ class Orchestrator:
             await asyncio.gather(*tasks, return_exceptions=True)
         return await self.refresh_job(job_id)
 
+    async def wait_job(self, job_id: int) -> None:
+        """Wait until a run of ``job_id`` (if any) has ended, whatever its outcome."""
+        run = self._job_runs.get(job_id)
+        if run is not None and not run.done():
+            await asyncio.gather(asyncio.shield(run), return_exceptions=True)
+
     async def load_run(self, clip_id: int) -> repo.ClipRun:
         store = self.service.library.store
         run = await self.db.run(lambda s: repo.load_run(s, clip_id, store))

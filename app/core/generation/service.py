@@ -194,6 +194,7 @@ class GenerationService:
         """Cancel what still runs, then remove the job, its clips and its ``jobs/<id>/`` folder."""
         await self.get_job(job_id)
         await self.cancel_job(job_id)
+        await self._orchestrator.wait_job(job_id)
         await self.db.run(lambda s: repo.delete_job(s, job_id))
         await asyncio.to_thread(shutil.rmtree, self.paths.job_dir(job_id), True)
 
