@@ -53,7 +53,8 @@ async def _until(predicate: Callable[[], bool], timeout_s: float = 10.0) -> None
 
 async def test_every_clip_is_created_at_once_tracked_downloaded_and_costed(
         services: Services, gen: GenerationService, fake_replicate: FakeReplicate, tmp_path: Path) -> None:  # noqa: F811
-    fake_replicate.scenario.create_delay_s = 0.2  # creates overlap only when they are all sent at once
+    fake_replicate.scenario.create_delay_s = 0.5  # creates overlap only when they are all sent at once
+    fake_replicate.scenario.processing_s = 0.6
     job = await _job(services, tmp_path, pairs=4)
     events: list[ClipState | JobState] = []
     unsubscribe = gen.subscribe(events.append)

@@ -38,8 +38,33 @@ def transition_args(first: Path, last: Path, output: Path, width: int, height: i
             "-movflags", "+faststart", str(output)]
 
 
+async def _acquire_unless_canceled(slots: asyncio.Semaphore, cancel: asyncio.Event) -> bool:
+    """Take a slot; False (holding none) when ``cancel`` is set first."""
+    acquire = asyncio.ensure_future(slots.acquire())
+    stop = asyncio.ensure_future(cancel.wait())
+    try:
+        await asyncio.wait({acquire, stop}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:
+        if acquire.done() and not acquire.cancelled():
+            slots.release()
+        acquire.cancel()
+        raise
+    finally:
+        stop.cancel()
+    if not acquire.done():
+        acquire.cancel()
+        return False
+    if cancel.is_set():
+        slots.release()
+        return False
+    return True
+
+
 class LocalProvider:
-    """Renders clips on this computer."""
+    """Renders clips on this computer, a few at a time (FFmpeg already uses every core); the rest wait pending."""
+
+    def __init__(self) -> None:
+        self._slots = asyncio.Semaphore(max(1, (os.cpu_count() or 2) // 2))
 
     async def check_model(self, model: ModelSpec) -> None:
         """Nothing to check: the local model has no published schema."""
@@ -48,14 +73,21 @@ class LocalProvider:
         width, height = frame_size(request.resolution, request.aspect)
         first, last = await asyncio.gather(*(ensure_frame(source, request.inputs_dir, width, height)
                                              for source in (request.first_image, request.last_image)))
-        if cancel.is_set():
+        if not await _acquire_unless_canceled(self._slots, cancel):
             raise ClipCanceled()
-        await hooks.created(None)
+        try:
+            await hooks.created(None)
+            return await self._render(request, first, last, width, height, hooks, cancel)
+        finally:
+            self._slots.release()
+
+    async def _render(self, request: ClipRequest, first: Path, last: Path, width: int, height: int,
+                      hooks: ClipHooks, cancel: asyncio.Event) -> ClipResult:
         temp = temp_path_for(request.output_path)
         try:
             await run_ffmpeg(transition_args(first, last, temp, width, height, request.duration_s),
                              duration_s=request.duration_s, on_progress=hooks.progressed, cancel=cancel,
-                             what=f"rendering clip {request.position + 1}")
+                             what=f"rendering clip {request.position}")
             info = await probe(temp)
             os.replace(temp, request.output_path)
         except asyncio.CancelledError:

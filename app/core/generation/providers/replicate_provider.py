@@ -123,6 +123,8 @@ class ReplicateProvider:
         self.api = api
         self._settings = settings
         self._uploads: dict[Path, tuple[float, asyncio.Future[str]]] = {}
+        # Checking a video decodes it: as many at once as there are cores, not one per finished clip.
+        self._checks = asyncio.Semaphore(max(2, os.cpu_count() or 2))
 
     async def aclose(self) -> None:
         await self.api.aclose()
@@ -355,7 +357,8 @@ class ReplicateProvider:
             if cancel.is_set():
                 raise ClipCanceled(cost)
             try:
-                info = await verify_video(temp)
+                async with self._checks:
+                    info = await verify_video(temp)
             except FFmpegError as exc:
                 raise ClipFailed(f"the output is not a playable video ({exc})", cost_usd=cost) from None
             os.replace(temp, request.output_path)
