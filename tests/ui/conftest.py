@@ -7,6 +7,7 @@ task fails under qasync): await ``wait_until`` / ``wait_signal`` below instead.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,19 @@ def _qasync_loop() -> asyncio.AbstractEventLoop:
 
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:
     return {"qasync": _qasync_loop}
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_on_the_gui_thread() -> Any:
+    """Free each test's closed qasync loop here, on the GUI thread.
+
+    A closed loop is cyclic garbage holding QObjects whose Qt timers may still run (a cancelled ``call_later``
+    keeps its timer until it fires). Left to chance, a collection triggered on a worker thread (the database or
+    a thumbnail thread) destroys them there: "Timers cannot be stopped from another thread", then a segfault
+    when the timer fires in a later test.
+    """
+    yield
+    gc.collect()
 
 
 async def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01) -> None:
