@@ -40,13 +40,14 @@ from tests.helpers.keyring_memory import MemoryKeyring
 TICK_S = 0.005
 
 
-async def ticker(stop: asyncio.Event, overshoots: list[float]) -> None:
-    """Sleep in short steps and record how late each wake-up is: the loop's stalls."""
+async def ticker(stop: asyncio.Event, overshoots: list[float], when: list[float]) -> None:
+    """Sleep in short steps and record how late each wake-up is (the loop's stalls) and when it happened."""
     loop = asyncio.get_running_loop()
     while not stop.is_set():
         before = loop.time()
         await asyncio.sleep(TICK_S)
         overshoots.append(loop.time() - before - TICK_S)
+        when.append(time.monotonic())
 
 
 def serve_fake(conn: Connection, starting_s: float, processing_s: float) -> None:
@@ -70,7 +71,8 @@ async def bench(clips: int, latency_s: float, poll_s: float, folder: Path, fake_
         job = await gen.create_job(await gen.plan(campaign_id, "google/veo-3.1-fast", duration_s=4))
         stop = asyncio.Event()
         overshoots: list[float] = []
-        tick = asyncio.create_task(ticker(stop, overshoots))
+        when: list[float] = []
+        tick = asyncio.create_task(ticker(stop, overshoots, when))
         await asyncio.sleep(0.05)
         started = time.monotonic()
         final = await gen.run_job(job.id)
@@ -85,6 +87,8 @@ async def bench(clips: int, latency_s: float, poll_s: float, folder: Path, fake_
     print(f"wall time of run_job: {wall:.2f} s (serial would be {clips * latency_s:.0f} s)")
     print(f"event-loop stall: max {max(overshoots) * 1000:.1f} ms, p99 "
           f"{statistics.quantiles(overshoots, n=100)[98] * 1000:.1f} ms over {len(overshoots)} ticks")
+    worst = sorted(zip(overshoots, when, strict=True), reverse=True)[:5]
+    print("largest stalls: " + ", ".join(f"{o * 1000:.0f} ms at {w - started:.1f} s" for o, w in worst))
     if final.status is not JobStatus.SUCCEEDED:
         raise SystemExit("the job did not succeed")
     return started

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import io
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PIL import Image
@@ -19,6 +21,8 @@ from app.core.library.images import fit_within, open_oriented
 _SWAPPED_ORIENTATIONS = {5, 6, 7, 8}
 JPEG_QUALITY = 92
 _preparing: dict[Path, asyncio.Future[Path]] = {}
+# Decoding and resizing saturate a core each: leave one core free for the event loop and FFmpeg.
+_workers = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="pairframe-frames")
 
 
 def frame_path(inputs_dir: Path, source: Path, width: int, height: int) -> Path:
@@ -56,7 +60,7 @@ async def ensure_frame(source: Path, inputs_dir: Path, width: int, height: int) 
     loop = asyncio.get_running_loop()
     pending = _preparing.get(target)
     if pending is None or pending.get_loop() is not loop:
-        pending = asyncio.ensure_future(loop.run_in_executor(None, prepare_frame, source, target, width, height))
+        pending = asyncio.ensure_future(loop.run_in_executor(_workers, prepare_frame, source, target, width, height))
         _preparing[target] = pending
         pending.add_done_callback(lambda _f: _preparing.pop(target, None))
     return await asyncio.shield(pending)

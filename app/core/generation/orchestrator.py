@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 from app.core.domain import ClipState, ClipStatus, JobState
 from app.core.generation import repository as repo
-from app.core.generation.catalog import ModelSpec, get_model, snap
+from app.core.generation.catalog import ModelSpec, frame_size, get_model, snap
 from app.core.generation.errors import ClipCanceled, ClipFailed, ClipInterrupted, GenerationError
+from app.core.generation.frames import ensure_frame
 from app.core.generation.providers.base import ClipRequest, Provider, Submission
 from app.core.media.ffmpeg import ffmpeg_exe
 
@@ -135,11 +136,27 @@ class Orchestrator:
             await self.db.run(lambda s: repo.set_job_error(s, job_id, message))
             raise
         await asyncio.to_thread(ffmpeg_exe)  # its first call runs `ffmpeg -version`: never on the loop
+        await self._prepare_frames([clip_id for clip_id, _ in clips])
         tasks = [self.start_clip(clip_id) for clip_id, _ in clips]
         if tasks:
             await self.refresh_job(job_id)
             await asyncio.gather(*tasks, return_exceptions=True)
         return await self.refresh_job(job_id)
+
+    async def _prepare_frames(self, clip_ids: list[int]) -> None:
+        """Make the frames of clips that will be created, before any upload or create: the CPU-bound resizing then
+        does not compete with the burst of requests that follows (each request's socket calls wait for the GIL)."""
+        work = []
+        for clip_id in clip_ids:
+            run = await self.load_run(clip_id)
+            if run.first_image is None or run.last_image is None or run.state.prediction_id or run.submission:
+                continue
+            model = get_model(run.state.model_id, self.service.settings.current)
+            request = self._request(run, model, fresh=True)
+            width, height = frame_size(request.resolution, request.aspect)
+            work += [ensure_frame(path, request.inputs_dir, width, height) for path in (run.first_image,
+                                                                                       run.last_image)]
+        await asyncio.gather(*work, return_exceptions=True)  # a frame that fails fails its clip later
 
     async def wait_job(self, job_id: int) -> None:
         """Wait until a run of ``job_id`` (if any) has ended, whatever its outcome."""

@@ -12,9 +12,11 @@ import asyncio
 import base64
 import logging
 import os
+import random
 import re
 import secrets
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,7 +39,7 @@ from app.core.generation.providers.replicate_api import (
     Transient,
 )
 from app.core.media.ffmpeg import FFmpegError
-from app.core.media.probe import verify_video
+from app.core.media.probe import MediaInfo, verify_video
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,15 @@ def _enum_values(schema: Mapping[str, Any], prop: Any) -> set[Any] | None:
     return None
 
 
+# Checking a video decodes it (CPU-bound): one check per core at a time, each on a worker thread's own loop, since
+# starting many FFmpeg processes back to back on the app's loop stalls it for hundreds of milliseconds.
+_checkers = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="pairframe-verify")
+
+
+def _verify_off_loop(path: Path) -> MediaInfo:
+    return asyncio.run(verify_video(path))
+
+
 async def _wait_or_cancel(cancel: asyncio.Event, delay: float) -> bool:
     """Sleep ``delay`` seconds; True at once when ``cancel`` is set."""
     if cancel.is_set():
@@ -123,8 +134,6 @@ class ReplicateProvider:
         self.api = api
         self._settings = settings
         self._uploads: dict[Path, tuple[float, asyncio.Future[str]]] = {}
-        # Checking a video decodes it: as many at once as there are cores, not one per finished clip.
-        self._checks = asyncio.Semaphore(max(2, os.cpu_count() or 2))
 
     async def aclose(self) -> None:
         await self.api.aclose()
@@ -330,8 +339,8 @@ class ReplicateProvider:
                                  else elapsed_progress(prediction, request.model.typical_runtime_s))
                 delay = interval
                 interval = min(interval * 1.5, settings.poll_interval_max_s)
-            if await _wait_or_cancel(cancel, delay):
-                await self._cancel_quietly(prediction_id)
+            if await _wait_or_cancel(cancel, delay * random.uniform(0.8, 1.2)):  # jitter: clips started together
+                await self._cancel_quietly(prediction_id)                       # do not all poll together
                 raise ClipCanceled()
 
     async def _finish(self, final: RemotePrediction, request: ClipRequest, hooks: ClipHooks,
@@ -357,8 +366,7 @@ class ReplicateProvider:
             if cancel.is_set():
                 raise ClipCanceled(cost)
             try:
-                async with self._checks:
-                    info = await verify_video(temp)
+                info = await asyncio.get_running_loop().run_in_executor(_checkers, _verify_off_loop, temp)
             except FFmpegError as exc:
                 raise ClipFailed(f"the output is not a playable video ({exc})", cost_usd=cost) from None
             os.replace(temp, request.output_path)
