@@ -107,9 +107,13 @@ async def test_start_up_marks_clips_left_in_flight_and_a_run_finishes_them(
     await services.db.run(lambda s: s.execute(update(Clip).where(Clip.id == first)
                                               .values(status="running", attempts=1)))
     await services.db.run(lambda s: s.execute(update(Job).where(Job.id == job.id).values(status="running")))
+    never = await gen.create_job(await gen.plan(campaign_id, "local", duration_s=2, resolution="480p"))
+    await services.db.run(lambda s: s.execute(update(Job).where(Job.id == never.id)  # stopped before any clip
+                                              .values(status="running", started_at=Job.created_at)))
     jobs = await gen.mark_interrupted()
-    assert [j.status for j in jobs] == [JobStatus.INTERRUPTED]
+    assert [(j.id, j.status) for j in jobs] == [(job.id, JobStatus.INTERRUPTED), (never.id, JobStatus.INTERRUPTED)]
     assert [c.status for c in jobs[0].clips] == [ClipStatus.INTERRUPTED, ClipStatus.PENDING]
+    assert await gen.mark_interrupted() == []
     final = await gen.run_job(job.id)
     assert final.status is JobStatus.SUCCEEDED and [c.attempts for c in final.clips] == [1, 1]
 

@@ -276,12 +276,13 @@ def mark_canceled_idle(s: Session, clip_ids: Iterable[int]) -> list[ClipState]:
 
 
 # ---- jobs ------------------------------------------------------------------------------------------------------
-def job_outcome(statuses: Sequence[ClipStatus], active: bool) -> JobStatus:
-    """A job's status from its clips' (``active``: a task of this process drives an unfinished one)."""
+def job_outcome(statuses: Sequence[ClipStatus], active: bool, started: bool) -> JobStatus:
+    """A job's status from its clips' (``active``: a task of this process drives an unfinished one; ``started``:
+    the job ran before)."""
     if active:
         return JobStatus.RUNNING
     if any(not s.is_terminal for s in statuses):
-        if any(s is ClipStatus.INTERRUPTED or s.is_in_flight for s in statuses):
+        if started or any(s is ClipStatus.INTERRUPTED or s.is_in_flight for s in statuses):
             return JobStatus.INTERRUPTED
         return JobStatus.PENDING
     if statuses and all(s is ClipStatus.SUCCEEDED for s in statuses):
@@ -296,7 +297,7 @@ def refresh_job(s: Session, job_id: int, driven_clip_ids: Collection[int]) -> Jo
     job = get_job_row(s, job_id)
     statuses = [ClipStatus(c.status) for c in job.clips]
     active = any(c.id in driven_clip_ids and c.status in UNFINISHED for c in job.clips)
-    status = job_outcome(statuses, active)
+    status = job_outcome(statuses, active, job.started_at is not None)
     if not (status is JobStatus.SUCCEEDED and job.status in (JobStatus.COMBINING.value, JobStatus.SUCCEEDED.value)):
         job.status = status.value
     job.actual_cost_usd = round(sum(c.cost_usd for c in job.clips), 4)
@@ -325,13 +326,21 @@ def list_jobs(s: Session, campaign_id: int | None) -> list[JobState]:
 
 
 def mark_interrupted(s: Session, active_clip_ids: set[int]) -> list[JobState]:
-    """Clips left in flight by an earlier run → interrupted; returns their jobs."""
+    """Clips left in flight by an earlier run → interrupted; returns their jobs (and jobs left running)."""
     rows = [c for c in s.scalars(select(Clip).where(Clip.status.in_(IN_FLIGHT))) if c.id not in active_clip_ids]
-    job_ids = sorted({c.job_id for c in rows})
+    stale = {c.job_id for c in rows}
+    for job_id in s.scalars(select(Job.id).where(Job.status == JobStatus.RUNNING.value)):
+        if not _driven(s, job_id, active_clip_ids):
+            stale.add(job_id)
+    job_ids = sorted(stale)
     for clip in rows:
         clip.status = ClipStatus.INTERRUPTED.value
     s.flush()
-    return [refresh_job(s, job_id, ()) for job_id in job_ids]
+    return [refresh_job(s, job_id, active_clip_ids) for job_id in job_ids]
+
+
+def _driven(s: Session, job_id: int, active_clip_ids: set[int]) -> bool:
+    return any(clip_id in active_clip_ids for clip_id in s.scalars(select(Clip.id).where(Clip.job_id == job_id)))
 
 
 def delete_job(s: Session, job_id: int) -> None:
