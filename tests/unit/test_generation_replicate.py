@@ -315,3 +315,11 @@ async def test_creates_wait_for_the_rate_limit_window_instead_of_being_refused()
     assert loop.time() - started < 0.1
     await limiter.acquire()
     assert loop.time() - started >= 0.29
+
+
+async def test_a_second_run_of_a_running_job_joins_the_first(
+        services: Services, gen: GenerationService, fake_replicate: FakeReplicate, tmp_path: Path) -> None:  # noqa: F811
+    job = await _job(services, tmp_path, pairs=3)
+    first, second = await asyncio.gather(gen.run_job(job.id), gen.run_job(job.id))
+    assert first == second and first.status is JobStatus.SUCCEEDED
+    assert fake_replicate.create_count == 3 and fake_replicate.create_requests == 3
