@@ -274,13 +274,13 @@ async def test_stopping_mid_job_and_resuming_finds_every_prediction_without_crea
 
 async def test_a_clip_refused_with_422_fails_with_replicates_reason_and_creates_nothing(
         services: Services, gen: GenerationService, fake_replicate: FakeReplicate, tmp_path: Path) -> None:  # noqa: F811
-    fake_replicate.scenario.reject_when = lambda values: "E006 invalid input: NSFW" if "beach" in values["prompt"] \
-        else None
+    fake_replicate.scenario.reject_when = lambda values: f"E006 invalid input: NSFW (request by {TOKEN})" \
+        if "beach" in values["prompt"] else None  # a gateway echoing the key must not get it stored
     job = await _job(services, tmp_path, prompts=["city", "beach", "forest"])
     final = await gen.run_job(job.id)
     refused = final.clips[1]
     assert refused.status is ClipStatus.FAILED and refused.prediction_id is None and refused.cost_usd == 0
-    assert refused.error == "Replicate refused the clip (HTTP 422): E006 invalid input: NSFW"
+    assert refused.error == "Replicate refused the clip (HTTP 422): E006 invalid input: NSFW (request by [redacted])"
     assert [c.status for c in final.clips[::2]] == [ClipStatus.SUCCEEDED] * 2
     assert fake_replicate.create_count == 2 and fake_replicate.create_requests == 3
 

@@ -24,6 +24,8 @@ import httpx
 import replicate
 from replicate.exceptions import ReplicateError
 
+from app.logging_setup import redact
+
 log = logging.getLogger(__name__)
 
 TERMINAL = frozenset({"succeeded", "failed", "canceled", "aborted"})
@@ -145,12 +147,13 @@ def parse_prediction(data: Mapping[str, Any]) -> RemotePrediction:
     return RemotePrediction(
         id=str(data["id"]), model=str(data.get("model") or ""), status=str(data["status"]),
         input=dict(data.get("input") or {}), output=data.get("output"), logs=str(data.get("logs") or ""),
-        error=str(data.get("error") or ""), created_at=parse_time(data.get("created_at")),
+        error=redact(str(data.get("error") or "")), created_at=parse_time(data.get("created_at")),
         started_at=parse_time(data.get("started_at")),
         predict_time_s=float(predict_time) if isinstance(predict_time, int | float) else None)
 
 
 def _problem(response: httpx.Response) -> str:
+    """The detail of an RFC 7807 answer, with any known key removed (some gateways echo the request)."""
     try:
         data = response.json()
     except ValueError:
@@ -158,12 +161,12 @@ def _problem(response: httpx.Response) -> str:
     if isinstance(data, Mapping):
         text = data.get("detail") or data.get("title")
         if text:
-            return str(text)
+            return redact(str(text))
     return f"HTTP {response.status_code}"
 
 
 def _replicate_problem(exc: ReplicateError) -> str:
-    return str(exc.detail or exc.title or f"HTTP {exc.status}")
+    return redact(str(exc.detail or exc.title or f"HTTP {exc.status}"))
 
 
 class CreateRateLimiter:
