@@ -13,6 +13,7 @@ from app.ui.assets.asset_model import ASSET_ROLE
 from app.ui.thumbnail_loader import ThumbnailLoader
 
 PAD = 6
+BADGE_PX = 20
 STAR_COLOR = QColor("#f2b01e")
 PICK_COLOR = QColor("#2e9d4f")
 REJECT_COLOR = QColor("#d0413a")
@@ -34,6 +35,7 @@ class AssetDelegate(QStyledItemDelegate):
         self.icon_px = 160
         self.failed: set[int] = set()
         self._scaled: OrderedDict[tuple[int, int], QPixmap] = OrderedDict()
+        self._badges: dict[Flag, QPixmap] = {}
         self._font = QFont()
         self._metrics = QFontMetrics(self._font)
 
@@ -121,21 +123,31 @@ class AssetDelegate(QStyledItemDelegate):
             self._scaled.popitem(last=False)
         return scaled
 
-    @staticmethod
-    def _paint_flag(painter: QPainter, thumb: QRect, flag: Flag) -> None:
+    def _paint_flag(self, painter: QPainter, thumb: QRect, flag: Flag) -> None:
         if flag is Flag.NONE:
             return
-        size = 20
-        badge = QRectF(thumb.right() - size - 3, thumb.y() + 3, size, size)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(QColor("white"), 1.5))
-        painter.setBrush(PICK_COLOR if flag is Flag.PICK else REJECT_COLOR)
-        painter.drawEllipse(badge)
-        painter.setPen(QPen(QColor("white"), 2.2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
-        c = badge.center()
-        if flag is Flag.PICK:
-            painter.drawPolyline([QPointF(c.x() - 5, c.y()), QPointF(c.x() - 1.5, c.y() + 4),
-                                  QPointF(c.x() + 5, c.y() - 4)])
-        else:
-            painter.drawLine(QPointF(c.x() - 4, c.y() - 4), QPointF(c.x() + 4, c.y() + 4))
-            painter.drawLine(QPointF(c.x() + 4, c.y() - 4), QPointF(c.x() - 4, c.y() + 4))
+        badge = self._badges.get(flag)
+        if badge is None:
+            badge = self._badges[flag] = flag_badge(flag, painter.device().devicePixelRatioF())
+        painter.drawPixmap(thumb.right() - BADGE_PX - 3, thumb.y() + 3, badge)
+
+
+def flag_badge(flag: Flag, ratio: float = 1.0) -> QPixmap:
+    """The round pick (tick) or reject (cross) badge, drawn once and reused for every cell."""
+    pixmap = QPixmap(round(BADGE_PX * ratio), round(BADGE_PX * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(QColor("white"), 1.5))
+    painter.setBrush(PICK_COLOR if flag is Flag.PICK else REJECT_COLOR)
+    painter.drawEllipse(QRectF(1, 1, BADGE_PX - 2, BADGE_PX - 2))
+    painter.setPen(QPen(QColor("white"), 2.2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+    c = BADGE_PX / 2
+    if flag is Flag.PICK:
+        painter.drawPolyline([QPointF(c - 5, c), QPointF(c - 1.5, c + 4), QPointF(c + 5, c - 4)])
+    else:
+        painter.drawLine(QPointF(c - 4, c - 4), QPointF(c + 4, c + 4))
+        painter.drawLine(QPointF(c + 4, c - 4), QPointF(c - 4, c + 4))
+    painter.end()
+    return pixmap

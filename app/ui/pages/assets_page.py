@@ -38,7 +38,7 @@ from app.ui.thumbnail_loader import ThumbnailLoader
 FIRST_PAGE = 1500  # rows asked first: more than one screen at the smallest zoom
 PAGE = 10_000  # then the rest in pages this size
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.jpe *.png *.webp *.bmp *.tif *.tiff *.gif)"
-ZOOM_RANGE = (64, 320)
+MIN_ZOOM = 64  # px; the largest zoom is the thumbnails' own size (never blown up)
 SCROLL_SETTLE_MS = 150
 MESSAGE_MS = 10_000
 
@@ -81,7 +81,7 @@ class AssetsPage(QWidget):
         self.imports = ImportRunner(library, bridge, self.import_panel, self)
         self.filter_bar = FilterBar()
         self.zoom = QSlider(Qt.Orientation.Horizontal, toolTip="Thumbnail size")
-        self.zoom.setRange(*ZOOM_RANGE)
+        self.zoom.setRange(MIN_ZOOM, max(MIN_ZOOM * 2, self.loader.size))
         self.zoom.setSingleStep(16)
         self.zoom.setPageStep(32)
         self.zoom.setValue(self.delegate.icon_px)
@@ -96,6 +96,7 @@ class AssetsPage(QWidget):
         self._scroll_settle.timeout.connect(self._scroll_settled)
         self._build_layout()
         self._connect()
+        self.grid.set_icon_px(self.zoom.value())
 
     # ---- layout and wiring -------------------------------------------------------------------------
     def _build_layout(self) -> None:
