@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -164,6 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err("pairframe: interrupted")
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: not an error of the work
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 async def _run(handler: Handler, args: argparse.Namespace, data_dir: Any) -> int:

@@ -190,3 +190,19 @@ async def test_deleting_a_client_removes_its_files_and_unlinking_keeps_the_asset
     await library.delete_client(client.id)
     assert not any(f.exists() for f in files)
     assert await library.list_campaigns() == []
+
+
+async def test_linking_the_same_asset_twice_in_one_call_links_it_once(services) -> None:
+    library = services.library
+    client = await library.create_client("Initech")
+    first = await library.create_campaign(client.id, "One")
+    second = await library.create_campaign(client.id, "Two")
+    from tests.helpers.images import make_image
+
+    source = make_image(services.paths.root / "in" / "a.png", seed=3)
+    report = await library.import_sources(first.id, [str(source)])
+    asset_id = report.outcomes[0].asset_id
+    assert asset_id is not None
+    await library.link_assets(second.id, [asset_id, asset_id])
+    assert [a.id for a in await library.list_assets(second.id)] == [asset_id]
+    assert (await library.get_client(client.id)).campaign_count == 2

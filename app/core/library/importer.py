@@ -255,6 +255,11 @@ class _ImportRun:
             if asset_id is None and prep.known:
                 outcome = ImportOutcome(item.source, ImportResult.REJECTED,
                                         "removed from the library during the import: import it again")
+            elif asset_id is None and not self.library.store.path_for(prep.sha256, prep.fmt).is_file():
+                # A deletion of the same bytes removed the stored copy after it was staged (DESIGN §3: no row
+                # may point to a missing file). Checked here, on the database thread, where deletions also run.
+                outcome = ImportOutcome(item.source, ImportResult.REJECTED,
+                                        "its stored copy was deleted during the import: import it again")
             elif asset_id is None:
                 row = Asset(client_id=self.client_id, sha256=prep.sha256, original_name=item.name,
                             source=_recorded_source(item),

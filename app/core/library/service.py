@@ -91,7 +91,11 @@ class LibraryService:
         return await self.db.run(work)
 
     async def get_client(self, client_id_or_name: int | str) -> ClientInfo:
-        return await self.db.run(lambda s: client_info(self._find_client(s, client_id_or_name)))
+        def work(s: Session) -> ClientInfo:
+            row = self._find_client(s, client_id_or_name)
+            count = s.scalar(select(func.count()).select_from(Campaign).where(Campaign.client_id == row.id))
+            return client_info(row, count or 0)
+        return await self.db.run(work)
 
     async def create_client(self, name: str, *, homepage: str = "", brand_colors: Sequence[str] = (),
                             tone: str = "", restrictions: str = "", notes: str = "") -> ClientInfo:
@@ -315,7 +319,8 @@ class LibraryService:
         """Let a campaign use assets of its client's library."""
         def work(s: Session) -> None:
             existing = set(s.scalars(select(CampaignAsset.asset_id).where(CampaignAsset.campaign_id == campaign_id)))
-            s.add_all(CampaignAsset(campaign_id=campaign_id, asset_id=a) for a in asset_ids if a not in existing)
+            s.add_all(CampaignAsset(campaign_id=campaign_id, asset_id=a) for a in dict.fromkeys(asset_ids)
+                      if a not in existing)
         await self.db.run(work)
 
     # ---- import (implemented in importer.py) -------------------------------------------------------
@@ -335,13 +340,18 @@ class LibraryService:
         await self.db.run(work)
 
     async def _remove_unreferenced_files(self, files: Sequence[tuple[str, str]]) -> None:
-        def still_used(s: Session) -> set[str]:
+        """Unlink the files no asset row needs any more.
+
+        The check and the unlink run together on the database thread, where an import also checks its stored
+        file before inserting a row: so no import can commit a row for a file this removes.
+        """
+        def remove(s: Session) -> None:
             hashes = [h for h, _ in files]
-            return set(s.scalars(select(Asset.sha256).where(Asset.sha256.in_(hashes))))
-        used = await self.db.run(still_used)
-        for sha, fmt in files:
-            if sha not in used:
-                self.store.remove(sha, fmt)
+            used = set(s.scalars(select(Asset.sha256).where(Asset.sha256.in_(hashes))))
+            for sha, fmt in files:
+                if sha not in used:
+                    self.store.remove(sha, fmt)
+        await self.db.run(remove)
 
     @staticmethod
     def _tag(s: Session, name: str) -> Tag:
