@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtGui import QColor
 
 from app.core.domain import CampaignStatus
@@ -14,12 +13,7 @@ from app.ui.widgets.color_list import ColorSwatchList
 from app.ui.widgets.forms import format_budget, parse_budget
 from app.ui.widgets.string_list import StringListEditor
 from tests.ui.conftest import wait_until
-
-
-@pytest.fixture(autouse=True)
-def _keep_running_when_a_dialog_closes(qapp) -> None:
-    """As in the app: closing the last visible window (a dialog here) must not quit the loop."""
-    qapp.setQuitOnLastWindowClosed(False)
+from tests.ui.qt_hygiene import qt_hygiene  # noqa: F401  (autouse)
 
 
 def _pick(swatches: ColorSwatchList, color: str) -> None:

@@ -19,11 +19,7 @@ from app.ui.main_window import MainWindow
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.sidebar import Selection
 from tests.ui.conftest import wait_until
-
-
-@pytest.fixture(autouse=True)
-def _keep_running_when_a_dialog_closes(qapp) -> None:
-    qapp.setQuitOnLastWindowClosed(False)
+from tests.ui.qt_hygiene import qt_hygiene  # noqa: F401  (autouse)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from app.ui.bridge import TaskBridge
 from app.ui.settings_dialog import SettingsDialog
 from tests.helpers.keyring_memory import MemoryKeyring
 from tests.ui.conftest import wait_until
+from tests.ui.qt_hygiene import qt_hygiene  # noqa: F401  (autouse)
 
 TOKEN = "r8_dialog-token-abcd9876"
 
@@ -47,11 +48,6 @@ def replicate_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     yield url
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(autouse=True)
-def _keep_running_when_a_dialog_closes(qapp) -> None:
-    qapp.setQuitOnLastWindowClosed(False)
 
 
 async def _dialog(services: Services, qtbot) -> SettingsDialog:
