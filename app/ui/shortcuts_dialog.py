@@ -41,7 +41,7 @@ def clean_text(text: str) -> str:
 
 
 def collect_shortcuts(window: QMainWindow) -> list[ShortcutEntry]:
-    """Every enabled shortcut of ``window`` (menus first, in menu order, then by area)."""
+    """Every shortcut of ``window`` (menus first, in menu order, then by area)."""
     entries: list[ShortcutEntry] = []
     seen: set[tuple[str, str]] = set()
 
