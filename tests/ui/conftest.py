@@ -27,14 +27,17 @@ def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> d
 
 
 @pytest.fixture(autouse=True)
-def collect_garbage_on_the_gui_thread() -> Any:
-    """Free each test's closed qasync loop here, on the GUI thread.
+def collect_garbage_on_the_gui_thread(qapp: QApplication) -> Any:
+    """Free each test's closed qasync loop and widgets here, on the GUI thread.
+
+    As in the app, closing the last visible window (often a dialog in a test) must not quit the loop.
 
     A closed loop is cyclic garbage holding QObjects whose Qt timers may still run (a cancelled ``call_later``
     keeps its timer until it fires). Left to chance, a collection triggered on a worker thread (the database or
     a thumbnail thread) destroys them there: "Timers cannot be stopped from another thread", then a segfault
     when the timer fires in a later test.
     """
+    qapp.setQuitOnLastWindowClosed(False)
     yield
     gc.collect()
 

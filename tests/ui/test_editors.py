@@ -13,7 +13,6 @@ from app.ui.widgets.color_list import ColorSwatchList
 from app.ui.widgets.forms import format_budget, parse_budget
 from app.ui.widgets.string_list import StringListEditor
 from tests.ui.conftest import wait_until
-from tests.ui.qt_hygiene import qt_hygiene  # noqa: F401  (autouse)
 
 
 def _pick(swatches: ColorSwatchList, color: str) -> None:

@@ -19,7 +19,6 @@ from app.ui.main_window import MainWindow
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.sidebar import Selection
 from tests.ui.conftest import wait_until
-from tests.ui.qt_hygiene import qt_hygiene  # noqa: F401  (autouse)
 
 
 @pytest.fixture

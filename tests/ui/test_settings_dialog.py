@@ -19,7 +19,6 @@ from app.ui.bridge import TaskBridge
 from app.ui.settings_dialog import SettingsDialog
 from tests.helpers.keyring_memory import MemoryKeyring
 from tests.ui.conftest import wait_until
-from tests.ui.qt_hygiene import qt_hygiene  # noqa: F401  (autouse)
 
 TOKEN = "r8_dialog-token-abcd9876"
 

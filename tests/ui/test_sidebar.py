@@ -11,7 +11,6 @@ from app.core.services import Services
 from app.ui.bridge import TaskBridge
 from app.ui.sidebar import LibraryTreeModel, Selection, Sidebar, describe_deletion
 from tests.ui.conftest import wait_until
-from tests.ui.qt_hygiene import qt_hygiene  # noqa: F401  (autouse)
 
 CLIENTS = [ClientInfo(1, "Acme", brand_colors=("#112233", "#ffcc00"), campaign_count=2),
            ClientInfo(2, "Bolt", campaign_count=0),
