@@ -388,22 +388,25 @@ class LibraryService:
         return rows[0]
 
     # ---- the asset grid's paged listing ------------------------------------------------------------
+    ROW_TAG_SEPARATOR = "\x1f"  # never inside a tag: tag names have their whitespace collapsed
+
     async def list_asset_rows(self, campaign_id: int, filt: AssetFilter | None = None, *, offset: int = 0,
                               limit: int = 1000) -> list[tuple]:
         """Rows ``offset`` to ``offset + limit`` of ``list_assets`` (same filter and order; a campaign uses only its
-        client's assets) as plain tuples.
+        client's assets) as the plain tuples SQLite returns; ``asset_from_row`` turns one into an ``AssetInfo``.
 
-        Each tuple holds ``AssetInfo``'s fields in order, the flag as its string value: only atoms, so Python's
-        garbage collector stops tracking them and a 50,000-asset grid adds nothing to its pauses.
-        ``AssetInfo(*row[:10], Flag(row[10]), *row[11:])`` rebuilds an asset.
+        A row holds ``AssetInfo``'s fields in order, except that the flag is its string value, the tags are one
+        string joined by ``ROW_TAG_SEPARATOR`` (or None) and ``imported_at`` is the stored text. Nothing is done
+        per row in Python, so a page of 10,000 leaves the event loop's thread alone, and tuples of atoms are not
+        tracked by the garbage collector, so a 50,000-asset grid adds nothing to its pauses.
         """
-        from datetime import datetime
-
         from sqlalchemy import String, type_coerce
 
         filt = filt or AssetFilter()
+        tags = (select(func.group_concat(Tag.name, self.ROW_TAG_SEPARATOR)).join(AssetTag, AssetTag.tag_id == Tag.id)
+                .where(AssetTag.asset_id == Asset.id).scalar_subquery())
         columns = (Asset.id, Asset.client_id, Asset.sha256, Asset.original_name, Asset.source, Asset.format,
-                   Asset.width, Asset.height, Asset.bytes, Asset.rating, Asset.flag, Asset.notes,
+                   Asset.width, Asset.height, Asset.bytes, Asset.rating, Asset.flag, Asset.notes, tags,
                    type_coerce(Asset.imported_at, String))
         def work(s: Session) -> list[tuple]:
             owner = select(Campaign.client_id).where(Campaign.id == campaign_id).scalar_subquery()
@@ -426,11 +429,32 @@ class LibraryService:
                      AssetSort.RATING: Asset.rating}[filt.sort]
             query = (query.order_by(order.desc() if filt.descending else order.asc(), Asset.id)
                      .offset(offset).limit(limit))
-            rows = [tuple(r) for r in s.execute(query)]  # streamed: no result object outlives its row
-            tags = _tags_by_asset(s, (r[0] for r in rows))
-            return [(*r[:12], tuple(sorted(tags.get(r[0], ()))), datetime.fromisoformat(r[12]) if r[12] else None)
-                    for r in rows]
+            compiled = query.compile(dialect=s.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+            values = compiled.construct_params()
+            cursor = s.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                return cursor.execute(str(compiled), [values[name] for name in compiled.positiontup or ()]).fetchall()
+            finally:
+                cursor.close()
         return await self.db.run(work)
+
+    @classmethod
+    def asset_from_row(cls, row: Sequence[object]) -> AssetInfo:
+        """The ``AssetInfo`` of a row of ``list_asset_rows``."""
+        from datetime import datetime
+
+        tags, stamp = row[12], row[13]
+        return AssetInfo(*row[:10], Flag(row[10]), row[11],  # type: ignore[arg-type]
+                         tuple(sorted(str(tags).split(cls.ROW_TAG_SEPARATOR))) if tags else (),
+                         datetime.fromisoformat(str(stamp)) if stamp else None)
+
+    @classmethod
+    def row_from_asset(cls, asset: AssetInfo) -> tuple:
+        """The ``list_asset_rows`` row of ``asset`` (the inverse of ``asset_from_row``)."""
+        return (asset.id, asset.client_id, asset.sha256, asset.original_name, asset.source, asset.format,
+                asset.width, asset.height, asset.bytes, asset.rating, asset.flag.value, asset.notes,
+                cls.ROW_TAG_SEPARATOR.join(asset.tags) or None,
+                asset.imported_at.isoformat(sep=" ") if asset.imported_at else None)
 
 
 def _required(value: str, what: str) -> str:

@@ -1,38 +1,28 @@
-"""The asset grid's list model: rows held in memory as plain tuples, updated in place.
+"""The asset grid's list model: rows held in memory as the plain tuples SQLite returns, updated in place.
 
-A row is ``AssetInfo``'s fields in order with the flag as its string (what ``LibraryService.list_asset_rows``
-returns): tuples of atoms are not tracked by Python's garbage collector, so 50,000 of them add nothing to its
-pauses, where 50,000 dataclass instances made each full collection take a quarter of a second longer.
-``AssetInfo`` objects are made on demand for the few rows a view or an action asks about.
+A row is what ``LibraryService.list_asset_rows`` returns: tuples of atoms are not tracked by Python's garbage
+collector, so 50,000 of them add nothing to its pauses, where 50,000 dataclass instances made each full collection
+take a quarter of a second longer. ``AssetInfo`` objects are made on demand for the few rows a view or an action
+asks about.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from app.core.domain import AssetInfo, Flag
+from app.core.domain import AssetInfo
+from app.core.library.service import LibraryService
 
 ASSET_ROLE = Qt.ItemDataRole.UserRole + 1
 ASSET_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 _RESET_ABOVE_RUNS = 64  # removing more scattered runs than this is cheaper as one reset
 
 Index = QModelIndex | QPersistentModelIndex
-AssetRow = tuple  # AssetInfo's fields in order, the flag as its string value
-_FIELDS = tuple(f.name for f in dataclasses.fields(AssetInfo))
-_FLAG_AT = _FIELDS.index("flag")
-
-
-def asset_from_row(row: AssetRow) -> AssetInfo:
-    return AssetInfo(*row[:_FLAG_AT], Flag(row[_FLAG_AT]), *row[_FLAG_AT + 1:])
-
-
-def row_from_asset(asset: AssetInfo) -> AssetRow:
-    values = [getattr(asset, name) for name in _FIELDS]
-    values[_FLAG_AT] = asset.flag.value
-    return tuple(values)
+AssetRow = tuple
+asset_from_row = LibraryService.asset_from_row
+row_from_asset = LibraryService.row_from_asset
 
 
 def human_bytes(size: int) -> str:

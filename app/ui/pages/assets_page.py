@@ -36,7 +36,7 @@ from app.ui.bridge import TaskBridge, describe_error
 from app.ui.thumbnail_loader import ThumbnailLoader
 
 FIRST_PAGE = 1500  # rows asked first: more than one screen at the smallest zoom
-PAGE = 10_000  # then the rest in pages this size
+PAGE = 50_000  # then the rest, in as few pages as possible: each append re-lays out every row
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.jpe *.png *.webp *.bmp *.tif *.tiff *.gif)"
 MIN_ZOOM = 64  # px; the largest zoom is the thumbnails' own size (never blown up)
 SCROLL_SETTLE_MS = 150
