@@ -69,7 +69,7 @@ class ClipCard(QFrame):
 
     cancel_requested = Signal(int)  # clip id
     retry_requested = Signal(int)
-    open_requested = Signal(int)
+    open_requested = Signal(int)  # play the finished clip
 
     def __init__(self, clip: ClipState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,8 +96,8 @@ class ClipCard(QFrame):
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.cancel_button = QPushButton("Cancel")
         self.retry_button = QPushButton("Retry…")
-        self.open_button = QPushButton("Open")
-        self.open_button.setToolTip("Play the clip in the system's video player")
+        self.open_button = QPushButton("Play")
+        self.open_button.setToolTip("Play the clip")
         for button in (self.cancel_button, self.retry_button, self.open_button):
             button.setAutoDefault(False)
         self.cancel_button.clicked.connect(lambda: self._request(self.cancel_requested, self.cancel_button))

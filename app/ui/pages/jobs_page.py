@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QPixmap
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from app.core.domain import AssetInfo, CampaignInfo, ClipState, ClipStatus, JobState, JobStatus
 from app.core.services import Services
 from app.ui.bridge import TaskBridge, describe_error
+from app.ui.jobs.activity import JobActivity
 from app.ui.jobs.card_grid import CardGrid
 from app.ui.jobs.clip_card import ClipCard
 from app.ui.jobs.events import GenerationEvents
@@ -33,6 +34,7 @@ from app.ui.jobs.generate_dialog import GenerateDialog
 from app.ui.jobs.job_summary import JobSummary
 from app.ui.jobs.jobs_list import JobsListModel, JobsListView
 from app.ui.jobs.notifier import JobNotifier
+from app.ui.jobs.preview_dialog import ClipPreviewDialog
 from app.ui.jobs.retry_dialog import RetryDialog
 from app.ui.thumbnail_loader import ThumbnailLoader
 
@@ -60,7 +62,8 @@ class JobsPage(QWidget):
         self.clips: dict[int, ClipState] = {}
         self.generate_dialog: GenerateDialog | None = None
         self.retry_dialogs: dict[int, RetryDialog] = {}
-        self._job_status: dict[int, JobStatus] = {}  # last known status of every job seen, for notices
+        self.preview: ClipPreviewDialog | None = None
+        self._deleted: set[int] = set()
         self._assets: dict[int, AssetInfo] = {}
         self._frames: dict[int, list[tuple[int, int]]] = {}  # asset id → (clip id, 0 first / 1 last)
         self.thumbnails = ThumbnailLoader(services.library.store, services.paths.thumbs,
@@ -69,6 +72,8 @@ class JobsPage(QWidget):
         self.events = GenerationEvents(services.generation, parent=self)
         self.events.clip_changed.connect(self._clip_changed)
         self.events.job_changed.connect(self._job_changed)
+        self.activity = JobActivity(bridge, self)
+        self.activity.settled.connect(self._work_settled)
         self.notifier = JobNotifier(self)
         self.notifier.notified.connect(self._show_notice)
         self._build()
@@ -128,6 +133,8 @@ class JobsPage(QWidget):
     def shutdown(self) -> None:
         """Stop listening to the service and stop the thumbnail workers (the window is closing)."""
         self._ticker.stop()
+        if self.preview is not None:
+            self.preview.close()
         self.events.close()
         self.thumbnails.stop()
 
@@ -156,8 +163,6 @@ class JobsPage(QWidget):
     def _jobs_arrived(self, campaign_id: int, jobs: list[JobState]) -> None:
         if self.campaign is None or self.campaign.id != campaign_id:
             return
-        for job in jobs:
-            self._job_status.setdefault(job.id, job.status)
         selected = self.job.id if self.job else None
         self.list_model.set_jobs(jobs)
         ids = self.list_model.job_ids()
@@ -177,7 +182,6 @@ class JobsPage(QWidget):
     def _job_arrived(self, job: JobState) -> None:
         if self.campaign is None or job.campaign_id != self.campaign.id:
             return
-        self._job_status.setdefault(job.id, job.status)
         self.job = job
         self.clips = {c.id: c for c in job.clips}
         self._frames.clear()
@@ -205,7 +209,7 @@ class JobsPage(QWidget):
     def _wire_card(self, card: ClipCard) -> None:
         card.cancel_requested.connect(self.cancel_clip)
         card.retry_requested.connect(self.open_retry_dialog)
-        card.open_requested.connect(self._open_clip)
+        card.open_requested.connect(self.play_clip)
 
     def _load_frames(self, clips: tuple[ClipState, ...] | list[ClipState]) -> None:
         wanted: set[int] = set()
@@ -241,7 +245,7 @@ class JobsPage(QWidget):
         self._summary_timer.stop()
         if self.job is None:
             return
-        self.summary.show_job(self.job, self.clips.values(), driving=self.bridge.is_running(job_task_name(self.job.id)))
+        self.summary.show_job(self.job, self.clips.values(), driving=self.activity.busy(self.job.id))
         running = any(c.status.is_in_flight for c in self.clips.values()) or not self.job.status.is_terminal
         if running and not self._ticker.isActive():
             self._ticker.start()
@@ -257,6 +261,8 @@ class JobsPage(QWidget):
 
     # ---- progress events -----------------------------------------------------------------------------
     def _clip_changed(self, clip: ClipState) -> None:
+        if clip.job_id in self._deleted:
+            return
         self.list_model.update_clip(clip)
         if self.job is None or clip.job_id != self.job.id:
             return
@@ -270,7 +276,8 @@ class JobsPage(QWidget):
         self._summary_timer.start()
 
     def _job_changed(self, job: JobState) -> None:
-        self._notice_if_finished(job)
+        if job.id in self._deleted:
+            return
         if self.campaign is None or job.campaign_id != self.campaign.id:
             return
         self.list_model.upsert_job(job)
@@ -281,20 +288,28 @@ class JobsPage(QWidget):
                 self._clip_changed(clip)
             self._summary_timer.start()
 
-    def _notice_if_finished(self, job: JobState) -> None:
-        before = self._job_status.get(job.id)
-        self._job_status[job.id] = job.status
-        if before is None or before.is_terminal or not job.status.is_terminal:
+    def _work_settled(self, job_id: int, final: JobState | None) -> None:
+        """No more work on the job here: show its final state and announce how it ended."""
+        self.events.flush()  # the clips' last states first, then the job's final one
+        if final is None:
+            self.bridge.run(f"jobs-final-{job_id}", self.services.generation.get_job(job_id),
+                            on_done=self._announce, on_error=lambda _exc: None, replace=False)
+        else:
+            self._announce(final)
+
+    def _announce(self, job: JobState) -> None:
+        if job.id in self._deleted:
             return
-        clips = job.clips
-        if not clips and self.job is not None and self.job.id == job.id:
-            clips = tuple(self.clips.values())
-        done = sum(1 for c in clips if c.status is ClipStatus.SUCCEEDED)
-        counted = f": {done} of {len(clips)} clips done" if clips else ""
-        verb = {JobStatus.SUCCEEDED: "finished", JobStatus.FAILED: "failed", JobStatus.CANCELED: "was canceled"}
-        message = f"Job {job.id} {verb[job.status]}{counted}."
+        self._job_changed(job)
+        self._refresh_summary()
+        verb = {JobStatus.SUCCEEDED: "finished", JobStatus.FAILED: "failed", JobStatus.CANCELED: "was canceled",
+                JobStatus.INTERRUPTED: "was interrupted"}.get(job.status)
+        if verb is None:
+            return
+        done = sum(1 for c in job.clips if c.status is ClipStatus.SUCCEEDED)
+        message = f"Job {job.id} {verb}: {done} of {len(job.clips)} clips done."
         if job.error:
-            message += f" {job.error}"
+            message += f" {job.error}."
         self.notifier.notify("Pairframe", message, failed=job.status is not JobStatus.SUCCEEDED)
 
     # ---- actions -------------------------------------------------------------------------------------
@@ -323,7 +338,6 @@ class JobsPage(QWidget):
             self.campaign = campaign
 
     def _job_launched(self, job: JobState) -> None:
-        self._job_status[job.id] = job.status
         self.list_model.upsert_job(job)
         self.run_job(job.id)
         self.list_view.select_job(job.id)
@@ -331,27 +345,17 @@ class JobsPage(QWidget):
 
     def run_job(self, job_id: int) -> None:
         """Run (or resume) job ``job_id`` here until every clip is finished."""
-        self._expect_end(job_id)
-        self.bridge.run(job_task_name(job_id), self.services.generation.run_job(job_id),
-                        on_done=self._job_run_ended, on_error=lambda exc: self._job_run_failed(job_id, exc))
+        self.activity.start(job_id, job_task_name(job_id), self.services.generation.run_job(job_id),
+                            on_error=lambda exc: self._report(exc, f"Job {job_id} stopped"))
         self._summary_timer.start()
 
     def resume_job(self, job_id: int) -> None:
         self.hide_banner()
         self.run_job(job_id)
 
-    def _job_run_ended(self, job: JobState) -> None:
-        self.events.flush()  # the clips' last states first, then the job's final one
-        self._job_changed(job)
-        self._refresh_summary()
-
-    def _job_run_failed(self, job_id: int, exc: BaseException) -> None:
-        self._report(exc, f"Job {job_id} stopped")
-        if self.job is not None and self.job.id == job_id:
-            self.show_job(job_id)
-
     def cancel_job(self, job_id: int) -> None:
-        self.bridge.run(f"cancel-job-{job_id}", self.services.generation.cancel_job(job_id), on_error=self._report)
+        self.activity.start(job_id, f"cancel-job-{job_id}", self.services.generation.cancel_job(job_id),
+                            on_error=lambda exc: self._report(exc, f"Job {job_id} was not canceled"))
 
     def confirm_delete_job(self, job_id: int) -> None:
         """Ask (without blocking the loop) before deleting job ``job_id`` and its clip files."""
@@ -368,6 +372,8 @@ class JobsPage(QWidget):
                         on_done=lambda _none: self._job_deleted(job_id), on_error=self._report)
 
     def _job_deleted(self, job_id: int) -> None:
+        self.events.flush()  # states announced while it was being deleted must not bring it back
+        self._deleted.add(job_id)
         self.list_model.remove_job(job_id)
         if self.job is not None and self.job.id == job_id:
             self._clear_job_view()
@@ -397,18 +403,13 @@ class JobsPage(QWidget):
 
     def retry_clip(self, clip_id: int, model_id: str | None = None, prompt: str | None = None) -> None:
         """Retry the clip: a new attempt, run to its end by the service (its events update the card)."""
-        if (clip := self.clips.get(clip_id)) is not None:
-            self._expect_end(clip.job_id)
-        self.bridge.run(f"retry-clip-{clip_id}",
-                        self.services.generation.retry_clip(clip_id, model_id=model_id, prompt=prompt),
-                        on_done=self._clip_changed,
-                        on_error=self._card_request_failed(clip_id, "The clip was not retried"))
-
-    def _expect_end(self, job_id: int) -> None:
-        """The job runs again: announce its next end even if it had ended before."""
-        status = self._job_status.get(job_id)
-        if status is None or status.is_terminal:
-            self._job_status[job_id] = JobStatus.RUNNING
+        clip = self.clips.get(clip_id)
+        if clip is None:
+            return
+        self.activity.start(clip.job_id, f"retry-clip-{clip_id}",
+                            self.services.generation.retry_clip(clip_id, model_id=model_id, prompt=prompt),
+                            on_done=self._clip_changed,
+                            on_error=self._card_request_failed(clip_id, "The clip was not retried"))
 
     def _card_request_failed(self, clip_id: int, what: str) -> Callable[[BaseException], None]:
         def failed(exc: BaseException) -> None:
@@ -417,10 +418,14 @@ class JobsPage(QWidget):
             self._report(exc, what)
         return failed
 
-    def _open_clip(self, clip_id: int) -> None:
+    def play_clip(self, clip_id: int) -> None:
+        """Play a finished clip in the (non-modal) preview window."""
         clip = self.clips.get(clip_id)
-        if clip is not None and clip.file_path:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(clip.file_path))
+        if clip is None or not clip.file_path:
+            return
+        if self.preview is None:
+            self.preview = ClipPreviewDialog(self)
+        self.preview.show_clip(clip)
 
     # ---- notices -------------------------------------------------------------------------------------
     def _report(self, exc: BaseException, what: str = "") -> None:
