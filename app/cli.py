@@ -179,6 +179,7 @@ async def _run(handler: Handler, args: argparse.Namespace, data_dir: Any) -> int
     from app.core.services import open_services
 
     services = open_services(data_dir)
+    await asyncio.to_thread(services.remove_stale_files)
     try:
         return await handler(args, services)
     except LibraryError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -46,13 +47,24 @@ def temp_path_for(target: Path) -> Path:
     return Path(tmp_name)
 
 
-def remove_stale_temp_files(folder: Path) -> int:
-    """Delete ``*.part*`` leftovers of writes a crash interrupted; returns how many were removed."""
+STALE_AFTER_S = 600.0
+
+
+def remove_stale_temp_files(folder: Path, older_than_s: float = STALE_AFTER_S) -> int:
+    """Delete ``.*.part*`` leftovers of writes a crash interrupted; returns how many were removed.
+
+    Only files untouched for ``older_than_s`` go: a write in progress in another process of the same library
+    (a CLI run beside the GUI) keeps its temporary file fresh.
+    """
     removed = 0
     if not folder.exists():
         return 0
+    cutoff = time.time() - older_than_s
     for path in folder.rglob(".*.part*"):
-        if path.is_file():
-            path.unlink(missing_ok=True)
-            removed += 1
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                removed += 1
+        except OSError:
+            continue
     return removed

@@ -32,6 +32,16 @@ class Services:
     generation: GenerationService
     media: MediaService
 
+    def remove_stale_files(self) -> int:
+        """Remove temporary files that interrupted writes left behind (blocking: walks the store)."""
+        removed = 0
+        for folder in (self.paths.store, self.paths.thumbs, self.paths.previews, self.paths.jobs,
+                       self.paths.exports):
+            removed += remove_stale_temp_files(folder)
+        if removed:
+            log.info("removed %d unfinished temporary file(s) from the library folder", removed)
+        return removed
+
     async def aclose(self) -> None:
         """Close HTTP clients and stop subprocesses, then the database."""
         for service in (self.generation, self.pairing, self.media):
@@ -43,9 +53,6 @@ class Services:
 def open_services(data_dir: Path, secrets: SecretStore | None = None) -> Services:
     """Open (creating and migrating if needed) the library at ``data_dir``."""
     paths = LibraryPaths(data_dir).ensure()
-    for folder in (paths.store, paths.thumbs, paths.previews, paths.jobs, paths.exports):
-        if removed := remove_stale_temp_files(folder):
-            log.info("removed %d unfinished temporary file(s) under %s", removed, folder)
     settings = SettingsStore(paths.settings)
     db = open_database(paths.database, paths.backups)
     secrets = secrets or SecretStore()

@@ -59,6 +59,7 @@ async def run_main_window(data_dir: Path, quit_after_s: float | None = None) -> 
     window.closed.connect(resolve_closed)
     window.show()
     window.start()
+    bridge.run("remove-stale-files", asyncio.to_thread(services.remove_stale_files))
     if quit_after_s is not None:
         QTimer.singleShot(int(quit_after_s * 1000), window.close)
     try:

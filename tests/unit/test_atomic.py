@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -19,9 +21,13 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> 
     assert [p.name for p in target.parent.iterdir()] == ["file.bin"]
 
 
-def test_stale_temporaries_of_an_interrupted_run_are_removed(tmp_path: Path) -> None:
+def test_stale_temporaries_of_an_interrupted_run_are_removed_but_fresh_ones_stay(tmp_path: Path) -> None:
     (tmp_path / "ab").mkdir()
-    (tmp_path / "ab" / ".abc.jpg.x1y2.part").write_bytes(b"partial")
+    stale = tmp_path / "ab" / ".abc.jpg.x1y2.part"
+    stale.write_bytes(b"partial")
+    hour_ago = time.time() - 3600
+    os.utime(stale, (hour_ago, hour_ago))
+    (tmp_path / "ab" / ".def.jpg.z9.part").write_bytes(b"being written by another process right now")
     (tmp_path / "ab" / "abc.jpg").write_bytes(b"complete")
     assert remove_stale_temp_files(tmp_path) == 1
-    assert [p.name for p in (tmp_path / "ab").iterdir()] == ["abc.jpg"]
+    assert sorted(p.name for p in (tmp_path / "ab").iterdir()) == [".def.jpg.z9.part", "abc.jpg"]

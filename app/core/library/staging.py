@@ -2,7 +2,7 @@
 
 Copying first (a kernel-side copy, several times cheaper here than writing the bytes from Python) means the
 bytes hashed and decoded are exactly the bytes kept, even if the original changes meanwhile. A staged file is
-named ``.stage-*.part``: if the process dies, the next start removes it (``remove_stale_temp_files``).
+named ``.stage-*.part``: if the process dies, a later start removes it once it is stale (``remove_stale_temp_files``).
 """
 
 from __future__ import annotations
