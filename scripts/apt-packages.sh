@@ -11,6 +11,9 @@ APT_QT_WINDOW=(libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb
 # The real Secret Service test: a private session bus (dbus-run-session) and gnome-keyring's daemon.
 APT_SECRET_SERVICE=(dbus dbus-daemon gnome-keyring)
 
+# A virtual X screen, for the README's screenshots (scripts/screenshot).
+APT_SCREENSHOT=(xvfb xauth "${APT_QT_WINDOW[@]}")
+
 # What each command of scripts/dev needs.
 APT_FOR_RUN=("${APT_QT_OFFSCREEN[@]}" "${APT_QT_MULTIMEDIA[@]}" "${APT_QT_WINDOW[@]}")
 APT_FOR_TEST=("${APT_QT_OFFSCREEN[@]}" "${APT_QT_MULTIMEDIA[@]}" "${APT_SECRET_SERVICE[@]}")
