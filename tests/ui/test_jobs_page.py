@@ -215,6 +215,32 @@ async def test_cancel_job_cancels_every_waiting_clip(page_env, tmp_path: Path) -
     assert all(card.retry_button.isVisible() for card in page.grid.cards())
 
 
+async def test_a_job_interrupted_by_closing_the_app_is_shown_interrupted_and_resumes(page_env,
+                                                                                        tmp_path: Path) -> None:
+    services, _bridge, page = page_env
+    campaign, _pairs = await campaign_with_pairs(services, tmp_path, pairs=1)
+    generation = services.generation
+    job = await generation.create_job(await generation.plan(campaign.id, "local", 6.0, resolution="480p"))
+    running = asyncio.ensure_future(generation.run_job(job.id))
+    clip_id = job.clips[0].id
+    states: list[ClipState] = []
+    unsubscribe = generation.subscribe(lambda s: isinstance(s, ClipState) and states.append(s))
+    await wait_until(lambda: any(s.status is ClipStatus.RUNNING for s in states), timeout=15)
+    unsubscribe()
+    await generation.aclose()  # the app closes mid-job: tracking stops, the clip stays "running" on record
+    assert running.cancelled() or running.done()
+
+    page.set_campaign(campaign)
+    await wait_until(lambda: _card_status(page, clip_id) is ClipStatus.RUNNING)
+    assert [j.status for j in await generation.mark_interrupted()] == [JobStatus.INTERRUPTED]  # the next start
+    await wait_until(lambda: _card_status(page, clip_id) is ClipStatus.INTERRUPTED)
+    await wait_until(lambda: page.summary.resume_button.isEnabled())
+    assert page.list_model.index(0, COL_STATUS).data() == "Interrupted"
+    qtbot_click(page.summary.resume_button)
+    await wait_until(lambda: page.banner.text() == f"Job {job.id} finished: 1 of 1 clips done.", timeout=30)
+    assert _card_status(page, clip_id) is ClipStatus.SUCCEEDED
+
+
 async def test_history_resume_and_delete(page_env, tmp_path: Path) -> None:
     services, bridge, page = page_env
     campaign, _pairs = await campaign_with_pairs(services, tmp_path, pairs=1)

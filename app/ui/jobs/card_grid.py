@@ -15,7 +15,7 @@ SPACING = 8
 
 
 class CardGrid(QScrollArea):
-    """Holds one ``ClipCard`` per clip, ordered by position; ``card_added`` lets the page wire new cards."""
+    """Holds one ``ClipCard`` per clip, ordered by position; the caller wires the cards it gets back."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

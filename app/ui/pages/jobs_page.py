@@ -283,9 +283,12 @@ class JobsPage(QWidget):
         self.list_model.upsert_job(job)
         if self.job is not None and job.id == self.job.id:
             self.job = job
-            new = [c for c in job.clips if c.id not in self.clips]  # clips already shown have newer events
-            for clip in new:
-                self._clip_changed(clip)
+            # While this window runs work on the job, its clip events are newer than the job's snapshot of them;
+            # otherwise (e.g. clips found interrupted at start-up) the snapshot is the news.
+            trusted = not self.activity.busy(job.id)
+            for clip in job.clips:
+                if clip.id not in self.clips or (trusted and self.clips[clip.id] != clip):
+                    self._clip_changed(clip)
             self._summary_timer.start()
 
     def _work_settled(self, job_id: int, final: JobState | None) -> None:
