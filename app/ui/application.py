@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from app import __version__
 from app.config import APP_NAME
 from app.resources import icon_path
+from app.ui.gui_gc import GuiThreadGarbageCollector
 from app.ui.qt_messages import install_qt_message_handler
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ async def run_main_window(data_dir: Path, quit_after_s: float | None = None) -> 
     app = QApplication.instance()
     assert app is not None
     app.aboutToQuit.connect(resolve_closed)
+    collector = GuiThreadGarbageCollector()
     services = await loop.run_in_executor(None, open_services, data_dir)
     bridge = TaskBridge()
     window = MainWindow(services, bridge)
@@ -69,6 +71,7 @@ async def run_main_window(data_dir: Path, quit_after_s: float | None = None) -> 
         await services.aclose()
         restore_hooks()
         window.deleteLater()
+        collector.stop()
     return 0
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
+
+from app.ui.gui_gc import GuiThreadGarbageCollector
 
 
 def _qasync_loop() -> asyncio.AbstractEventLoop:
@@ -27,19 +29,19 @@ def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> d
 
 
 @pytest.fixture(autouse=True)
-def collect_garbage_on_the_gui_thread(qapp: QApplication) -> Any:
-    """Free each test's closed qasync loop and widgets here, on the GUI thread.
+def collect_garbage_on_the_gui_thread(qapp: QApplication) -> Iterator[None]:
+    """Collect cyclic garbage on the GUI thread only, as the app does (app/ui/gui_gc.py).
 
-    As in the app, closing the last visible window (often a dialog in a test) must not quit the loop.
-
-    A closed loop is cyclic garbage holding QObjects whose Qt timers may still run (a cancelled ``call_later``
-    keeps its timer until it fires). Left to chance, a collection triggered on a worker thread (the database or
-    a thumbnail thread) destroys them there: "Timers cannot be stopped from another thread", then a segfault
-    when the timer fires in a later test.
+    Otherwise a collection on a worker thread (the database or a thumbnail thread) may destroy a test's
+    widgets or a closed qasync loop's timer QObjects there, and a later timer event segfaults. As in the app,
+    closing the last visible window (often a dialog in a test) must not quit the loop.
     """
     qapp.setQuitOnLastWindowClosed(False)
-    yield
     gc.collect()
+    collector = GuiThreadGarbageCollector()
+    yield
+    collector.stop()
+    collector.deleteLater()
 
 
 async def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01) -> None:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from app.core.domain import CampaignInfo, PairSource, PairSuggestion
 from app.core.services import Services
@@ -25,15 +21,3 @@ async def campaign_with_pairs(services: Services, tmp_path: Path, pairs: int = 2
     chain = [PairSuggestion(ids[i], ids[i + 1], 0.9, "the next step of the story", f"Slow pan from shot {i} to {i + 1}",
                             PairSource.MANUAL, i) for i in range(pairs)]
     return campaign, await services.pairing.save_pairs(campaign.id, chain)
-
-
-@pytest.fixture(autouse=True)
-def gc_on_the_gui_thread() -> Iterator[None]:
-    """Python's cyclic GC runs on whichever thread allocates (the DB worker, a thumbnail worker...). Collecting a
-    parentless widget there deletes it, and its timers, off the GUI thread: Qt later fires a dead timer and
-    crashes. During a test nothing is collected; afterwards everything is, here on the GUI thread."""
-    gc.collect()
-    gc.disable()
-    yield
-    gc.enable()
-    gc.collect()

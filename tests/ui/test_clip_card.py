@@ -11,7 +11,6 @@ from PySide6.QtGui import QColor, QPixmap
 from app.core.domain import ClipState, ClipStatus
 from app.ui.jobs.card_grid import CardGrid
 from app.ui.jobs.clip_card import PROGRESS_STEPS, ClipCard
-from tests.ui.jobs_helpers import gc_on_the_gui_thread  # noqa: F401 (autouse fixture)
 
 NOW = datetime(2025, 5, 1, 12, 0, 0, tzinfo=UTC)
 

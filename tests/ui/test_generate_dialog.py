@@ -17,7 +17,7 @@ from app.ui.bridge import TaskBridge
 from app.ui.jobs.generate_dialog import GenerateDialog
 from app.ui.thumbnail_loader import ThumbnailLoader
 from tests.ui.conftest import wait_until
-from tests.ui.jobs_helpers import campaign_with_pairs, gc_on_the_gui_thread  # noqa: F401 (autouse fixture)
+from tests.ui.jobs_helpers import campaign_with_pairs
 
 
 @pytest.fixture

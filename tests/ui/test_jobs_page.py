@@ -21,7 +21,7 @@ from app.ui.jobs.jobs_list import COL_CLIPS, COL_COST, COL_STATUS, JOB_ID_ROLE, 
 from app.ui.jobs.retry_dialog import RetryDialog
 from app.ui.pages.jobs_page import JobsPage
 from tests.ui.conftest import wait_until
-from tests.ui.jobs_helpers import campaign_with_pairs, gc_on_the_gui_thread  # noqa: F401 (autouse fixture)
+from tests.ui.jobs_helpers import campaign_with_pairs
 
 
 def _clip(clip_id: int, job_id: int, status: ClipStatus, cost: float = 0.0) -> ClipState:
