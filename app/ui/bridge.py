@@ -62,8 +62,8 @@ class TaskBridge(QObject):
         return task
 
     def is_running(self, name: str) -> bool:
-        task = self._named.get(name)
-        return task is not None and not task.done()
+        """True until the task ``name`` has ended *and* its callbacks have run (they may start follow-up work)."""
+        return name in self._named
 
     def cancel(self, name: str) -> None:
         """Cancel the task ``name`` if it runs."""
@@ -71,7 +71,7 @@ class TaskBridge(QObject):
             task.cancel()
 
     def running_names(self) -> list[str]:
-        return [name for name, task in self._named.items() if not task.done()]
+        return list(self._named)
 
     async def shutdown(self, grace_s: float = 5.0) -> None:
         """Cancel every task and wait (bounded) for them to finish their clean-up."""

@@ -43,3 +43,16 @@ async def test_shutdown_cancels_everything(qtbot) -> None:
     tasks = [bridge.run(f"t{i}", asyncio.sleep(10)) for i in range(3)]
     await bridge.shutdown()
     assert all(t.cancelled() for t in tasks)
+
+
+async def test_a_task_counts_as_running_until_its_callbacks_have_run(qtbot) -> None:
+    bridge = TaskBridge()
+    seen_in_callback: list[list[str]] = []
+
+    def follow_up(_result: object) -> None:
+        seen_in_callback.append(bridge.running_names())
+        bridge.run("reload", asyncio.sleep(0.05))
+
+    bridge.run("save", asyncio.sleep(0.01), on_done=follow_up)
+    await wait_until(lambda: not bridge.running_names())  # not before the follow-up it started has ended
+    assert seen_in_callback == [[]] and not bridge.is_running("reload")
