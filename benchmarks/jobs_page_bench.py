@@ -95,7 +95,7 @@ async def bench(clips: int, latency_s: float, poll_s: float, folder: Path, fake_
 
         stop = asyncio.Event()
         overshoots: list[float] = []
-        tick = asyncio.create_task(ticker(stop, overshoots))
+        tick = asyncio.create_task(ticker(stop, overshoots, []))
         await asyncio.sleep(0.05)
         started = time.perf_counter()
         page.run_job(job.id)
