@@ -176,9 +176,11 @@ async def _run(handler: Handler, args: argparse.Namespace, data_dir: Any) -> int
 
     if not args.needs_library:
         return await handler(args)
+    from app.core.heap import freeze_long_lived_objects
     from app.core.services import open_services
 
     services = open_services(data_dir)
+    freeze_long_lived_objects()
     await asyncio.to_thread(services.remove_stale_files)
     try:
         return await handler(args, services)

@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import keyring
 
 from app.core.domain import ClipStatus, JobStatus
+from app.core.heap import freeze_long_lived_objects
 from app.core.secrets import SecretStore
 from app.core.services import open_services
 from tests.fakes.replicate_server import TOKEN, FakeReplicate, Scenario
@@ -65,6 +66,7 @@ async def bench(clips: int, latency_s: float, poll_s: float, folder: Path, fake_
     os.environ["REPLICATE_API_TOKEN"] = TOKEN
     keyring.set_keyring(MemoryKeyring())
     services = open_services(folder / "library", SecretStore())
+    freeze_long_lived_objects()  # as the app and the CLI do at start-up
     try:
         services.settings.update(replicate_base_url=fake_url, poll_interval_s=poll_s, poll_interval_max_s=poll_s * 4)
         campaign_id = await seed_campaign(services, folder / "images", pairs=clips)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from app import __version__
 from app.config import APP_NAME
+from app.core.heap import freeze_long_lived_objects
 from app.resources import icon_path
 from app.ui.gui_gc import GuiThreadGarbageCollector
 from app.ui.qt_messages import install_qt_message_handler
@@ -55,6 +56,7 @@ async def run_main_window(data_dir: Path, quit_after_s: float | None = None) -> 
     app.aboutToQuit.connect(resolve_closed)
     collector = GuiThreadGarbageCollector()
     services = await loop.run_in_executor(None, open_services, data_dir)
+    freeze_long_lived_objects()  # before the window shows: the one full collection stalls nothing visible
     bridge = TaskBridge()
     window = MainWindow(services, bridge)
     _reporter, restore_hooks = install_excepthook(lambda: window, loop)
