@@ -36,9 +36,11 @@ from generation_bench import TICK_S, serve_fake, ticker
 from PySide6.QtWidgets import QApplication
 
 from app.core.domain import ClipState, ClipStatus
+from app.core.heap import freeze_long_lived_objects
 from app.core.secrets import SecretStore
 from app.core.services import open_services
 from app.ui.bridge import TaskBridge
+from app.ui.gui_gc import GuiThreadGarbageCollector
 from app.ui.pages.jobs_page import JobsPage, job_task_name
 from tests.fakes.replicate_server import TOKEN
 from tests.helpers.generation_data import seed_campaign
@@ -56,7 +58,9 @@ async def wait_for(predicate, timeout: float) -> None:  # type: ignore[no-untype
 async def bench(clips: int, latency_s: float, poll_s: float, folder: Path, fake_url: str) -> None:
     os.environ["REPLICATE_API_TOKEN"] = TOKEN
     keyring.set_keyring(MemoryKeyring())
+    collector = GuiThreadGarbageCollector()  # the GUI's start-up, as in app/ui/application.py
     services = open_services(folder / "library", SecretStore())
+    freeze_long_lived_objects()
     bridge = TaskBridge()
     page = JobsPage(services, bridge)
     page.resize(1400, 900)
@@ -110,6 +114,7 @@ async def bench(clips: int, latency_s: float, poll_s: float, folder: Path, fake_
         await services.aclose()
         page.shutdown()
         page.close()
+        collector.stop()
     print(f"clips: {clips}, latency per prediction: {latency_s:g} s, poll interval {poll_s:g}…{poll_s * 4:g} s")
     print(f"showing the job ({clips} cards): {shown_s * 1000:.0f} ms")
     print(f"cards succeeded: {done}/{clips}; wall time {wall:.2f} s")
