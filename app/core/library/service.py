@@ -7,8 +7,9 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from app.config import LibraryPaths, SettingsStore
@@ -71,6 +72,25 @@ def _tags_by_asset(session: Session, asset_ids: Iterable[int]) -> dict[int, list
         for asset_id, name in rows:
             result.setdefault(asset_id, []).append(name)
     return result
+
+
+def filtered_and_sorted(query: Select[Any], filt: AssetFilter) -> Select[Any]:
+    """``query`` (over assets) narrowed by ``filt`` and in its order, ties broken by id."""
+    if filt.min_rating:
+        query = query.where(Asset.rating >= filt.min_rating)
+    if filt.flags:
+        query = query.where(Asset.flag.in_([f.value for f in filt.flags]))
+    if filt.tag:
+        query = query.where(Asset.id.in_(
+            select(AssetTag.asset_id).join(Tag).where(func.lower(Tag.name) == filt.tag.lower())))
+    if filt.text:
+        like = f"%{filt.text.lower()}%"
+        tagged = select(AssetTag.asset_id).join(Tag).where(func.lower(Tag.name).like(like))
+        query = query.where(func.lower(Asset.original_name).like(like)
+                            | func.lower(Asset.notes).like(like) | Asset.id.in_(tagged))
+    order = {AssetSort.IMPORTED: Asset.imported_at, AssetSort.NAME: func.lower(Asset.original_name),
+             AssetSort.RATING: Asset.rating}[filt.sort]
+    return query.order_by(order.desc() if filt.descending else order.asc(), Asset.id)
 
 
 class LibraryService:
@@ -234,21 +254,7 @@ class LibraryService:
         def work(s: Session) -> list[AssetInfo]:
             query = (select(Asset).join(CampaignAsset, CampaignAsset.asset_id == Asset.id)
                      .where(CampaignAsset.campaign_id == campaign_id))
-            if filt.min_rating:
-                query = query.where(Asset.rating >= filt.min_rating)
-            if filt.flags:
-                query = query.where(Asset.flag.in_([f.value for f in filt.flags]))
-            if filt.tag:
-                query = query.where(Asset.id.in_(
-                    select(AssetTag.asset_id).join(Tag).where(func.lower(Tag.name) == filt.tag.lower())))
-            if filt.text:
-                like = f"%{filt.text.lower()}%"
-                tagged = select(AssetTag.asset_id).join(Tag).where(func.lower(Tag.name).like(like))
-                query = query.where(func.lower(Asset.original_name).like(like)
-                                    | func.lower(Asset.notes).like(like) | Asset.id.in_(tagged))
-            order = {AssetSort.IMPORTED: Asset.imported_at, AssetSort.NAME: func.lower(Asset.original_name),
-                     AssetSort.RATING: Asset.rating}[filt.sort]
-            query = query.order_by(order.desc() if filt.descending else order.asc(), Asset.id)
+            query = filtered_and_sorted(query, filt)
             rows = list(s.scalars(query))
             tags = _tags_by_asset(s, (r.id for r in rows))
             return [asset_info(r, tags.get(r.id, ())) for r in rows]
@@ -413,22 +419,7 @@ class LibraryService:
             query = (select(*columns).join(CampaignAsset, CampaignAsset.asset_id == Asset.id)
                      .where(CampaignAsset.campaign_id == campaign_id,
                             Asset.client_id == owner))  # lets SQLite walk (client_id, imported_at) in order
-            if filt.min_rating:
-                query = query.where(Asset.rating >= filt.min_rating)
-            if filt.flags:
-                query = query.where(Asset.flag.in_([f.value for f in filt.flags]))
-            if filt.tag:
-                query = query.where(Asset.id.in_(
-                    select(AssetTag.asset_id).join(Tag).where(func.lower(Tag.name) == filt.tag.lower())))
-            if filt.text:
-                like = f"%{filt.text.lower()}%"
-                tagged = select(AssetTag.asset_id).join(Tag).where(func.lower(Tag.name).like(like))
-                query = query.where(func.lower(Asset.original_name).like(like)
-                                    | func.lower(Asset.notes).like(like) | Asset.id.in_(tagged))
-            order = {AssetSort.IMPORTED: Asset.imported_at, AssetSort.NAME: func.lower(Asset.original_name),
-                     AssetSort.RATING: Asset.rating}[filt.sort]
-            query = (query.order_by(order.desc() if filt.descending else order.asc(), Asset.id)
-                     .offset(offset).limit(limit))
+            query = filtered_and_sorted(query, filt).offset(offset).limit(limit)
             compiled = query.compile(dialect=s.get_bind().dialect, compile_kwargs={"render_postcompile": True})
             values = compiled.construct_params()
             cursor = s.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
