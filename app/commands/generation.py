@@ -13,7 +13,7 @@ from app.core.domain import ClipState, ClipStatus, JobState, PairSuggestion, Tra
 from app.core.generation.catalog import ModelSpec, catalog, get_model
 from app.core.generation.cost import usd
 from app.core.generation.errors import GenerationError
-from app.core.generation.service import JobPlan
+from app.core.generation.service import GenerationService, JobPlan
 from app.core.services import Services
 
 
@@ -154,11 +154,7 @@ async def cmd_generate(args: argparse.Namespace, services: Services) -> int:
             raise CommandError("not confirmed (without a terminal, add --yes to run unattended)")
         job = await gen.create_job(plan, transition=args.transition, music_path=args.music)
         err(f"Job {job.id}: making {len(job.clips)} clips at once…")
-        unsubscribe = gen.subscribe(_status_printer(job.id, len(job.clips)))
-        try:
-            final = await gen.run_job(job.id)
-        finally:
-            unsubscribe()
+        final = await _run_printing_status(gen, job)
     except GenerationError as exc:
         raise CommandError(str(exc)) from None
     failure = _failure_message(final)
@@ -216,16 +212,20 @@ async def cmd_job(args: argparse.Namespace, services: Services) -> int:
     return 0
 
 
+async def _run_printing_status(gen: GenerationService, job: JobState) -> JobState:
+    """Drive ``job`` to its end, printing a status line per clip change on standard error."""
+    unsubscribe = gen.subscribe(_status_printer(job.id, len(job.clips)))
+    try:
+        return await gen.run_job(job.id)
+    finally:
+        unsubscribe()
+
+
 async def cmd_resume(args: argparse.Namespace, services: Services) -> int:
     """Re-attach to a job's clips (polling, never re-creating) and finish them; print the job."""
     gen = services.generation
     try:
-        job = await gen.get_job(args.job_id)
-        unsubscribe = gen.subscribe(_status_printer(job.id, len(job.clips)))
-        try:
-            job = await gen.run_job(job.id)
-        finally:
-            unsubscribe()
+        job = await _run_printing_status(gen, await gen.get_job(args.job_id))
     except GenerationError as exc:
         raise CommandError(str(exc)) from None
     if args.json:
