@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -100,31 +102,41 @@ async def bench(clips: int, latency_s: float, poll_s: float, folder: Path, fake_
     return started
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def bench_arguments(description: str | None) -> argparse.Namespace:
+    """The options both generation benchmarks take."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clips", type=int, default=50)
     parser.add_argument("--latency", type=float, default=3.0, help="seconds from create to success")
     parser.add_argument("--poll", type=float, default=0.25, help="first poll interval (the app's default is 2 s)")
-    args = parser.parse_args()
-    starting = min(0.5, args.latency / 4)
+    return parser.parse_args()
+
+
+@contextlib.contextmanager
+def fake_replicate_process(latency_s: float) -> Iterator[tuple[str, Connection]]:
+    """The fake Replicate in its own process; yields its URL and a pipe that answers "stats" once."""
+    starting = min(0.5, latency_s / 4)
     ours, theirs = multiprocessing.get_context("spawn").Pipe()
     server = multiprocessing.get_context("spawn").Process(target=serve_fake, args=(theirs, starting,
-                                                                                   args.latency - starting))
+                                                                                   latency_s - starting))
     server.start()
     try:
-        url = ours.recv()
-        with tempfile.TemporaryDirectory(prefix="pairframe-genbench-") as folder:
-            started = asyncio.run(bench(args.clips, args.latency, args.poll, Path(folder), url))
-        ours.send("stats")
-        stats = ours.recv()
+        yield ours.recv(), ours
     finally:
         server.join(timeout=10)
         if server.is_alive():
             server.terminate()
+
+
+def main() -> None:
+    args = bench_arguments(__doc__)
+    with fake_replicate_process(args.latency) as (url, server):
+        with tempfile.TemporaryDirectory(prefix="pairframe-genbench-") as folder:
+            started = asyncio.run(bench(args.clips, args.latency, args.poll, Path(folder), url))
+        server.send("stats")
+        stats = server.recv()
     print(f"creates made by the server: first after {stats['times'][0] - started:.2f} s, all {stats['count']} "
           f"after {stats['times'][-1] - started:.2f} s (most in flight at once: {stats['in_flight']})")
     print(f"creates per clip: max {stats['per_clip']}, duplicates: {stats['duplicates']}")
-
 
 if __name__ == "__main__":
     main()

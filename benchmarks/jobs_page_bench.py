@@ -16,9 +16,7 @@ Measures:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import multiprocessing
 import os
 import statistics
 import sys
@@ -32,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import keyring
 import qasync
-from generation_bench import TICK_S, serve_fake, ticker
+from generation_bench import TICK_S, bench_arguments, fake_replicate_process, ticker
 from PySide6.QtWidgets import QApplication
 
 from app.core.domain import ClipState, ClipStatus
@@ -127,29 +125,14 @@ async def bench(clips: int, latency_s: float, poll_s: float, folder: Path, fake_
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clips", type=int, default=50)
-    parser.add_argument("--latency", type=float, default=3.0, help="seconds from create to success")
-    parser.add_argument("--poll", type=float, default=0.25, help="first poll interval (the app's default is 2 s)")
-    args = parser.parse_args()
-    starting = min(0.5, args.latency / 4)
-    ours, theirs = multiprocessing.get_context("spawn").Pipe()
-    server = multiprocessing.get_context("spawn").Process(target=serve_fake, args=(theirs, starting,
-                                                                                   args.latency - starting))
-    server.start()
-    try:
-        url = ours.recv()
+    args = bench_arguments(__doc__)
+    with fake_replicate_process(args.latency) as (url, server):
         QApplication.instance() or QApplication([])
         with tempfile.TemporaryDirectory(prefix="pairframe-pagebench-") as folder, \
                 asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
             runner.run(bench(args.clips, args.latency, args.poll, Path(folder), url))
-        ours.send("stats")
-        ours.recv()
-    finally:
-        server.join(timeout=10)
-        if server.is_alive():
-            server.terminate()
-
+        server.send("stats")
+        server.recv()
 
 if __name__ == "__main__":
     main()
