@@ -35,6 +35,7 @@ from app.core.keycheck import KeyCheck, check_key
 from app.core.secrets import KeyName, KeySource, KeyStatus
 from app.core.services import Services
 from app.ui.bridge import TaskBridge, describe_error
+from app.ui.prices_editor import PricesEditor
 from app.ui.widgets.inline_error import InlineError
 
 T = TypeVar("T")
@@ -138,6 +139,8 @@ class SettingsDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(keys_page, "API &keys")
         self.tabs.addTab(self._general_page(services.settings.current), "&General")
+        self.prices = PricesEditor(services.settings.current)
+        self.tabs.addTab(self.prices, "&Prices")
         self.error = InlineError()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
         self.buttons.accepted.connect(self.save)
@@ -203,6 +206,7 @@ class SettingsDialog(QDialog):
             "crossfade_s": round(self.crossfade_spin.value(), 1),
             "music_volume": self.volume_spin.value() / 100,
             "clip_audio": self.clip_audio_combo.currentData(),
+            "model_prices": self.prices.overrides(),
         }
 
     # ---- keys --------------------------------------------------------------------------------------

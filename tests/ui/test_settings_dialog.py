@@ -190,3 +190,20 @@ async def test_an_empty_model_name_is_refused_inline(services: Services, qtbot) 
     assert dialog.error.message() == "The Grok model needs a name"
     assert dialog.isVisible() and dialog.tabs.currentIndex() == 1
     assert services.settings.current.xai_model == "grok-4-1-fast-non-reasoning"
+
+
+async def test_model_prices_are_edited_in_the_dialog_and_used_by_estimates(services: Services, qtbot) -> None:
+    dialog = await _dialog(services, qtbot)
+    assert "local" not in dialog.prices.spins  # the offline model is free
+    dialog.prices.spins["minimax/hailuo-02"].setValue(0.07)
+    messages: list[str] = []
+    dialog.saved.connect(messages.append)
+    dialog.save()
+    await wait_until(lambda: messages)
+    assert services.settings.current.model_prices == {"minimax/hailuo-02": 0.07}
+    hailuo = next(m for m in services.generation.models() if m.id == "minimax/hailuo-02")
+    assert hailuo.price_usd == 0.07
+    again = await _dialog(services, qtbot)
+    assert again.prices.spins["minimax/hailuo-02"].value() == 0.07
+    again.prices.reset()
+    assert again.prices.overrides() == {}
