@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -89,8 +90,10 @@ class CombineOptionsForm(QGroupBox):
         form.addRow("&Aspect", self.aspect)
         form.addRow("&Fit", self.fit)
         form.addRow("&Resolution", self.resolution)
-        form.addRow("Frame &rate", self.fps)
-        form.addRow("&Music", music_row)
+        form.addRow("Frame rat&e", self.fps)  # Alt+R is Resolution's
+        music_label = QLabel("&Music")  # a row that is a layout gets no buddy by itself
+        music_label.setBuddy(self.choose_music)
+        form.addRow(music_label, music_row)
         form.addRow("Music &volume", self.volume)
         form.addRow("&Clip audio", self.clip_audio)
 
