@@ -8,15 +8,14 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QColorDialog,
-    QHBoxLayout,
     QListView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSizePolicy,
-    QVBoxLayout,
     QWidget,
 )
+
+from app.ui.widgets.forms import lay_out_list_with_buttons
 
 SWATCH_PX = 18
 
@@ -59,17 +58,7 @@ class ColorSwatchList(QWidget):
         self.add_button.clicked.connect(self.add_color)
         self.change_button.clicked.connect(self.change_current)
         self.remove_button.clicked.connect(self.remove_current)
-        column = QWidget()
-        buttons = QVBoxLayout(column)
-        buttons.setContentsMargins(0, 0, 0, 0)
-        for button in (self.add_button, self.change_button, self.remove_button):
-            buttons.addWidget(button)
-        self.list.setFixedHeight(column.sizeHint().height())  # as tall as its buttons, whatever the font
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.list, 1)
-        layout.addWidget(column, 0, Qt.AlignmentFlag.AlignTop)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        lay_out_list_with_buttons(self, self.list, (self.add_button, self.change_button, self.remove_button))
         self._update_buttons()
 
     def colors(self) -> list[str]:

@@ -1,11 +1,13 @@
-"""What the client and campaign forms share: multi-line fields and checks made before asking the service."""
+"""What the forms share: multi-line fields, lists beside their buttons, and checks made before asking the service."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from PySide6.QtWidgets import QPlainTextEdit, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 
 def text_box(lines: int, placeholder: str = "", parent: QWidget | None = None) -> QPlainTextEdit:
@@ -47,3 +49,18 @@ def format_budget(value: float | None) -> str:
     if value is None:
         return ""
     return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+
+
+def lay_out_list_with_buttons(owner: QWidget, view: QWidget, buttons: Sequence[QPushButton]) -> None:
+    """Give ``owner`` a layout: ``view`` beside a column of ``buttons``, exactly as tall as that column."""
+    column = QWidget()
+    column_layout = QVBoxLayout(column)
+    column_layout.setContentsMargins(0, 0, 0, 0)
+    for button in buttons:
+        column_layout.addWidget(button)
+    view.setFixedHeight(column.sizeHint().height())  # as tall as its buttons, whatever the font
+    layout = QHBoxLayout(owner)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(view, 1)
+    layout.addWidget(column, 0, Qt.AlignmentFlag.AlignTop)
+    owner.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)

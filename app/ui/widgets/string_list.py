@@ -8,14 +8,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSizePolicy,
-    QVBoxLayout,
     QWidget,
 )
+
+from app.ui.widgets.forms import lay_out_list_with_buttons
 
 
 class StringListEditor(QWidget):
@@ -45,17 +44,8 @@ class StringListEditor(QWidget):
         self.remove_button.clicked.connect(self.remove_current)
         self.up_button.clicked.connect(lambda: self.move_current(-1))
         self.down_button.clicked.connect(lambda: self.move_current(1))
-        column = QWidget()
-        buttons = QVBoxLayout(column)
-        buttons.setContentsMargins(0, 0, 0, 0)
-        for button in (self.add_button, self.remove_button, self.up_button, self.down_button):
-            buttons.addWidget(button)
-        self.list.setFixedHeight(column.sizeHint().height())  # as tall as its buttons, whatever the font
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.list, 1)
-        layout.addWidget(column, 0, Qt.AlignmentFlag.AlignTop)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        lay_out_list_with_buttons(self, self.list,
+                                  (self.add_button, self.remove_button, self.up_button, self.down_button))
         self._update_buttons()
 
     def items(self) -> list[str]:
