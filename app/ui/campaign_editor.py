@@ -12,7 +12,6 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLineEdit,
@@ -22,9 +21,9 @@ from PySide6.QtWidgets import (
 
 from app.core.domain import CampaignInfo, CampaignStatus, ClientInfo
 from app.core.services import Services
-from app.ui.bridge import TaskBridge, describe_error
+from app.ui.bridge import TaskBridge
 from app.ui.widgets.forms import format_budget, parse_budget, text_box, web_address_problem
-from app.ui.widgets.inline_error import InlineError
+from app.ui.widgets.saving_dialog import SavingDialog
 from app.ui.widgets.string_list import StringListEditor
 
 STATUS_LABELS = {CampaignStatus.DRAFT: "Draft", CampaignStatus.ACTIVE: "Active", CampaignStatus.ARCHIVED: "Archived"}
@@ -121,7 +120,7 @@ class CampaignForm(QWidget):
         }
 
 
-class CampaignEditorDialog(QDialog):
+class CampaignEditorDialog(SavingDialog):
     """Edits ``campaign``, or creates one when it is None (then ``clients`` fill the client chooser)."""
 
     saved = Signal(object)  # CampaignInfo
@@ -129,9 +128,8 @@ class CampaignEditorDialog(QDialog):
     def __init__(self, services: Services, bridge: TaskBridge, campaign: CampaignInfo | None = None, *,
                  clients: Sequence[ClientInfo] = (), client_id: int | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(bridge, parent)
         self.services = services
-        self.bridge = bridge
         self.campaign = campaign
         creating = campaign is None
         self.setWindowTitle("New campaign" if creating else f"Campaign details — {campaign.name}")
@@ -139,7 +137,6 @@ class CampaignEditorDialog(QDialog):
         self.form.set_campaign(campaign)
         if creating:
             self.form.select_client(client_id)
-        self.error = InlineError()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.addButton("Create campaign" if creating else "Save",
                                                   QDialogButtonBox.ButtonRole.AcceptRole)
@@ -157,12 +154,11 @@ class CampaignEditorDialog(QDialog):
 
     def submit(self) -> None:
         """Validate, then create or update in one transaction; the dialog closes only when it worked."""
-        if self.bridge.is_running(self.task_name):
+        if self.is_saving():
             return
         if problem := self.form.problem():
             self.error.show_message(problem)
             return
-        self.error.clear()
         values = self.form.values()
         if self.campaign is None:
             client_id = self.form.client_id()
@@ -172,19 +168,8 @@ class CampaignEditorDialog(QDialog):
             work = self.services.library.create_campaign(client_id, values.pop("name"), **values)
         else:
             work = self.services.library.update_campaign(self.campaign.id, **values)
-        self.save_button.setEnabled(False)
-        self.bridge.run(self.task_name, work, on_done=self._saved, on_error=self._failed)
-
-    def reject(self) -> None:
-        """Cancel closes the dialog, except while saving (the save would happen anyway)."""
-        if not self.bridge.is_running(self.task_name):
-            super().reject()
+        self.run_save(work, self.save_button, self._saved)
 
     def _saved(self, campaign: CampaignInfo) -> None:
         self.campaign = campaign
         self.saved.emit(campaign)
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.save_button.setEnabled(True)
-        self.error.show_message(describe_error(exc))

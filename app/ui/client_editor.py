@@ -12,7 +12,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -30,6 +29,7 @@ from app.ui.bridge import TaskBridge, describe_error
 from app.ui.widgets.color_list import ColorSwatchList
 from app.ui.widgets.forms import text_box, web_address_problem
 from app.ui.widgets.inline_error import InlineError
+from app.ui.widgets.saving_dialog import SavingDialog
 
 
 class ClientForm(QWidget):
@@ -203,18 +203,16 @@ class ClientEditor(QWidget):
         self.revert_button.setEnabled(dirty and not self._saving)
 
 
-class NewClientDialog(QDialog):
+class NewClientDialog(SavingDialog):
     """Creates a client from the full form; stays open with the reason when the service refuses."""
 
     created = Signal(object)  # ClientInfo
 
     def __init__(self, services: Services, bridge: TaskBridge, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(bridge, parent)
         self.services = services
-        self.bridge = bridge
         self.setWindowTitle("New client")
         self.form = ClientForm()
-        self.error = InlineError()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.create_button = self.buttons.addButton("Create client", QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.submit)
@@ -225,28 +223,16 @@ class NewClientDialog(QDialog):
         layout.addWidget(self.buttons)
         self.resize(560, self.sizeHint().height())
 
+    @property
+    def task_name(self) -> str:
+        return "create-client"
+
     def submit(self) -> None:
-        if self.bridge.is_running("create-client"):
+        if self.is_saving():
             return
         if problem := self.form.problem():
             self.error.show_message(problem)
             return
-        self.error.clear()
         values = self.form.values()
         name = values.pop("name")
-        self.create_button.setEnabled(False)
-        self.bridge.run("create-client", self.services.library.create_client(name, **values),
-                        on_done=self._created, on_error=self._failed)
-
-    def reject(self) -> None:
-        """Cancel closes the dialog, except while the client is being created (it would be created anyway)."""
-        if not self.bridge.is_running("create-client"):
-            super().reject()
-
-    def _created(self, client: ClientInfo) -> None:
-        self.created.emit(client)
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.create_button.setEnabled(True)
-        self.error.show_message(describe_error(exc))
+        self.run_save(self.services.library.create_client(name, **values), self.create_button, self.created.emit)
