@@ -12,10 +12,8 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialogButtonBox,
     QFormLayout,
     QLineEdit,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -137,16 +135,7 @@ class CampaignEditorDialog(SavingDialog):
         self.form.set_campaign(campaign)
         if creating:
             self.form.select_client(client_id)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = self.buttons.addButton("Create campaign" if creating else "Save",
-                                                  QDialogButtonBox.ButtonRole.AcceptRole)
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
-        self.resize(600, self.sizeHint().height())
+        self.save_button = self.lay_out(self.form, "Create campaign" if creating else "Save", 600)
 
     @property
     def task_name(self) -> str:

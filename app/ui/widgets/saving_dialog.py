@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from PySide6.QtWidgets import QDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton, QVBoxLayout, QWidget
 
 from app.ui.bridge import TaskBridge, describe_error
 from app.ui.widgets.inline_error import InlineError
@@ -14,7 +14,8 @@ from app.ui.widgets.inline_error import InlineError
 class SavingDialog(QDialog):
     """Closes only when the save worked, shows the service's refusal inline, and cannot be cancelled half way.
 
-    Subclasses name their bridge task (``task_name``) and call ``run_save`` from their submit slot.
+    Subclasses name their bridge task (``task_name``), lay themselves out with ``lay_out`` and call ``run_save``
+    from ``submit``.
     """
 
     def __init__(self, bridge: TaskBridge, parent: QWidget | None = None) -> None:
@@ -26,6 +27,22 @@ class SavingDialog(QDialog):
     @property
     def task_name(self) -> str:
         raise NotImplementedError
+
+    def submit(self) -> None:
+        raise NotImplementedError
+
+    def lay_out(self, form: QWidget, accept_text: str, width: int) -> QPushButton:
+        """``form`` above the inline error and Cancel / ``accept_text`` buttons; returns the accept button."""
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        accept = self.buttons.addButton(accept_text, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.resize(width, self.sizeHint().height())
+        return accept
 
     def is_saving(self) -> bool:
         return self.bridge.is_running(self.task_name)
