@@ -189,6 +189,14 @@ async def cmd_jobs(args: argparse.Namespace, services: Services) -> int:
     return 0
 
 
+def _show_job(job: JobState, *, as_json: bool) -> None:
+    """One JSON document, or the job and its clips for people."""
+    if as_json:
+        print_json(_job_doc(job))
+    else:
+        _print_job(job)
+
+
 def _print_job(job: JobState) -> None:
     print(f"Job {job.id}: {job.status.value}, {job.model_id}, {len(job.clips)} × {job.duration_s:g} s at "
           f"{job.resolution or '-'}, {job.aspect}; estimate {usd(job.estimate_usd)}, cost {usd(job.actual_cost_usd)}")
@@ -205,10 +213,7 @@ async def cmd_job(args: argparse.Namespace, services: Services) -> int:
         job = await services.generation.get_job(args.job_id)
     except GenerationError as exc:
         raise CommandError(str(exc)) from None
-    if args.json:
-        print_json(_job_doc(job))
-    else:
-        _print_job(job)
+    _show_job(job, as_json=args.json)
     return 0
 
 
@@ -228,10 +233,7 @@ async def cmd_resume(args: argparse.Namespace, services: Services) -> int:
         job = await _run_printing_status(gen, await gen.get_job(args.job_id))
     except GenerationError as exc:
         raise CommandError(str(exc)) from None
-    if args.json:
-        print_json(_job_doc(job))
-    else:
-        _print_job(job)
+    _show_job(job, as_json=args.json)
     if failure := _failure_message(job):
         raise CommandError(failure)
     if not job.output_path and not args.json:
