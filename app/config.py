@@ -17,6 +17,7 @@ from typing import Any
 import platformdirs
 
 from app.core.atomic import atomic_write_text
+from app.core.changes import ChangeHub, Changes
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,9 @@ class Settings:
     poll_interval_s: float = 2.0
     poll_interval_max_s: float = 10.0
     model_prices: dict[str, float] = field(default_factory=dict)  # model id → USD per price unit override
+    # Jobs shared by several processes (a second window, a terminal, a colleague's workstation)
+    job_lease_s: float = 30.0  # a job's worker renews its lease every third of this; others take over past it
+    watch_interval_s: float = 1.0  # how often a process watching a job another one works reads its progress
     # Import limits
     import_max_bytes: int = 200 * 1024 * 1024
     import_max_pixels: int = 150_000_000
@@ -188,9 +192,10 @@ def _coerce(value: Any, kind: type) -> Any:
 class SettingsStore:
     """The settings of one library: what is saved, plus the environment's overrides on top (never saved)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, changes: ChangeHub | None = None) -> None:
         self._path = path
         self._saved = Settings.load(path)
+        self._changes = changes
 
     @property
     def current(self) -> Settings:
@@ -202,7 +207,10 @@ class SettingsStore:
         return self._saved
 
     def update(self, **values: Any) -> Settings:
-        """Validate, apply and save ``values`` atomically; returns the settings in force."""
+        """Validate, apply and save ``values`` atomically (announced as a settings change); returns the settings in
+        force."""
         self._saved = self._saved.updated(values)
         self._saved.save(self._path)
+        if self._changes is not None:
+            self._changes.publish(Changes(settings=True))
         return self.current

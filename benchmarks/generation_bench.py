@@ -73,7 +73,7 @@ async def bench(clips: int, latency_s: float, poll_s: float, folder: Path, fake_
         services.settings.update(replicate_base_url=fake_url, poll_interval_s=poll_s, poll_interval_max_s=poll_s * 4)
         campaign_id = await seed_campaign(services, folder / "images", pairs=clips)
         gen = services.generation
-        job = await gen.create_job(await gen.plan(campaign_id, "google/veo-3.1-fast", duration_s=4))
+        job = (await gen.create_job(await gen.plan(campaign_id, "google/veo-3.1-fast", duration_s=4))).value
         stop = asyncio.Event()
         overshoots: list[float] = []
         when: list[float] = []

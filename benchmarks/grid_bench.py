@@ -51,8 +51,8 @@ def build_library(root: Path, count: int, distinct_thumbs: int) -> int:
     services = open_services(root)
     try:
         async def campaign() -> int:
-            client = await services.library.create_client("Benchmark client")
-            return (await services.library.create_campaign(client.id, "Fifty thousand")).id
+            client = (await services.library.create_client("Benchmark client")).value
+            return ((await services.library.create_campaign(client.id, "Fifty thousand")).value).id
         campaign_id = asyncio.run(campaign())
         client_id = asyncio.run(services.library.get_campaign(campaign_id)).client_id
         size = services.settings.current.thumbnail_px

@@ -85,8 +85,8 @@ async def import_rate(paths: list[Path], folder: Path, library_dir: Path) -> tup
     """Photos per second of the real import, and the longest event-loop stall in ms."""
     services = open_services(library_dir, SecretStore())
     try:
-        client = await services.library.create_client("Benchmark")
-        campaign = await services.library.create_campaign(client.id, "Photos")
+        client = (await services.library.create_client("Benchmark")).value
+        campaign = (await services.library.create_campaign(client.id, "Photos")).value
         stall = 0.0
         running = True
 

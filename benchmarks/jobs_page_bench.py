@@ -68,7 +68,7 @@ async def bench(clips: int, latency_s: float, poll_s: float, folder: Path, fake_
         campaign_id = await seed_campaign(services, folder / "images", pairs=clips)
         gen = services.generation
         page.set_campaign(await services.library.get_campaign(campaign_id))
-        job = await gen.create_job(await gen.plan(campaign_id, "google/veo-3.1-fast", duration_s=4))
+        job = (await gen.create_job(await gen.plan(campaign_id, "google/veo-3.1-fast", duration_s=4))).value
         raw = 0
 
         def count(event: ClipState | object) -> None:

@@ -59,8 +59,8 @@ def picture(path: Path, size: tuple[int, int], seed: int) -> None:
 
 
 async def build(services: Services, sources: Path, count: int, size: tuple[int, int]) -> int:
-    client = await services.library.create_client("Benchmark client", tone="bright and confident")
-    campaign = await services.library.create_campaign(client.id, "Bench", goal="Measure", key_messages=["Fast"])
+    client = (await services.library.create_client("Benchmark client", tone="bright and confident")).value
+    campaign = (await services.library.create_campaign(client.id, "Bench", goal="Measure", key_messages=["Fast"])).value
     rows = []
     for index in range(count):
         path = sources / f"photo-{index:04d}.jpg"

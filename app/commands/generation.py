@@ -9,11 +9,12 @@ from typing import Any
 
 from app.commands.common import CommandError, UsageError, confirm, err, print_json, print_table
 from app.config import LibraryPaths, Settings, resolve_data_dir
-from app.core.domain import ClipState, ClipStatus, JobState, PairSuggestion, Transition
+from app.core.domain import ClipState, ClipStatus, JobState, JobWorker, PairSuggestion, Transition
 from app.core.generation.catalog import ModelSpec, catalog, get_model
 from app.core.generation.cost import usd
 from app.core.generation.errors import GenerationError
 from app.core.generation.service import GenerationService, JobPlan
+from app.core.media.combine import CombineError, CombineOptions
 from app.core.services import Services
 
 
@@ -119,19 +120,11 @@ async def _pairs(services: Services, campaign_id: int) -> list[PairSuggestion]:
 
 async def _combine(services: Services, job: JobState, args: argparse.Namespace) -> Path:
     clips_dir = services.paths.job_dir(job.id) / "clips"
-    try:
-        from app.core.media.combine import CombineError, CombineOptions
-    except ImportError:
-        raise CommandError(f"the clips are ready in {clips_dir}, but combining is not available in this build") \
-            from None
-    combine = getattr(services.media, "combine", None)
-    if combine is None:
-        raise CommandError(f"the clips are ready in {clips_dir}, but combining is not available in this build")
     options = CombineOptions(transition=Transition(args.transition), aspect=args.aspect,
                              music_path=Path(args.music) if args.music else None)
     try:
-        result = await combine(job.id, options, output=Path(args.output) if args.output else None)
-    except CombineError as exc:
+        result = await services.generation.combine(job.id, options, output=Path(args.output) if args.output else None)
+    except (CombineError, GenerationError) as exc:
         raise CommandError(f"the clips are ready in {clips_dir}, but combining failed: {exc}") from None
     return Path(result.output_path)
 
@@ -152,18 +145,19 @@ async def cmd_generate(args: argparse.Namespace, services: Services) -> int:
                                f"{usd(plan.remaining_usd or 0.0)} left; raise the campaign's budget")
         if not args.yes and not confirm(f"Make {len(plan.pairs)} clips for about {usd(plan.estimate_usd)}?"):
             raise CommandError("not confirmed (without a terminal, add --yes to run unattended)")
-        job = await gen.create_job(plan, transition=args.transition, music_path=args.music)
+        job = (await gen.create_job(plan, transition=args.transition, music_path=args.music)).value
         err(f"Job {job.id}: making {len(job.clips)} clips at once…")
-        final = await _run_printing_status(gen, job)
+        output = None
+        async with gen.lease(job.id):  # the clips and the combine, without another process between them
+            final = await _run_printing_status(gen, job)
+            failure = _failure_message(final)
+            if failure is None:
+                try:
+                    output = await _combine(services, final, args)
+                except CommandError as exc:
+                    failure = str(exc)
     except GenerationError as exc:
         raise CommandError(str(exc)) from None
-    failure = _failure_message(final)
-    output = None
-    if failure is None:
-        try:
-            output = await _combine(services, final, args)
-        except CommandError as exc:
-            failure = str(exc)
     final = await gen.get_job(final.id)
     if args.json:
         print_json(_job_doc(final, output))
@@ -218,10 +212,14 @@ async def cmd_job(args: argparse.Namespace, services: Services) -> int:
 
 
 async def _run_printing_status(gen: GenerationService, job: JobState) -> JobState:
-    """Drive ``job`` to its end, printing a status line per clip change on standard error."""
+    """Drive ``job`` to its end (or watch the process that works it), printing a status line per clip change on
+    standard error."""
     unsubscribe = gen.subscribe(_status_printer(job.id, len(job.clips)))
+
+    def watching(worker: JobWorker) -> None:
+        err(f"Job {job.id} is being worked by {worker.describe()} — watching.")
     try:
-        return await gen.run_job(job.id)
+        return await gen.run_job(job.id, on_watch=watching)
     finally:
         unsubscribe()
 

@@ -21,9 +21,9 @@ from app.core.services import Services
 
 
 async def cmd_client_add(args: argparse.Namespace, services: Services) -> int:
-    client = await services.library.create_client(
+    client = (await services.library.create_client(
         args.name, homepage=args.homepage, brand_colors=[c for c in args.colors.split(",") if c.strip()],
-        tone=args.tone, restrictions=args.restrictions)
+        tone=args.tone, restrictions=args.restrictions)).value
     if args.json:
         print_json(client)
     else:
@@ -32,9 +32,9 @@ async def cmd_client_add(args: argparse.Namespace, services: Services) -> int:
 
 
 async def cmd_campaign_add(args: argparse.Namespace, services: Services) -> int:
-    campaign = await services.library.create_campaign(
+    campaign = (await services.library.create_campaign(
         args.client, args.name, goal=args.goal, audience=args.audience, key_messages=args.key_messages,
-        product_url=args.product_url, budget_usd=args.budget)
+        product_url=args.product_url, budget_usd=args.budget)).value
     if args.json:
         print_json(campaign)
     else:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app.commands.common import CommandError, print_json, to_jsonable
 from app.core.domain import Transition
+from app.core.generation.errors import GenerationError
 from app.core.media.combine import CombineError, CombineOptions
 from app.core.services import Services
 
@@ -19,9 +20,9 @@ async def cmd_combine(args: argparse.Namespace, services: Services) -> int:
     output = Path(args.output).expanduser().absolute()
     show_progress = sys.stderr.isatty() and not args.json
     try:
-        result = await services.media.combine(args.job_id, options, output=output,
-                                              on_progress=_print_progress if show_progress else None)
-    except CombineError as exc:
+        result = await services.generation.combine(args.job_id, options, output=output,
+                                                   on_progress=_print_progress if show_progress else None)
+    except (CombineError, GenerationError) as exc:
         raise CommandError(str(exc)) from None
     finally:
         if show_progress:

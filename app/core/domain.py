@@ -151,10 +151,24 @@ class ClipState:
     cost_usd: float = 0.0
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    cancel_requested: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class JobWorker:
+    """Another process working a job (it holds the job's lease): this one only watches."""
+
+    host: str
+    pid: int
+
+    def describe(self) -> str:
+        return f"another Pairframe (pid {self.pid} on {self.host})"
 
 
 @dataclass(frozen=True, slots=True)
 class JobState:
+    """The one read model of a job: its settings, status, money, last ad and clips."""
+
     id: int
     campaign_id: int
     model_id: str
@@ -170,6 +184,13 @@ class JobState:
     created_at: datetime | None = None
     finished_at: datetime | None = None
     clips: tuple[ClipState, ...] = field(default=())
+    output_meta: dict[str, object] = field(default_factory=dict, compare=False)
+    music_path: str | None = None
+    worker: JobWorker | None = None  # set when another process works the job
+
+    def succeeded_clips(self) -> tuple[ClipState, ...]:
+        """The clips with a finished video, in their order."""
+        return tuple(c for c in self.clips if c.status is ClipStatus.SUCCEEDED and c.file_path)
 
 
 class ImportResult(enum.StrEnum):

@@ -87,11 +87,11 @@ async def _client(library: LibraryService) -> ClientInfo:
     for client in await library.list_clients():
         if client.name.casefold() == SAMPLE_CLIENT.casefold():
             return client
-    return await library.create_client(SAMPLE_CLIENT, **CLIENT_FIELDS)  # type: ignore[arg-type]
+    return (await library.create_client(SAMPLE_CLIENT, **CLIENT_FIELDS)).value  # type: ignore[arg-type]
 
 
 async def _campaign(library: LibraryService, client: ClientInfo) -> CampaignInfo:
     for campaign in await library.list_campaigns(client.id):
         if campaign.name.casefold() == SAMPLE_CAMPAIGN.casefold():
             return campaign
-    return await library.create_campaign(client.id, SAMPLE_CAMPAIGN, **CAMPAIGN_FIELDS)  # type: ignore[arg-type]
+    return (await library.create_campaign(client.id, SAMPLE_CAMPAIGN, **CAMPAIGN_FIELDS)).value  # type: ignore[arg-type]

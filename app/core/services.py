@@ -12,7 +12,6 @@ from app.core.atomic import remove_stale_temp_files
 from app.core.db import Database, open_database
 from app.core.generation.service import GenerationService
 from app.core.library.service import LibraryService
-from app.core.media.service import MediaService
 from app.core.pairing.service import PairingService
 from app.core.secrets import SecretStore
 
@@ -21,7 +20,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class Services:
-    """Everything one open library offers; widgets take only the service they need from it."""
+    """Everything one open library offers. Only the composition roots (the CLI, the app's start-up) hold this;
+    each page and command takes just the services it uses."""
 
     paths: LibraryPaths
     settings: SettingsStore
@@ -30,7 +30,6 @@ class Services:
     library: LibraryService
     pairing: PairingService
     generation: GenerationService
-    media: MediaService
 
     def remove_stale_files(self) -> int:
         """Remove temporary files that interrupted writes left behind (blocking: walks the store)."""
@@ -44,7 +43,7 @@ class Services:
 
     async def aclose(self) -> None:
         """Close HTTP clients and stop subprocesses, then the database."""
-        for service in (self.generation, self.pairing, self.media):
+        for service in (self.generation, self.pairing):
             with contextlib.suppress(Exception):
                 await service.aclose()
         self.db.close()
@@ -53,13 +52,12 @@ class Services:
 def open_services(data_dir: Path, secrets: SecretStore | None = None) -> Services:
     """Open (creating and migrating if needed) the library at ``data_dir``."""
     paths = LibraryPaths(data_dir).ensure()
-    settings = SettingsStore(paths.settings)
     db = open_database(paths.database, paths.backups)
+    settings = SettingsStore(paths.settings, db.changes)
     secrets = secrets or SecretStore()
     library = LibraryService(db, paths, settings)
     return Services(
         paths=paths, settings=settings, db=db, secrets=secrets, library=library,
         pairing=PairingService(db, library, settings, secrets),
         generation=GenerationService(db, library, paths, settings, secrets),
-        media=MediaService(db, library, paths, settings),
     )

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from app.core.media.service import MediaService
 from app.core.secrets import SecretStore
 from app.core.services import open_services
 from tests.fakes.replicate_server import TOKEN, FakeReplicate, fake_replicate  # noqa: F401
@@ -75,11 +74,8 @@ def test_generate_runs_offline_with_the_local_model(tmp_path: Path) -> None:
     assert [c["status"] for c in document["clips"]] == ["succeeded", "succeeded"]
     assert all(Path(c["file"]).is_file() and c["cost_usd"] == 0 for c in document["clips"])
     assert "clip 1/2: succeeded" in result.stderr and "Estimate: $0.00" in result.stderr
-    if hasattr(MediaService, "combine"):
-        assert result.returncode == 0, result.stderr
-        assert Path(document["output"]).is_file()
-    else:
-        assert result.returncode == 1 and "combining is not available" in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert Path(document["output"]).is_file()
 
 
 def test_generate_without_a_terminal_asks_for_yes_and_pays_nothing(tmp_path: Path,
@@ -125,7 +121,8 @@ def test_cancel_marks_a_jobs_unfinished_clips(tmp_path: Path) -> None:
         services = open_services(data, SecretStore(MemoryKeyring()))
         try:
             campaign = (await services.library.list_campaigns())[0]
-            return (await services.generation.create_job(await services.generation.plan(campaign.id, "local"))).id
+            plan = await services.generation.plan(campaign.id, "local")
+            return (await services.generation.create_job(plan)).value.id
         finally:
             await services.aclose()
     job_id = asyncio.run(pending_job())

@@ -44,7 +44,7 @@ def library(tmp_path: Path) -> Path:
     async def make() -> None:
         services = open_services(folder)
         try:
-            client = await services.library.create_client("Acme")
+            client = (await services.library.create_client("Acme")).value
             await services.library.create_campaign(client.id, "Spring")
         finally:
             await services.aclose()

@@ -46,9 +46,9 @@ async def add_job(services: Services, clips: Sequence[Path | str], *, brand_colo
                   statuses: Sequence[str] | None = None) -> int:
     """A client, campaign, job and one clip row per file (succeeded unless ``statuses`` says otherwise)."""
     existing = [c for c in await services.library.list_clients() if c.name == client]
-    owner = existing[0] if existing else await services.library.create_client(client, brand_colors=brand_colors)
+    owner = existing[0] if existing else (await services.library.create_client(client, brand_colors=brand_colors)).value
     campaigns = [c for c in await services.library.list_campaigns(owner.id) if c.name == campaign]
-    camp = campaigns[0] if campaigns else await services.library.create_campaign(owner.id, campaign)
+    camp = campaigns[0] if campaigns else (await services.library.create_campaign(owner.id, campaign)).value
 
     def work(s: Session) -> int:
         job = Job(campaign_id=camp.id, model_id="local", duration_s=1.0, aspect="16:9", status="succeeded")

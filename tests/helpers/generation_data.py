@@ -15,8 +15,8 @@ from tests.helpers.images import make_image
 async def seed_campaign(services: Services, folder: Path, *, pairs: int = 3, budget: float | None = None,
                         prompts: Sequence[str] | None = None, name: str = "Spring") -> int:
     """A client and campaign with ``pairs + 1`` distinct images chained into ``pairs`` saved pairs; its id."""
-    client = await services.library.create_client(f"Client {name}")
-    campaign = await services.library.create_campaign(client.id, name, budget_usd=budget)
+    client = (await services.library.create_client(f"Client {name}")).value
+    campaign = (await services.library.create_campaign(client.id, name, budget_usd=budget)).value
     files = [make_image(folder / f"{name}-{i}.png", (320, 200), seed=i + 100 * len(name)) for i in range(pairs + 1)]
     stored = []
     for path in files:

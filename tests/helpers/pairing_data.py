@@ -39,11 +39,11 @@ async def make_campaign(services: Services, source_dir: Path, count: int = 6, *,
 
     ``features=False`` leaves phash/colour histogram empty (as for assets imported before features existed).
     """
-    client = await services.library.create_client(client_name, tone=TONE, brand_colors=["#ff6600", "#003366"],
-                                                  restrictions="No alcohol in shot", homepage="https://acme.example")
-    campaign = await services.library.create_campaign(client.id, name, goal=GOAL, audience="Young adults",
+    client = (await services.library.create_client(client_name, tone=TONE, brand_colors=["#ff6600", "#003366"],
+                                                  restrictions="No alcohol in shot", homepage="https://acme.example")).value
+    campaign = (await services.library.create_campaign(client.id, name, goal=GOAL, audience="Young adults",
                                                       key_messages=[KEY_MESSAGE],
-                                                      product_url="https://acme.example/summer")
+                                                      product_url="https://acme.example/summer")).value
     rows = []
     for index in range(count):
         size = sizes[index] if sizes else (320, 180)

@@ -26,8 +26,8 @@ async def campaign_with_images(services: Services, tmp_path: Path, count: int = 
                                name: str = "Spring") -> tuple[CampaignInfo, list[Path]]:
     """A client, a campaign, and ``count`` small photos imported through the real importer."""
     clients = await services.library.list_clients()
-    client = clients[0] if clients else await services.library.create_client("Acme")
-    campaign = await services.library.create_campaign(client.id, name)
+    client = clients[0] if clients else (await services.library.create_client("Acme")).value
+    campaign = (await services.library.create_campaign(client.id, name)).value
     paths = make_images(tmp_path / f"in-{name}", count)
     report = await services.library.import_sources(campaign.id, [str(p) for p in paths])
     assert report.count(ImportResult.IMPORTED) == count

@@ -48,8 +48,8 @@ def image_server(tmp_path: Path) -> Iterator[str]:
 
 
 async def _empty_campaign(services: Services):
-    client = await services.library.create_client("Acme")
-    return await services.library.create_campaign(client.id, "Spring")
+    client = (await services.library.create_client("Acme")).value
+    return (await services.library.create_campaign(client.id, "Spring")).value
 
 
 async def test_dropping_files_and_a_folder_imports_them_and_the_grid_shows_them(
@@ -196,7 +196,7 @@ async def test_importing_without_a_campaign_says_so(services: Services, qtbot, t
 
 async def test_a_second_campaign_of_the_client_links_the_same_image(services: Services, qtbot, tmp_path: Path) -> None:
     spring, paths = await campaign_with_images(services, tmp_path, count=1)
-    summer = await services.library.create_campaign(spring.client_id, "Summer")
+    summer = (await services.library.create_campaign(spring.client_id, "Summer")).value
     async with open_page(services, qtbot, summer) as page:
         drop_on(page.grid.viewport(), paths=paths)
         await wait_until(lambda: page.import_panel.dismiss_button.isVisibleTo(page), timeout=20)

@@ -61,8 +61,8 @@ async def test_shift_delete_asks_and_deletes_from_the_library_with_the_file(
 
 async def test_an_empty_campaign_invites_a_drop_and_no_campaign_shows_a_quiet_hint(
         services: Services, qtbot, tmp_path: Path) -> None:
-    client = await services.library.create_client("Acme")
-    empty = await services.library.create_campaign(client.id, "Empty")
+    client = (await services.library.create_client("Acme")).value
+    empty = (await services.library.create_campaign(client.id, "Empty")).value
     full, _ = await campaign_with_images(services, tmp_path, count=1, name="Full")
     async with open_page(services, qtbot, empty) as page:
         assert page.stack.currentIndex() == 1 and page.model.rowCount() == 0

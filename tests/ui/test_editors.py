@@ -77,7 +77,7 @@ def test_budgets_are_read_as_people_type_them() -> None:
 
 
 async def test_client_editor_saves_every_field_and_reloads_it(services: Services, qtbot) -> None:
-    client = await services.library.create_client("Acme", brand_colors=["#112233"])
+    client = (await services.library.create_client("Acme", brand_colors=["#112233"])).value
     editor = ClientEditor(services, TaskBridge())
     qtbot.addWidget(editor)
     editor.show()
@@ -112,7 +112,7 @@ async def test_client_editor_saves_every_field_and_reloads_it(services: Services
 
 async def test_client_editor_shows_problems_inline_and_keeps_the_edits(services: Services, qtbot) -> None:
     await services.library.create_client("Bolt")
-    client = await services.library.create_client("Acme")
+    client = (await services.library.create_client("Acme")).value
     editor = ClientEditor(services, TaskBridge())
     qtbot.addWidget(editor)
     editor.show()
@@ -136,8 +136,8 @@ async def test_client_editor_shows_problems_inline_and_keeps_the_edits(services:
 
 
 async def test_campaign_dialog_saves_every_field_and_reopens_with_them(services: Services, qtbot) -> None:
-    client = await services.library.create_client("Acme")
-    campaign = await services.library.create_campaign(client.id, "Spring")
+    client = (await services.library.create_client("Acme")).value
+    campaign = (await services.library.create_campaign(client.id, "Spring")).value
     bridge = TaskBridge()
     dialog = CampaignEditorDialog(services, bridge, campaign)
     qtbot.addWidget(dialog)
@@ -169,9 +169,9 @@ async def test_campaign_dialog_saves_every_field_and_reopens_with_them(services:
 
 
 async def test_campaign_dialog_refusals_stay_in_the_dialog(services: Services, qtbot) -> None:
-    client = await services.library.create_client("Acme")
+    client = (await services.library.create_client("Acme")).value
     await services.library.create_campaign(client.id, "Autumn")
-    campaign = await services.library.create_campaign(client.id, "Spring", budget_usd=100)
+    campaign = (await services.library.create_campaign(client.id, "Spring", budget_usd=100)).value
     dialog = CampaignEditorDialog(services, TaskBridge(), campaign)
     qtbot.addWidget(dialog)
     dialog.open()
@@ -191,8 +191,8 @@ async def test_campaign_dialog_refusals_stay_in_the_dialog(services: Services, q
 
 
 async def test_campaign_dialog_creates_for_the_chosen_client(services: Services, qtbot) -> None:
-    acme = await services.library.create_client("Acme")
-    bolt = await services.library.create_client("Bolt")
+    acme = (await services.library.create_client("Acme")).value
+    bolt = (await services.library.create_client("Bolt")).value
     dialog = CampaignEditorDialog(services, TaskBridge(), clients=[acme, bolt], client_id=acme.id)
     qtbot.addWidget(dialog)
     dialog.open()

@@ -112,8 +112,8 @@ async def test_without_a_key_the_free_local_model_is_chosen_and_pairs_can_be_lef
 
 async def test_a_campaign_without_pairs_says_where_to_make_them(qtbot, env) -> None:
     services, bridge, loader = env
-    client = await services.library.create_client("Empty Co")
-    campaign = await services.library.create_campaign(client.id, "Nothing yet")
+    client = (await services.library.create_client("Empty Co")).value
+    campaign = (await services.library.create_campaign(client.id, "Nothing yet")).value
     dialog = GenerateDialog(services, bridge, campaign, loader)
     qtbot.addWidget(dialog)
     dialog.open()

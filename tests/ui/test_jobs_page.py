@@ -204,7 +204,7 @@ async def test_cancel_job_cancels_every_waiting_clip(page_env, tmp_path: Path) -
     services, _bridge, page = page_env
     campaign, _pairs = await campaign_with_pairs(services, tmp_path, pairs=2)
     generation = services.generation
-    job = await generation.create_job(await generation.plan(campaign.id, "local", 2.0, resolution="480p"))
+    job = (await generation.create_job(await generation.plan(campaign.id, "local", 2.0, resolution="480p"))).value
     page.set_campaign(campaign)
     await wait_until(lambda: page.job is not None and page.job.id == job.id and len(page.grid) == 2)
     assert page.summary.cancel_button.isEnabled()
@@ -220,7 +220,7 @@ async def test_a_job_interrupted_by_closing_the_app_is_shown_interrupted_and_res
     services, _bridge, page = page_env
     campaign, _pairs = await campaign_with_pairs(services, tmp_path, pairs=1)
     generation = services.generation
-    job = await generation.create_job(await generation.plan(campaign.id, "local", 6.0, resolution="480p"))
+    job = (await generation.create_job(await generation.plan(campaign.id, "local", 6.0, resolution="480p"))).value
     running = asyncio.ensure_future(generation.run_job(job.id))
     clip_id = job.clips[0].id
     states: list[ClipState] = []
@@ -245,8 +245,8 @@ async def test_history_resume_and_delete(page_env, tmp_path: Path) -> None:
     services, bridge, page = page_env
     campaign, _pairs = await campaign_with_pairs(services, tmp_path, pairs=1)
     generation = services.generation
-    older = await generation.create_job(await generation.plan(campaign.id, "local", 2.0, resolution="480p"))
-    newer = await generation.create_job(await generation.plan(campaign.id, "local", 3.0, resolution="480p"))
+    older = (await generation.create_job(await generation.plan(campaign.id, "local", 2.0, resolution="480p"))).value
+    newer = (await generation.create_job(await generation.plan(campaign.id, "local", 3.0, resolution="480p"))).value
     page.set_campaign(campaign)
     await wait_until(lambda: page.job is not None and page.job.id == newer.id)
     assert page.list_model.job_ids() == [newer.id, older.id]

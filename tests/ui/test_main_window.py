@@ -74,8 +74,8 @@ async def test_an_empty_library_welcomes_and_offers_the_first_client(services: S
 
 async def test_selecting_shows_the_editor_or_the_workspace_and_imports_reach_the_assets_page(
         services: Services, qtbot, ui_settings_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    acme = await services.library.create_client("Acme")
-    spring = await services.library.create_campaign(acme.id, "Spring", budget_usd=900)
+    acme = (await services.library.create_client("Acme")).value
+    spring = (await services.library.create_campaign(acme.id, "Spring", budget_usd=900)).value
     async with open_window(services, qtbot, ui_settings_path) as window:
         await _loaded(window, lambda: window.sidebar.model.rowCount() == 1)
         assert window.pages.currentWidget() is window.start_page
@@ -180,9 +180,9 @@ async def test_failures_and_busy_work_show_in_the_status_bar(services: Services,
 
 
 async def test_layout_and_last_campaign_are_remembered(services: Services, qtbot, ui_settings_path: Path) -> None:
-    acme = await services.library.create_client("Acme")
+    acme = (await services.library.create_client("Acme")).value
     await services.library.create_campaign(acme.id, "Autumn")
-    spring = await services.library.create_campaign(acme.id, "Spring")
+    spring = (await services.library.create_campaign(acme.id, "Spring")).value
     # The offscreen screen is 800×800: keep the pages' own minimum widths out of this test of the layout.
     async with open_window(services, qtbot, ui_settings_path, workspace_min=(300, 200)) as window:
         await _loaded(window, lambda: window.sidebar.model.rowCount() == 1)
@@ -202,8 +202,8 @@ async def test_layout_and_last_campaign_are_remembered(services: Services, qtbot
 
 async def test_deleting_the_open_campaign_clears_the_workspace(services: Services, qtbot,
                                                                ui_settings_path: Path) -> None:
-    acme = await services.library.create_client("Acme")
-    spring = await services.library.create_campaign(acme.id, "Spring")
+    acme = (await services.library.create_client("Acme")).value
+    spring = (await services.library.create_campaign(acme.id, "Spring")).value
     async with open_window(services, qtbot, ui_settings_path) as window:
         await _loaded(window, lambda: window.sidebar.model.rowCount() == 1)
         window.sidebar.select(Selection("campaign", spring.id))
@@ -217,8 +217,8 @@ async def test_deleting_the_open_campaign_clears_the_workspace(services: Service
 
 async def test_leaving_a_client_with_unsaved_edits_asks_first(services: Services, qtbot,
                                                               ui_settings_path: Path) -> None:
-    acme = await services.library.create_client("Acme")
-    spring = await services.library.create_campaign(acme.id, "Spring")
+    acme = (await services.library.create_client("Acme")).value
+    spring = (await services.library.create_campaign(acme.id, "Spring")).value
     async with open_window(services, qtbot, ui_settings_path) as window:
         await _loaded(window, lambda: window.sidebar.model.rowCount() == 1)
         window.sidebar.select(Selection("client", acme.id))
@@ -243,8 +243,8 @@ async def test_leaving_a_client_with_unsaved_edits_asks_first(services: Services
 
 async def test_interrupted_jobs_are_announced_without_blocking(services: Services, qtbot, ui_settings_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    acme = await services.library.create_client("Acme")
-    spring = await services.library.create_campaign(acme.id, "Spring")
+    acme = (await services.library.create_client("Acme")).value
+    spring = (await services.library.create_campaign(acme.id, "Spring")).value
 
     async def mark_interrupted() -> list[SimpleNamespace]:
         return [SimpleNamespace(id=1, campaign_id=spring.id), SimpleNamespace(id=2, campaign_id=spring.id)]

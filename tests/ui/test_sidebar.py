@@ -88,8 +88,8 @@ def _button(box: QMessageBox, text: str):
 
 
 async def test_loading_and_selecting_reports_each_change_once(services: Services, qtbot) -> None:
-    acme = await services.library.create_client("Acme")
-    spring = await services.library.create_campaign(acme.id, "Spring")
+    acme = (await services.library.create_client("Acme")).value
+    spring = (await services.library.create_campaign(acme.id, "Spring")).value
     sidebar = await _sidebar(services, qtbot)
     events: list[tuple[str, object]] = []
     sidebar.client_selected.connect(lambda c: events.append(("client", c.id)))
@@ -139,7 +139,7 @@ async def test_new_client_dialog_creates_and_selects_or_shows_the_refusal(servic
 
 async def test_new_campaign_goes_to_the_selected_client(services: Services, qtbot) -> None:
     await services.library.create_client("Acme")
-    bolt = await services.library.create_client("Bolt")
+    bolt = (await services.library.create_client("Bolt")).value
     sidebar = await _sidebar(services, qtbot)
     await sidebar.reload(Selection("client", bolt.id))
     await wait_until(lambda: sidebar.current_item() is not None)
@@ -156,7 +156,7 @@ async def test_new_campaign_goes_to_the_selected_client(services: Services, qtbo
 
 
 async def test_renaming_saves_through_the_service_and_refusals_are_shown(services: Services, qtbot) -> None:
-    acme = await services.library.create_client("Acme")
+    acme = (await services.library.create_client("Acme")).value
     await services.library.create_client("Bolt")
     sidebar = await _sidebar(services, qtbot)
     await sidebar.reload(Selection("client", acme.id))
@@ -172,7 +172,7 @@ async def test_renaming_saves_through_the_service_and_refusals_are_shown(service
 
 
 async def test_deleting_a_client_says_what_goes_and_cancel_keeps_it(services: Services, qtbot) -> None:
-    acme = await services.library.create_client("Acme")
+    acme = (await services.library.create_client("Acme")).value
     for name in ("Spring", "Autumn"):
         await services.library.create_campaign(acme.id, name)
     sidebar = await _sidebar(services, qtbot)
@@ -200,8 +200,8 @@ async def test_deleting_a_client_says_what_goes_and_cancel_keeps_it(services: Se
 
 
 async def test_deleting_a_campaign_keeps_its_client(services: Services, qtbot) -> None:
-    acme = await services.library.create_client("Acme")
-    spring = await services.library.create_campaign(acme.id, "Spring")
+    acme = (await services.library.create_client("Acme")).value
+    spring = (await services.library.create_campaign(acme.id, "Spring")).value
     sidebar = await _sidebar(services, qtbot)
     cleared: list[bool] = []
     sidebar.selection_cleared.connect(lambda: cleared.append(True))

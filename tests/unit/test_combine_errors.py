@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.core.db.models import Job
 from app.core.domain import Transition
+from app.core.generation.errors import GenerationError
 from app.core.media.combine import CombineError, CombineOptions
 from tests.helpers.combine_media import add_job, make_clip
 
@@ -35,7 +36,7 @@ async def test_a_missing_clip_is_named(services, tmp_path) -> None:
     good = make_clip(tmp_path / "good.mp4")
     job_id = await add_job(services, [good, tmp_path / "gone.mp4"])
     with pytest.raises(CombineError, match=r"clip 2 \(gone\.mp4\) is missing"):
-        await services.media.combine(job_id, CombineOptions())
+        await services.generation.combine(job_id, CombineOptions())
     await assert_nothing_written(services, job_id, services.paths.job_dir(job_id) / "ad.mp4")
 
 
@@ -44,7 +45,7 @@ async def test_a_file_that_is_not_a_video_is_named(services, tmp_path) -> None:
     garbage.write_bytes(b"\x00not a video at all" * 500)
     job_id = await add_job(services, [make_clip(tmp_path / "good.mp4"), garbage])
     with pytest.raises(CombineError, match=r"clip 2 \(broken\.mp4\) cannot be read"):
-        await services.media.combine(job_id, CombineOptions())
+        await services.generation.combine(job_id, CombineOptions())
     await assert_nothing_written(services, job_id, services.paths.job_dir(job_id) / "ad.mp4")
 
 
@@ -57,29 +58,29 @@ async def test_a_truncated_clip_fails_the_combine_naming_it(services, tmp_path, 
     job_id = await add_job(services, [make_clip(tmp_path / "first.mp4", duration=2.0, faststart=True), cut_short])
     output = tmp_path / "out" / "ad.mp4"
     with pytest.raises(CombineError, match=r"clip 2 \(cut-short\.mp4\)"):
-        await services.media.combine(job_id, CombineOptions(transition=transition), output=output)
+        await services.generation.combine(job_id, CombineOptions(transition=transition), output=output)
     await assert_nothing_written(services, job_id, output)
 
 
 async def test_a_job_without_succeeded_clips_or_unknown_is_refused(services, tmp_path) -> None:
     job_id = await add_job(services, [make_clip(tmp_path / "c.mp4")], statuses=["failed"])
     with pytest.raises(CombineError, match="no succeeded clips"):
-        await services.media.combine(job_id, CombineOptions())
-    with pytest.raises(CombineError, match="no job 999"):
-        await services.media.combine(999, CombineOptions())
+        await services.generation.combine(job_id, CombineOptions())
+    with pytest.raises(GenerationError, match="no job 999"):
+        await services.generation.combine(999, CombineOptions())
 
 
 async def test_bad_music_and_bad_output_names_are_refused_before_anything_runs(services, tmp_path) -> None:
     clip = make_clip(tmp_path / "c.mp4")
     job_id = await add_job(services, [clip])
     with pytest.raises(CombineError, match=r"music file .* does not exist"):
-        await services.media.combine(job_id, CombineOptions(music_path=tmp_path / "none.mp3"))
+        await services.generation.combine(job_id, CombineOptions(music_path=tmp_path / "none.mp3"))
     with pytest.raises(CombineError, match="holds no audio"):
-        await services.media.combine(job_id, CombineOptions(music_path=make_clip(tmp_path / "m.mp4", audio=False)))
+        await services.generation.combine(job_id, CombineOptions(music_path=make_clip(tmp_path / "m.mp4", audio=False)))
     with pytest.raises(CombineError, match="must end in"):
-        await services.media.combine(job_id, CombineOptions(), output=tmp_path / "ad.txt")
+        await services.generation.combine(job_id, CombineOptions(), output=tmp_path / "ad.txt")
     with pytest.raises(CombineError, match="overwrite one of the clips"):
-        await services.media.combine(job_id, CombineOptions(), output=clip)
+        await services.generation.combine(job_id, CombineOptions(), output=clip)
     assert await job_state(services, job_id) == ("succeeded", None)
 
 
@@ -103,7 +104,7 @@ async def test_cancel_stops_ffmpeg_and_leaves_no_file(services, tmp_path) -> Non
 
     watcher = asyncio.create_task(watch())
     with pytest.raises(asyncio.CancelledError):
-        await services.media.combine(job_id, CombineOptions(transition=Transition.CROSSFADE, aspect="9:16"),
+        await services.generation.combine(job_id, CombineOptions(transition=Transition.CROSSFADE, aspect="9:16"),
                                      on_progress=on_progress, cancel=cancel)
     await watcher
     assert "combining" in statuses
@@ -113,11 +114,11 @@ async def test_cancel_stops_ffmpeg_and_leaves_no_file(services, tmp_path) -> Non
 async def test_a_failed_recombine_keeps_the_previous_video(services, tmp_path) -> None:
     clip = make_clip(tmp_path / "c.mp4")
     job_id = await add_job(services, [clip, make_clip(tmp_path / "d.mp4")])
-    first = await services.media.combine(job_id, CombineOptions())
+    first = await services.generation.combine(job_id, CombineOptions())
     before = first.output_path.read_bytes()
     clip.write_bytes(b"garbage" * 100)
     with pytest.raises(CombineError, match=r"clip 1 \(c\.mp4\)"):
-        await services.media.combine(job_id, CombineOptions(transition=Transition.FADE))
+        await services.generation.combine(job_id, CombineOptions(transition=Transition.FADE))
     assert first.output_path.read_bytes() == before
     assert await job_state(services, job_id) == ("succeeded", str(first.output_path))
 
@@ -126,9 +127,9 @@ async def test_aclose_stops_a_running_combine(services, tmp_path) -> None:
     files = [make_clip(tmp_path / f"c{i}.mp4", size=(640, 360), duration=4.0) for i in range(2)]
     job_id = await add_job(services, files)
     started = asyncio.Event()
-    task = asyncio.create_task(services.media.combine(
+    task = asyncio.create_task(services.generation.combine(
         job_id, CombineOptions(transition=Transition.CROSSFADE), on_progress=lambda f: started.set()))
     await asyncio.wait_for(started.wait(), 10)
-    await services.media.aclose()
+    await services.generation.aclose()
     assert task.cancelled()
     await assert_nothing_written(services, job_id, services.paths.job_dir(job_id) / "ad.mp4")

@@ -33,7 +33,7 @@ async def test_the_local_model_renders_every_clip_at_the_chosen_size_and_length(
     campaign_id = await seed_campaign(services, tmp_path / "images", pairs=2)
     plan = await gen.plan(campaign_id, "local", duration_s=2, aspect="9:16", resolution="480p")
     assert plan.estimate_usd == 0 and plan.adjustments == ()
-    job = await gen.create_job(plan)
+    job = (await gen.create_job(plan)).value
     events: list[ClipState | JobState] = []
     gen.subscribe(events.append)
     final = await gen.run_job(job.id)
@@ -50,7 +50,7 @@ async def test_the_local_model_renders_every_clip_at_the_chosen_size_and_length(
 async def test_a_local_clip_can_be_canceled_while_it_renders(
         services: Services, gen: GenerationService, tmp_path: Path) -> None:
     campaign_id = await seed_campaign(services, tmp_path / "images", pairs=1)
-    job = await gen.create_job(await gen.plan(campaign_id, "local", duration_s=10, resolution="720p"))
+    job = (await gen.create_job(await gen.plan(campaign_id, "local", duration_s=10, resolution="720p"))).value
     running = asyncio.Event()
     gen.subscribe(lambda e: running.set() if isinstance(e, ClipState) and e.progress > 0 else None)
     run = asyncio.create_task(gen.run_job(job.id))
@@ -81,7 +81,7 @@ async def test_a_plan_needs_pairs_and_takes_the_saved_ones_in_order(
     assert [p.prompt for p in plan.pairs] == ["a", "", "c"]
     assert plan.duration_s == 8 and plan.resolution == "1080p"
     assert "1 pair(s) have no prompt" in plan.adjustments[-1]
-    other = await services.library.create_campaign((await services.library.list_clients())[0].id, "Empty")
+    other = (await services.library.create_campaign((await services.library.list_clients())[0].id, "Empty")).value
     with pytest.raises(GenerationError, match="no saved pairs"):
         await gen.plan(other.id, "local")
     with pytest.raises(GenerationError, match="at least one pair"):
@@ -102,12 +102,12 @@ async def test_a_pair_whose_image_is_gone_is_refused(services: Services, gen: Ge
 async def test_start_up_marks_clips_left_in_flight_and_a_run_finishes_them(
         services: Services, gen: GenerationService, tmp_path: Path) -> None:
     campaign_id = await seed_campaign(services, tmp_path / "images", pairs=2)
-    job = await gen.create_job(await gen.plan(campaign_id, "local", duration_s=2, resolution="480p"))
+    job = (await gen.create_job(await gen.plan(campaign_id, "local", duration_s=2, resolution="480p"))).value
     first = job.clips[0].id
     await services.db.run(lambda s: s.execute(update(Clip).where(Clip.id == first)
                                               .values(status="running", attempts=1)))
     await services.db.run(lambda s: s.execute(update(Job).where(Job.id == job.id).values(status="running")))
-    never = await gen.create_job(await gen.plan(campaign_id, "local", duration_s=2, resolution="480p"))
+    never = (await gen.create_job(await gen.plan(campaign_id, "local", duration_s=2, resolution="480p"))).value
     await services.db.run(lambda s: s.execute(update(Job).where(Job.id == never.id)  # stopped before any clip
                                               .values(status="running", started_at=Job.created_at)))
     jobs = await gen.mark_interrupted()
@@ -121,8 +121,8 @@ async def test_start_up_marks_clips_left_in_flight_and_a_run_finishes_them(
 async def test_jobs_are_listed_shown_and_deleted_with_their_files(
         services: Services, gen: GenerationService, tmp_path: Path) -> None:
     campaign_id = await seed_campaign(services, tmp_path / "images", pairs=1)
-    job = await gen.create_job(await gen.plan(campaign_id, "local", duration_s=2, resolution="480p"),
-                               transition="crossfade")
+    job = (await gen.create_job(await gen.plan(campaign_id, "local", duration_s=2, resolution="480p"),
+                               transition="crossfade")).value
     await gen.run_job(job.id)
     assert [j.id for j in await gen.list_jobs(campaign_id)] == [job.id]
     assert await gen.list_jobs(campaign_id + 1) == []
@@ -174,7 +174,7 @@ def test_inputs_use_each_models_names_and_fixed_values() -> None:
 async def test_deleting_a_running_job_cancels_it_first(services: Services, gen: GenerationService,
                                                        tmp_path: Path) -> None:
     campaign_id = await seed_campaign(services, tmp_path / "images", pairs=2)
-    job = await gen.create_job(await gen.plan(campaign_id, "local", duration_s=10, resolution="720p"))
+    job = (await gen.create_job(await gen.plan(campaign_id, "local", duration_s=10, resolution="720p"))).value
     running = asyncio.Event()
     gen.subscribe(lambda e: running.set() if isinstance(e, ClipState) and e.status is ClipStatus.RUNNING else None)
     run = asyncio.create_task(gen.run_job(job.id))

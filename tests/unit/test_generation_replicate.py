@@ -35,7 +35,7 @@ async def _job(services: Services, tmp_path: Path, *, pairs: int = 3, model: str
                prompts: list[str] | None = None, budget: float | None = None) -> JobState:
     campaign_id = await seed_campaign(services, tmp_path / "images", pairs=pairs, prompts=prompts, budget=budget)
     plan = await services.generation.plan(campaign_id, model, duration_s=4)
-    return await services.generation.create_job(plan)
+    return (await services.generation.create_job(plan)).value
 
 
 def _attempts(services: Services, clip_id: int) -> list[tuple[int, str, str | None]]:
@@ -228,7 +228,7 @@ async def test_the_budget_refuses_a_job_that_costs_more_than_is_left(
     assert again.over_budget and again.remaining_usd == pytest.approx(0.2)
     with pytest.raises(GenerationError, match=r"over budget: .*\$4\.80.*\$0\.20"):
         await gen.create_job(again)
-    assert (await gen.create_job(again, allow_over_budget=True)).estimate_usd == pytest.approx(4.8)
+    assert ((await gen.create_job(again, allow_over_budget=True)).value).estimate_usd == pytest.approx(4.8)
 
 
 async def test_a_replicate_model_without_a_key_is_refused_before_a_job_exists(

@@ -23,8 +23,8 @@ SMALL = (320, 180)
 
 @pytest.fixture
 async def campaign(services: Services) -> CampaignInfo:
-    client = await services.library.create_client("Acme")
-    return await services.library.create_campaign(client.id, "Spring")
+    client = (await services.library.create_client("Acme")).value
+    return (await services.library.create_campaign(client.id, "Spring")).value
 
 
 async def run_import(services: Services, campaign: CampaignInfo, *sources: Path | str,
@@ -273,13 +273,13 @@ async def test_same_bytes_are_one_asset_duplicate_in_a_campaign_linked_in_a_sibl
     again = only(await run_import(services, campaign, original))
     assert (again.result, again.asset_id) == (ImportResult.DUPLICATE, first.outcomes[0].asset_id)
 
-    autumn = await library.create_campaign(campaign.client_id, "Autumn")
+    autumn = (await library.create_campaign(campaign.client_id, "Autumn")).value
     linked = only(await run_import(services, autumn, copy))
     assert (linked.result, linked.asset_id) == (ImportResult.LINKED, first.outcomes[0].asset_id)
     assert [a.id for a in await library.list_assets(autumn.id)] == [linked.asset_id]
 
-    other_client = await library.create_client("Globex")
-    other = await library.create_campaign(other_client.id, "Launch")
+    other_client = (await library.create_client("Globex")).value
+    other = (await library.create_campaign(other_client.id, "Launch")).value
     separate = only(await run_import(services, other, original))
     assert separate.result is ImportResult.IMPORTED and separate.asset_id != linked.asset_id
     assert len(await asset_rows(services)) == 2

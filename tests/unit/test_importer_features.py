@@ -21,8 +21,8 @@ async def features(services: Services) -> dict[int, tuple[str | None, list[float
 
 async def test_backfill_fills_missing_features_like_the_import_computes_them(
         services: Services, tmp_path: Path) -> None:
-    client = await services.library.create_client("Acme")
-    campaign = await services.library.create_campaign(client.id, "Spring")
+    client = (await services.library.create_client("Acme")).value
+    campaign = (await services.library.create_campaign(client.id, "Spring")).value
     sources = [str(make_image(tmp_path / f"{i}.jpg", (800, 600), seed=i)) for i in range(5)]
     report = await services.library.import_sources(campaign.id, sources)
     assert report.count(ImportResult.IMPORTED) == 5
@@ -46,8 +46,8 @@ async def test_backfill_fills_missing_features_like_the_import_computes_them(
 
 
 async def test_backfill_skips_assets_whose_original_is_missing(services: Services, tmp_path: Path) -> None:
-    client = await services.library.create_client("Acme")
-    campaign = await services.library.create_campaign(client.id, "Spring")
+    client = (await services.library.create_client("Acme")).value
+    campaign = (await services.library.create_campaign(client.id, "Spring")).value
     sources = [str(make_image(tmp_path / f"{i}.png", (320, 180), seed=i)) for i in range(2)]
     await services.library.import_sources(campaign.id, sources)
     assets = await services.library.list_assets(campaign.id)

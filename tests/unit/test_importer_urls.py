@@ -35,8 +35,8 @@ def server() -> Iterator[FileServer]:
 @pytest.fixture
 async def campaign(services: Services) -> CampaignInfo:
     services.settings.update(url_max_bytes=MAX_BYTES, url_timeout_s=TIMEOUT_S)
-    client = await services.library.create_client("Acme")
-    return await services.library.create_campaign(client.id, "Spring")
+    client = (await services.library.create_client("Acme")).value
+    return (await services.library.create_campaign(client.id, "Spring")).value
 
 
 def part_files(root: Path) -> list[Path]:

@@ -28,15 +28,15 @@ def library(services: Services) -> LibraryService:
 
 # ---- clients ------------------------------------------------------------------------------------------
 async def test_create_list_rename_and_delete_clients(library: LibraryService) -> None:
-    acme = await library.create_client("  Acme  ", homepage=" https://acme.test ", brand_colors=["#FF0000", "0a0"],
-                                       tone="friendly", restrictions="no red cars")
+    acme = (await library.create_client("  Acme  ", homepage=" https://acme.test ", brand_colors=["#FF0000", "0a0"],
+                                       tone="friendly", restrictions="no red cars")).value
     assert (acme.name, acme.homepage, acme.brand_colors) == ("Acme", "https://acme.test", ("#ff0000", "#0a0"))
-    globex = await library.create_client("globex")
+    globex = (await library.create_client("globex")).value
     assert [c.name for c in await library.list_clients()] == ["Acme", "globex"]
     assert (await library.get_client("ACME")).id == acme.id
     assert (await library.get_client(str(globex.id))).name == "globex"
 
-    renamed = await library.update_client(acme.id, name="Acme Corp", tone="bold", brand_colors=["#123456"])
+    renamed = (await library.update_client(acme.id, name="Acme Corp", tone="bold", brand_colors=["#123456"])).value
     assert (renamed.name, renamed.tone, renamed.brand_colors, renamed.restrictions) == (
         "Acme Corp", "bold", ("#123456",), "no red cars")
     await library.delete_client(globex.id)
@@ -44,8 +44,8 @@ async def test_create_list_rename_and_delete_clients(library: LibraryService) ->
 
 
 async def test_client_names_are_unique_ignoring_case_and_must_not_be_empty(library: LibraryService) -> None:
-    acme = await library.create_client("Acme")
-    other = await library.create_client("Other")
+    acme = (await library.create_client("Acme")).value
+    other = (await library.create_client("Other")).value
     with pytest.raises(LibraryError, match="already exists"):
         await library.create_client("ACME")
     with pytest.raises(LibraryError, match="already exists"):
@@ -62,15 +62,15 @@ async def test_client_names_are_unique_ignoring_case_and_must_not_be_empty(libra
 
 # ---- campaigns ----------------------------------------------------------------------------------------
 async def test_create_list_update_and_delete_campaigns(library: LibraryService) -> None:
-    acme = await library.create_client("Acme")
-    spring = await library.create_campaign("acme", "Spring", goal="sell", key_messages=["fast", " ", "cheap"],
-                                           budget_usd=250)
+    acme = (await library.create_client("Acme")).value
+    spring = (await library.create_campaign("acme", "Spring", goal="sell", key_messages=["fast", " ", "cheap"],
+                                           budget_usd=250)).value
     assert (spring.client_name, spring.key_messages, spring.budget_usd, spring.status) == (
         "Acme", ("fast", "cheap"), 250, CampaignStatus.DRAFT)
-    autumn = await library.create_campaign(acme.id, "Autumn")
+    autumn = (await library.create_campaign(acme.id, "Autumn")).value
     assert [c.name for c in await library.list_campaigns("Acme")] == ["Autumn", "Spring"]
-    updated = await library.update_campaign(spring.id, name="Spring sale", status="active", budget_usd=None,
-                                            audience="students")
+    updated = (await library.update_campaign(spring.id, name="Spring sale", status="active", budget_usd=None,
+                                            audience="students")).value
     assert (updated.name, updated.status, updated.budget_usd, updated.audience) == (
         "Spring sale", CampaignStatus.ACTIVE, None, "students")
     assert [(c.name, c.campaign_count) for c in await library.list_clients()] == [("Acme", 2)]
@@ -79,17 +79,17 @@ async def test_create_list_update_and_delete_campaigns(library: LibraryService) 
 
 
 async def test_campaign_names_are_unique_per_client_and_ambiguous_names_need_an_id(library: LibraryService) -> None:
-    acme = await library.create_client("Acme")
-    globex = await library.create_client("Globex")
-    first = await library.create_campaign(acme.id, "Launch")
+    acme = (await library.create_client("Acme")).value
+    globex = (await library.create_client("Globex")).value
+    first = (await library.create_campaign(acme.id, "Launch")).value
     with pytest.raises(LibraryError, match="already has a campaign named 'launch'"):
         await library.create_campaign(acme.id, "launch")
-    second = await library.create_campaign(globex.id, "Launch")  # another client may use the name
+    second = (await library.create_campaign(globex.id, "Launch")).value  # another client may use the name
     with pytest.raises(LibraryError, match=r"several clients .* \(Acme, Globex\): use its id"):
         await library.get_campaign("Launch")
     assert (await library.get_campaign(str(second.id))).client_name == "Globex"
     assert (await library.get_campaign(first.id)).client_name == "Acme"
-    other = await library.create_campaign(acme.id, "Other")
+    other = (await library.create_campaign(acme.id, "Other")).value
     with pytest.raises(LibraryError, match="already has a campaign"):
         await library.update_campaign(other.id, name="LAUNCH")
     with pytest.raises(LibraryError, match="budget"):
@@ -100,9 +100,9 @@ async def test_campaign_names_are_unique_per_client_and_ambiguous_names_need_an_
 
 async def test_deletion_impact_counts_what_goes_with_a_client_or_campaign(
         services: Services, library: LibraryService, tmp_path: Path) -> None:
-    acme = await library.create_client("Acme")
-    spring = await library.create_campaign(acme.id, "Spring")
-    autumn = await library.create_campaign(acme.id, "Autumn")
+    acme = (await library.create_client("Acme")).value
+    spring = (await library.create_campaign(acme.id, "Spring")).value
+    autumn = (await library.create_campaign(acme.id, "Autumn")).value
     await imported(services, spring, tmp_path, ["a.jpg", "b.jpg", "c.jpg"])
     await imported(services, autumn, tmp_path, ["a.jpg"])  # linked: same bytes, same seed
     assert await library.client_deletion_impact(acme.id) == DeletionImpact(campaigns=2, assets=3, jobs=0)
@@ -113,7 +113,7 @@ async def test_deletion_impact_counts_what_goes_with_a_client_or_campaign(
 
 # ---- curation, tags, filters --------------------------------------------------------------------------
 async def test_rating_flag_notes_and_tags(services: Services, library: LibraryService, tmp_path: Path) -> None:
-    campaign = await library.create_campaign((await library.create_client("Acme")).id, "Spring")
+    campaign = (await library.create_campaign(((await library.create_client("Acme")).value).id, "Spring")).value
     a, b = await imported(services, campaign, tmp_path, ["a.jpg", "b.jpg"])
     await library.set_rating([a, b], 4)
     await library.set_flag([a], Flag.PICK)
@@ -131,7 +131,7 @@ async def test_rating_flag_notes_and_tags(services: Services, library: LibrarySe
 
 
 async def test_filters_and_sorts(services: Services, library: LibraryService, tmp_path: Path) -> None:
-    campaign = await library.create_campaign((await library.create_client("Acme")).id, "Spring")
+    campaign = (await library.create_campaign(((await library.create_client("Acme")).value).id, "Spring")).value
     sunset, beach, city = await imported(services, campaign, tmp_path, ["Sunset.jpg", "beach.png", "city.jpg"])
     await library.set_rating([sunset], 5)
     await library.set_rating([beach], 3)
@@ -158,26 +158,26 @@ async def test_filters_and_sorts(services: Services, library: LibraryService, tm
 # ---- deleting assets and the store ----------------------------------------------------------------------
 async def test_deleting_an_asset_removes_its_file_only_when_no_other_asset_uses_it(
         services: Services, library: LibraryService, tmp_path: Path) -> None:
-    acme = await library.create_campaign((await library.create_client("Acme")).id, "Spring")
-    globex = await library.create_campaign((await library.create_client("Globex")).id, "Launch")
+    acme = (await library.create_campaign(((await library.create_client("Acme")).value).id, "Spring")).value
+    globex = (await library.create_campaign(((await library.create_client("Globex")).value).id, "Launch")).value
     [acme_copy, only_acme] = await imported(services, acme, tmp_path / "acme", ["shared.jpg", "own.jpg"])
     [globex_copy] = await imported(services, globex, tmp_path / "globex", ["shared.jpg"])  # same seed, same bytes
     shared, own = await library.get_assets([acme_copy, only_acme])
     shared_file, own_file = library.asset_path(shared), library.asset_path(own)
     assert (await library.get_assets([globex_copy]))[0].sha256 == shared.sha256
 
-    assert await library.delete_assets([acme_copy, only_acme]) == 2
+    assert (await library.delete_assets([acme_copy, only_acme])).value == 2
     assert not own_file.exists()
     assert shared_file.is_file(), "the other client's asset still needs the file"
-    assert await library.delete_assets([globex_copy]) == 1
+    assert (await library.delete_assets([globex_copy])).value == 1
     assert not shared_file.exists()
 
 
 async def test_deleting_a_client_removes_its_files_and_unlinking_keeps_the_asset(
         services: Services, library: LibraryService, tmp_path: Path) -> None:
-    client = await library.create_client("Acme")
-    spring = await library.create_campaign(client.id, "Spring")
-    autumn = await library.create_campaign(client.id, "Autumn")
+    client = (await library.create_client("Acme")).value
+    spring = (await library.create_campaign(client.id, "Spring")).value
+    autumn = (await library.create_campaign(client.id, "Autumn")).value
     a, b = await imported(services, spring, tmp_path, ["a.jpg", "b.jpg"])
     await library.link_assets(autumn.id, [a, b])
     await library.link_assets(autumn.id, [a])
@@ -194,9 +194,9 @@ async def test_deleting_a_client_removes_its_files_and_unlinking_keeps_the_asset
 
 async def test_linking_the_same_asset_twice_in_one_call_links_it_once(services) -> None:
     library = services.library
-    client = await library.create_client("Initech")
-    first = await library.create_campaign(client.id, "One")
-    second = await library.create_campaign(client.id, "Two")
+    client = (await library.create_client("Initech")).value
+    first = (await library.create_campaign(client.id, "One")).value
+    second = (await library.create_campaign(client.id, "Two")).value
     from tests.helpers.images import make_image
 
     source = make_image(services.paths.root / "in" / "a.png", seed=3)

@@ -62,10 +62,10 @@ def test_without_music_the_manifest_says_so() -> None:
 async def test_export_copies_the_video_and_writes_the_manifest_beside_it(services, tmp_path) -> None:
     files = [make_clip(tmp_path / f"c{i}.mp4") for i in range(2)]
     job_id = await add_job(services, files, with_assets=True, brand_colors=["#123456"])
-    await services.media.combine(job_id, CombineOptions(transition=Transition.CROSSFADE, crossfade_s=0.3,
+    await services.generation.combine(job_id, CombineOptions(transition=Transition.CROSSFADE, crossfade_s=0.3,
                                                         music_path=make_tone(tmp_path / "tune.m4a")))
     target = tmp_path / "exports" / "Spring ad.mp4"
-    manifest_path = await services.media.export(job_id, target)
+    manifest_path = await services.generation.export(job_id, target)
     assert manifest_path == tmp_path / "exports" / "Spring ad.json"
     video = services.paths.job_dir(job_id) / "ad.mp4"
     assert target.read_bytes() == video.read_bytes()
@@ -85,8 +85,8 @@ async def test_export_copies_the_video_and_writes_the_manifest_beside_it(service
 async def test_export_adds_the_extension_and_needs_a_combined_video(services, tmp_path) -> None:
     job_id = await add_job(services, [make_clip(tmp_path / "c.mp4")])
     with pytest.raises(CombineError, match="combine it first"):
-        await services.media.export(job_id, tmp_path / "ad.mp4")
-    await services.media.combine(job_id, CombineOptions())
-    manifest_path = await services.media.export(job_id, tmp_path / "final")
+        await services.generation.export(job_id, tmp_path / "ad.mp4")
+    await services.generation.combine(job_id, CombineOptions())
+    manifest_path = await services.generation.export(job_id, tmp_path / "final")
     assert manifest_path == tmp_path / "final.json"
     assert (tmp_path / "final.mp4").is_file()

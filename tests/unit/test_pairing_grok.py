@@ -236,7 +236,7 @@ async def test_rewriting_a_prompt_changes_that_pair_only(services: Services, xai
     result = await services.pairing.suggest(data.campaign.id, pairer="grok", count=2)
     target, other = result.suggestions
     xai.script(rewrite("Fast whip-pan into the second frame, bursting with summer energy."))
-    updated = await services.pairing.rewrite_prompt(target.id, "more energetic")
+    updated = (await services.pairing.rewrite_prompt(target.id, "more energetic")).value
     assert xai.problems == []
     request = xai.chat_requests[-1]
     assert request.is_rewrite and request.image_ids == [target.first_asset_id, target.last_asset_id]

@@ -55,7 +55,8 @@ async def test_saving_the_edited_list_reorders_removes_adds_and_edits(services: 
     a, b, c = (await services.pairing.suggest(data.campaign.id, pairer="local", count=3)).suggestions
     swapped = dataclasses.replace(c, first_asset_id=c.last_asset_id, last_asset_id=c.first_asset_id)
     edited = dataclasses.replace(a, prompt="  A brand-new prompt.  ")
-    saved = await services.pairing.save_pairs(data.campaign.id, [swapped, manual(data.ids[0], data.ids[5]), edited])
+    new_list = [swapped, manual(data.ids[0], data.ids[5]), edited]
+    saved = (await services.pairing.save_pairs(data.campaign.id, new_list)).value
     assert saved[0].id == c.id and saved[2].id == a.id and saved[1].id not in {a.id, b.id, c.id}
     assert (saved[0].first_asset_id, saved[0].last_asset_id) == (c.last_asset_id, c.first_asset_id)
     assert saved[2].prompt == "A brand-new prompt." and saved[1].source is PairSource.MANUAL
@@ -71,7 +72,7 @@ async def test_saving_the_edited_list_reorders_removes_adds_and_edits(services: 
 async def test_a_bad_save_changes_nothing(services: Services, tmp_path: Path, bad: str, message: str) -> None:
     data = await campaign(services, tmp_path, 6)
     other = await make_campaign(services, tmp_path / "other", 2, name="Winter", client_name="Other Co", seed=50)
-    before = await services.pairing.save_pairs(data.campaign.id, [manual(data.ids[0], data.ids[1])])
+    before = (await services.pairing.save_pairs(data.campaign.id, [manual(data.ids[0], data.ids[1])])).value
     broken = {"outsider": manual(data.ids[0], other.ids[0]), "self": manual(data.ids[2], data.ids[2]),
               "vanished": dataclasses.replace(manual(data.ids[3], data.ids[4]), id=98765)}[bad]
     with pytest.raises(PairingError, match=message):
@@ -82,7 +83,7 @@ async def test_a_bad_save_changes_nothing(services: Services, tmp_path: Path, ba
 async def test_saving_an_empty_list_removes_every_pair(services: Services, tmp_path: Path) -> None:
     data = await campaign(services, tmp_path, 4)
     await services.pairing.suggest(data.campaign.id, pairer="local")
-    assert await services.pairing.save_pairs(data.campaign.id, []) == []
+    assert (await services.pairing.save_pairs(data.campaign.id, [])).value == []
     assert await services.pairing.list_pairs(data.campaign.id) == []
 
 

@@ -63,6 +63,7 @@ class Orchestrator:
         self._clip_tasks: dict[int, asyncio.Task[ClipState]] = {}
         self._cancels: dict[int, asyncio.Event] = {}
         self._job_runs: dict[int, asyncio.Task[JobState]] = {}
+        self._clip_jobs: dict[int, int] = {}  # clip id → job id, for clips driven here
         self._latest: dict[int, ClipState] = {}
         self._background: set[asyncio.Task[None]] = set()
 
@@ -125,7 +126,8 @@ class Orchestrator:
         return await asyncio.shield(run)
 
     async def _run_job(self, job_id: int) -> JobState:
-        clips = await self.db.run(lambda s: repo.unfinished_clips(s, job_id))
+        clips = await self.db.read(lambda s: repo.unfinished_clips(s, job_id))
+        self._clip_jobs.update((clip_id, job_id) for clip_id, _ in clips)
         try:
             for model_id in sorted({model_id for _, model_id in clips}):
                 model = get_model(model_id, self.service.settings.current)
@@ -166,8 +168,9 @@ class Orchestrator:
 
     async def load_run(self, clip_id: int) -> repo.ClipRun:
         store = self.service.library.store
-        run = await self.db.run(lambda s: repo.load_run(s, clip_id, store))
+        run = await self.db.read(lambda s: repo.load_run(s, clip_id, store))
         self._latest[clip_id] = run.state
+        self._clip_jobs[clip_id] = run.state.job_id
         return run
 
     def start_clip(self, clip_id: int) -> asyncio.Task[ClipState]:
@@ -253,6 +256,15 @@ class Orchestrator:
         states = await self.db.run(lambda s: repo.mark_canceled_idle(s, [clip_id]))
         for state in states:
             self.emit(state)
+
+    def stop_job(self, job_id: int) -> None:
+        """Stop tracking job ``job_id`` here (another process took it over): its clips stay as they are."""
+        for clip_id, owner in list(self._clip_jobs.items()):
+            task = self._clip_tasks.get(clip_id)
+            if owner == job_id and task is not None and not task.done():
+                task.cancel()
+        if (run := self._job_runs.get(job_id)) is not None and not run.done():
+            run.cancel()
 
     async def aclose(self) -> None:
         """Stop tracking: clip tasks end without touching their clips (they stay resumable)."""

@@ -14,11 +14,32 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.db.models import Asset, Campaign, Clip, ClipAttempt, Job, PairSuggestionRow, utcnow
-from app.core.domain import ClipState, ClipStatus, JobState, JobStatus, PairSource, PairSuggestion, Transition
+from app.core.db.models import (
+    Asset,
+    Campaign,
+    Client,
+    Clip,
+    ClipAttempt,
+    Job,
+    JobLease,
+    PairSuggestionRow,
+    utcnow,
+)
+from app.core.domain import (
+    ClipState,
+    ClipStatus,
+    JobState,
+    JobStatus,
+    JobWorker,
+    PairSource,
+    PairSuggestion,
+    Transition,
+)
+from app.core.generation import lease
 from app.core.generation.errors import GenerationError
 from app.core.generation.providers.base import Submission
 from app.core.library.store import AssetStore
+from app.core.media.jobs import AssetRef, ClipMedia, JobMedia
 
 IN_FLIGHT = (ClipStatus.SUBMITTING.value, ClipStatus.RUNNING.value, ClipStatus.DOWNLOADING.value)
 UNFINISHED = (ClipStatus.PENDING.value, ClipStatus.INTERRUPTED.value, *IN_FLIGHT)
@@ -31,16 +52,21 @@ def clip_state(row: Clip) -> ClipState:
         last_asset_id=row.last_asset_id, prompt=row.prompt, model_id=row.model_id, status=ClipStatus(row.status),
         prediction_id=row.prediction_id, progress=row.progress, attempts=row.attempts, error=row.error,
         file_path=row.file_path, duration_s=row.duration_s, cost_usd=row.cost_usd, started_at=row.started_at,
-        finished_at=row.finished_at)
+        finished_at=row.finished_at, cancel_requested=row.cancel_requested)
 
 
-def job_state(row: Job) -> JobState:
+def job_state(row: Job, me: str | None = None) -> JobState:
+    """The job's read model; with ``me`` (the reading process), ``worker`` names another live holder of its lease."""
+    worker = None
+    if me is not None and (other := lease.holder(Session.object_session(row), row.id, me)) is not None:  # type: ignore[arg-type]
+        worker = JobWorker(other.host, other.pid)
     return JobState(
         id=row.id, campaign_id=row.campaign_id, model_id=row.model_id, duration_s=row.duration_s, aspect=row.aspect,
         resolution=row.resolution, status=JobStatus(row.status), estimate_usd=row.estimate_usd,
         actual_cost_usd=row.actual_cost_usd, transition=Transition(row.transition), output_path=row.output_path,
         error=row.error, created_at=row.created_at, finished_at=row.finished_at,
-        clips=tuple(clip_state(c) for c in row.clips))
+        clips=tuple(clip_state(c) for c in row.clips), output_meta=dict(row.output_meta or {}),
+        music_path=row.music_path, worker=worker)
 
 
 def get_job_row(s: Session, job_id: int) -> Job:
@@ -227,6 +253,7 @@ def mark_finished(s: Session, clip_id: int, status: ClipStatus, *, cost_usd: flo
     clip = get_clip_row(s, clip_id)
     clip.status = status.value
     clip.error = error
+    clip.cancel_requested = False
     clip.cost_usd = round(clip.cost_usd + cost_usd, 4)
     if status is ClipStatus.SUCCEEDED:
         clip.file_path, clip.duration_s, clip.progress = file_path, duration_s, 1.0
@@ -257,7 +284,7 @@ def reset_for_retry(s: Session, clip_id: int, model_id: str | None, prompt: str 
         clip.prompt = prompt
     clip.status = ClipStatus.PENDING.value
     clip.prediction_id = clip.submit_token = clip.output_url = clip.file_path = None
-    clip.progress, clip.error = 0.0, ""
+    clip.progress, clip.error, clip.cancel_requested = 0.0, "", False
     clip.duration_s = clip.submitted_at = clip.started_at = clip.finished_at = None
     job = clip.job
     job.status, job.error, job.finished_at = JobStatus.RUNNING.value, "", None
@@ -292,13 +319,17 @@ def job_outcome(statuses: Sequence[ClipStatus], active: bool, started: bool) -> 
     return JobStatus.CANCELED
 
 
-def refresh_job(s: Session, job_id: int, driven_clip_ids: Collection[int]) -> JobState:
-    """Recompute the job's status, cost and error from its clips (``driven_clip_ids``: clips tasks drive now)."""
+def refresh_job(s: Session, job_id: int, driven_clip_ids: Collection[int], *,
+                combining_done: bool = False) -> JobState:
+    """Recompute the job's status, cost and error from its clips (``driven_clip_ids``: clips tasks drive now).
+
+    A running combine keeps its ``combining`` status unless ``combining_done`` (its process has ended).
+    """
     job = get_job_row(s, job_id)
     statuses = [ClipStatus(c.status) for c in job.clips]
     active = any(c.id in driven_clip_ids and c.status in UNFINISHED for c in job.clips)
     status = job_outcome(statuses, active, job.started_at is not None)
-    if not (status is JobStatus.SUCCEEDED and job.status in (JobStatus.COMBINING.value, JobStatus.SUCCEEDED.value)):
+    if combining_done or not (status is JobStatus.SUCCEEDED and job.status == JobStatus.COMBINING.value):
         job.status = status.value
     job.actual_cost_usd = round(sum(c.cost_usd for c in job.clips), 4)
     failed = [c for c in job.clips if c.status == ClipStatus.FAILED.value]
@@ -318,29 +349,112 @@ def set_job_error(s: Session, job_id: int, error: str) -> JobState:
     return job_state(job)
 
 
-def list_jobs(s: Session, campaign_id: int | None) -> list[JobState]:
+def list_jobs(s: Session, campaign_id: int | None, me: str | None = None) -> list[JobState]:
     query = select(Job).order_by(Job.created_at.desc(), Job.id.desc())
     if campaign_id is not None:
         query = query.where(Job.campaign_id == campaign_id)
-    return [job_state(r) for r in s.scalars(query)]
+    return [job_state(r, me) for r in s.scalars(query)]
 
 
-def mark_interrupted(s: Session, active_clip_ids: set[int]) -> list[JobState]:
-    """Clips left in flight by an earlier run → interrupted; returns their jobs (and jobs left running)."""
-    rows = [c for c in s.scalars(select(Clip).where(Clip.status.in_(IN_FLIGHT))) if c.id not in active_clip_ids]
+def mark_interrupted(s: Session, active_clip_ids: set[int], me: str) -> list[JobState]:
+    """Work an ended process left behind: its in-flight clips become interrupted, a combine it left is undone, and
+    a job it left running is recomputed. Jobs another live process works (it holds their lease) are left alone;
+    returns the jobs changed."""
+    worked_elsewhere = {job_id for job_id in s.scalars(select(JobLease.job_id))
+                        if lease.holder(s, job_id, me) is not None}
+    rows = [c for c in s.scalars(select(Clip).where(Clip.status.in_(IN_FLIGHT)))
+            if c.id not in active_clip_ids and c.job_id not in worked_elsewhere]
     stale = {c.job_id for c in rows}
-    for job_id in s.scalars(select(Job.id).where(Job.status == JobStatus.RUNNING.value)):
-        if not _driven(s, job_id, active_clip_ids):
+    for job_id in s.scalars(select(Job.id).where(Job.status.in_((JobStatus.RUNNING.value,
+                                                                 JobStatus.COMBINING.value)))):
+        if job_id not in worked_elsewhere and not _driven(s, job_id, active_clip_ids):
             stale.add(job_id)
-    job_ids = sorted(stale)
     for clip in rows:
         clip.status = ClipStatus.INTERRUPTED.value
     s.flush()
-    return [refresh_job(s, job_id, active_clip_ids) for job_id in job_ids]
+    return [refresh_job(s, job_id, active_clip_ids, combining_done=True) for job_id in sorted(stale)]
 
 
 def _driven(s: Session, job_id: int, active_clip_ids: set[int]) -> bool:
     return any(clip_id in active_clip_ids for clip_id in s.scalars(select(Clip.id).where(Clip.job_id == job_id)))
+
+
+def request_cancel(s: Session, clip_ids: Iterable[int]) -> list[ClipState]:
+    """Ask the process that works these clips' job to cancel them (it does so at its next heartbeat)."""
+    states = []
+    for clip_id in clip_ids:
+        clip = get_clip_row(s, clip_id)
+        if clip.status in UNFINISHED:
+            clip.cancel_requested = True
+            states.append(clip_state(clip))
+    s.flush()
+    return states
+
+
+# ---- the combine step -----------------------------------------------------------------------------------------
+def media_source(s: Session, job_id: int, root: Path) -> JobMedia:
+    """What a combine of job ``job_id`` is made of: its succeeded clips (those with a file), frames and brand."""
+    row = get_job_row(s, job_id)
+    campaign = s.get(Campaign, row.campaign_id)
+    client = s.get(Client, campaign.client_id) if campaign else None
+    clips = [c for c in row.clips if c.status == ClipStatus.SUCCEEDED.value and c.file_path]
+    asset_ids = {a for c in clips for a in (c.first_asset_id, c.last_asset_id) if a is not None}
+    assets = {a.id: AssetRef(a.id, a.original_name, a.sha256, a.format)
+              for a in s.scalars(select(Asset).where(Asset.id.in_(asset_ids)))} if asset_ids else {}
+    return JobMedia(
+        id=row.id, campaign_id=row.campaign_id, campaign_name=campaign.name if campaign else "",
+        client_id=client.id if client else 0, client_name=client.name if client else "",
+        brand_colors=tuple(client.brand_colors or ()) if client else (), model_id=row.model_id,
+        status=JobStatus(row.status), aspect=row.aspect, resolution=row.resolution,
+        clips=tuple(ClipMedia(
+            id=c.id, position=c.position, path=resolve_path(root, c.file_path or ""), prompt=c.prompt,
+            model_id=c.model_id, prediction_id=c.prediction_id, cost_usd=c.cost_usd or 0.0, duration_s=c.duration_s,
+            first_asset=assets.get(c.first_asset_id) if c.first_asset_id else None,
+            last_asset=assets.get(c.last_asset_id) if c.last_asset_id else None) for c in clips),
+        output_path=resolve_path(root, row.output_path) if row.output_path else None,
+        output_meta=dict(row.output_meta or {}))
+
+
+def resolve_path(root: Path, stored: str) -> Path:
+    """A stored file path: absolute as is, relative to the library folder otherwise."""
+    path = Path(stored)
+    return path if path.is_absolute() else root / path
+
+
+def begin_combine(s: Session, job_id: int) -> JobStatus:
+    """Mark the job ``combining``; returns its status before (restored by ``end_combine`` or ``record_combined``).
+
+    A job still making clips keeps its status: a combine of the clips done so far is a preview of the ad.
+    """
+    job = get_job_row(s, job_id)
+    previous = JobStatus(job.status)
+    if previous not in (JobStatus.PENDING, JobStatus.RUNNING):
+        job.status = JobStatus.COMBINING.value
+    return previous
+
+
+def end_combine(s: Session, job_id: int, previous: JobStatus) -> None:
+    """A combine ended without a new ad: the job's status before it returns."""
+    job = s.get(Job, job_id)
+    if job is not None and job.status == JobStatus.COMBINING.value:
+        job.status = _after_combine(previous).value
+
+
+def record_combined(s: Session, job_id: int, output_path: str, meta: dict[str, object], transition: str,
+                    music_path: str | None, previous: JobStatus) -> None:
+    """The new ad of the job: its file, what it is made of, and the job's status back from ``combining``."""
+    job = s.get(Job, job_id)
+    if job is None:
+        return
+    job.output_path, job.output_meta, job.transition, job.music_path = output_path, meta, transition, music_path
+    end_combine(s, job_id, previous)
+    if job.status == JobStatus.SUCCEEDED.value and job.finished_at is None:
+        job.finished_at = utcnow()
+
+
+def _after_combine(previous: JobStatus) -> JobStatus:
+    """The status to return to: the one before, unless that was a combine a crash left behind."""
+    return JobStatus.SUCCEEDED if previous is JobStatus.COMBINING else previous
 
 
 def delete_job(s: Session, job_id: int) -> None:

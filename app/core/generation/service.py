@@ -1,17 +1,30 @@
-"""Jobs and clips: estimate, launch every clip at once, track, cancel, retry, resume."""
+"""Jobs and clips, from launch to the combined ad: estimate, launch every clip at once, track, cancel, retry,
+resume, combine, export.
+
+This service is the one writer of jobs and clips. Work on a job runs only in the process that holds the job's
+lease (``lease``); any other process watches the job through the database, cancels through a request the holder
+honours, and takes the lease over when its holder has gone.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import shutil
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from app.config import LibraryPaths, SettingsStore
+from app.core.changes import Op
 from app.core.db import Database
-from app.core.domain import ClipState, ClipStatus, JobState, PairSuggestion, Transition
+from app.core.domain import ClipState, ClipStatus, JobState, JobStatus, JobWorker, PairSuggestion, Transition
+from app.core.generation import lease
 from app.core.generation import repository as repo
 from app.core.generation.catalog import ModelSpec, catalog, get_model, snap
+from app.core.generation.combining import Combiner
 from app.core.generation.cost import estimate, remaining
 from app.core.generation.errors import GenerationError
 from app.core.generation.orchestrator import Orchestrator
@@ -20,9 +33,21 @@ from app.core.generation.providers.local_provider import LocalProvider
 from app.core.generation.providers.replicate_api import ReplicateAPI
 from app.core.generation.providers.replicate_provider import ReplicateProvider
 from app.core.library.service import LibraryService
+from app.core.media.combine import CombineOptions, CombineResult
+from app.core.media.export import export_ad
 from app.core.secrets import KeyName, SecretStore
 
-__all__ = ["GenerationError", "GenerationService", "JobPlan"]
+__all__ = ["GenerationError", "GenerationService", "JobPlan", "WorkedElsewhere"]
+log = logging.getLogger(__name__)
+
+
+class WorkedElsewhere(GenerationError):
+    """Another live process holds the job's lease: this one may only watch."""
+
+    def __init__(self, job_id: int, worker: lease.Worker) -> None:
+        super().__init__(f"job {job_id} is being worked by {worker.describe()}")
+        self.job_id = job_id
+        self.worker = JobWorker(worker.host, worker.pid)
 
 
 @dataclass(frozen=True)
@@ -57,6 +82,13 @@ class GenerationService:
         self._replicate: dict[tuple[str, str], ReplicateProvider] = {}
         self._provider_lock = asyncio.Lock()
         self._orchestrator = Orchestrator(self)
+        self._combiner = Combiner(db, paths.root, paths.job_dir, lambda: self.settings.current)
+        self.me = db.origin
+        self._keepers: dict[int, lease.LeaseKeeper] = {}
+        self._holds: Counter[int] = Counter()
+        self._lease_locks: dict[int, asyncio.Lock] = {}
+        self._lost: set[int] = set()
+        self._background: set[asyncio.Task[None]] = set()
 
     # ---- catalog and providers ---------------------------------------------------------------------------
     def models(self) -> list[ModelSpec]:
@@ -92,11 +124,11 @@ class GenerationService:
     # ---- planning ----------------------------------------------------------------------------------------
     async def saved_pairs(self, campaign_id: int) -> list[PairSuggestion]:
         """The campaign's stored pair suggestions, in order."""
-        return await self.db.run(lambda s: repo.saved_pairs(s, campaign_id))
+        return await self.db.read(lambda s: repo.saved_pairs(s, campaign_id))
 
     async def budget(self, campaign_id: int) -> tuple[float | None, float]:
         """The campaign's budget (None: none set) and what its jobs cost, counting unfinished clips' estimates."""
-        return await self.db.run(lambda s: repo.campaign_budget(s, campaign_id))
+        return await self.db.read(lambda s: repo.campaign_budget(s, campaign_id))
 
     async def plan(self, campaign_id: int, model_id: str, duration_s: float | None = None, aspect: str = "16:9",
                    resolution: str | None = None, pairs: Sequence[PairSuggestion] | None = None) -> JobPlan:
@@ -123,7 +155,7 @@ class GenerationService:
                        over_budget=left is not None and cost > left + 1e-9, adjustments=tuple(adjustments))
 
     async def create_job(self, plan: JobPlan, *, allow_over_budget: bool = False, transition: str = "cut",
-                         music_path: str | None = None) -> JobState:
+                         music_path: str | None = None) -> Op[JobState]:
         """Store the job and its clips (pending); refused over budget unless ``allow_over_budget``."""
         try:
             chosen_transition = Transition(transition)
@@ -134,34 +166,118 @@ class GenerationService:
                           resolution=plan.resolution, aspect=plan.aspect, estimate_usd=plan.estimate_usd,
                           pairs=plan.pairs, adjustments=plan.adjustments, transition=chosen_transition.value,
                           music_path=str(music_path) if music_path else None)
-        state = await self.db.run(lambda s: repo.insert_job(s, new, allow_over_budget))
+        op = await self.db.op(lambda s: repo.insert_job(s, new, allow_over_budget))
         for folder in ("inputs", "clips"):
-            (self.paths.job_dir(state.id) / folder).mkdir(parents=True, exist_ok=True)
-        self._orchestrator.emit(state)
-        return state
+            (self.paths.job_dir(op.value.id) / folder).mkdir(parents=True, exist_ok=True)
+        self._orchestrator.emit(op.value)
+        return op
+
+    # ---- the job's lease ---------------------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def lease(self, job_id: int) -> AsyncIterator[None]:
+        """Hold job ``job_id``'s lease for the block (nested holds in this process share it; the last gives it
+        back). Raises ``WorkedElsewhere`` when another live process holds it."""
+        lock = self._lease_locks.setdefault(job_id, asyncio.Lock())
+        async with lock:
+            if self._holds[job_id] == 0:
+                ttl = self.settings.current.job_lease_s
+                other = await self.db.run(lambda s: lease.acquire(s, job_id, self.me, ttl))
+                if other is not None:
+                    raise WorkedElsewhere(job_id, other)
+                self._lost.discard(job_id)
+                keeper = lease.LeaseKeeper(self.db, job_id, ttl, self._cancel_requested,
+                                           lambda: self._lease_lost(job_id))
+                keeper.start()
+                self._keepers[job_id] = keeper
+            self._holds[job_id] += 1
+        try:
+            yield
+        finally:
+            async with lock:
+                self._holds[job_id] -= 1
+                if self._holds[job_id] <= 0:
+                    del self._holds[job_id]
+                    keeper = self._keepers.pop(job_id)
+                    await asyncio.shield(keeper.stop(release_lease=job_id not in self._lost))
+
+    def _lease_lost(self, job_id: int) -> None:
+        self._lost.add(job_id)
+        self._orchestrator.stop_job(job_id)
+
+    async def _cancel_requested(self, clip_ids: list[int]) -> None:
+        """Another process asked to cancel clips of a job this one works: cancel them (without holding the beat)."""
+        for clip_id in clip_ids:
+            task = asyncio.create_task(self._orchestrator.cancel_clip(clip_id), name=f"requested-cancel-{clip_id}")
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    def _raise_if_lost(self, job_id: int) -> None:
+        if job_id in self._lost:
+            raise GenerationError(f"job {job_id} was taken over by another Pairframe while this one was not "
+                                  "responding; it goes on there")
 
     # ---- running -----------------------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[ClipState | JobState], None]) -> Callable[[], None]:
         """Call ``listener`` on the loop thread for every clip or job change; returns the unsubscribe function."""
         return self._orchestrator.subscribe(listener)
 
-    async def run_job(self, job_id: int) -> JobState:
+    async def run_job(self, job_id: int, *, on_watch: Callable[[JobWorker], None] | None = None) -> JobState:
         """Drive every unfinished clip of the job at once to a terminal state; returns the final job.
 
         Safe to call again: clips with a prediction id are polled, never re-created; a call while the job runs
-        joins the running one.
+        here joins the running one. When another process works the job, this one watches it (``on_watch`` is told
+        who) until it ends, and takes the work over if that process goes away.
         """
-        return await self._orchestrator.run_job(job_id)
+        while True:
+            try:
+                async with self.lease(job_id):
+                    try:
+                        return await self._orchestrator.run_job(job_id)
+                    except asyncio.CancelledError:
+                        current = asyncio.current_task()
+                        if job_id in self._lost and not (current and current.cancelling()):
+                            self._raise_if_lost(job_id)
+                        raise
+            except WorkedElsewhere as busy:
+                if on_watch is not None:
+                    on_watch(busy.worker)
+                final = await self._watch(job_id)
+                if final is not None:
+                    return final
+
+    async def _watch(self, job_id: int) -> JobState | None:
+        """Follow a job another process works; its final state, or None once its lease is free to take over."""
+        seen: dict[int, ClipState] = {}
+        while True:
+            state = await self.get_job(job_id)
+            for clip in state.clips:
+                if seen.get(clip.id) != clip:
+                    seen[clip.id] = clip
+                    self._orchestrator.emit(clip)
+            self._orchestrator.emit(state)
+            if state.worker is None:
+                finished = all(c.status.is_terminal for c in state.clips)
+                return state if finished and state.status is not JobStatus.COMBINING else None
+            await asyncio.sleep(self.settings.current.watch_interval_s)
 
     async def cancel_clip(self, clip_id: int) -> None:
-        """Cancel one clip (and its prediction on Replicate)."""
+        """Cancel one clip (and its prediction on Replicate); a clip another process works is asked to stop."""
+        if not self._orchestrator.is_running(clip_id):
+            state = await self.db.read(lambda s: repo.clip_state(repo.get_clip_row(s, clip_id)))
+            if state.status.is_terminal:
+                return
+            if await self.db.read(lambda s: lease.holder(s, state.job_id, self.me)) is not None:
+                for requested in await self.db.run(lambda s: repo.request_cancel(s, [clip_id])):
+                    self._orchestrator.emit(requested)
+                return
         await self._orchestrator.cancel_clip(clip_id)
 
     async def cancel_job(self, job_id: int) -> None:
         """Cancel every unfinished clip of the job."""
-        clips = await self.db.run(lambda s: repo.unfinished_clips(s, job_id))
-        await asyncio.gather(*(self._orchestrator.cancel_clip(clip_id) for clip_id, _ in clips))
-        await self._orchestrator.refresh_job(job_id)
+        clips = await self.db.read(lambda s: repo.unfinished_clips(s, job_id))
+        await asyncio.gather(*(self.cancel_clip(clip_id) for clip_id, _ in clips))
+        if await self.db.read(lambda s: lease.holder(s, job_id, self.me)) is None:
+            await self._orchestrator.refresh_job(job_id)
 
     async def retry_clip(self, clip_id: int, *, model_id: str | None = None, prompt: str | None = None) -> ClipState:
         """A new attempt for a failed, canceled or interrupted clip (optionally another model or prompt), run to
@@ -169,46 +285,78 @@ class GenerationService:
         if self._orchestrator.is_running(clip_id):
             raise GenerationError("this clip is still running; cancel it first")
         run = await self._orchestrator.load_run(clip_id)
-        if run.state.status not in repo.RETRYABLE:
-            raise GenerationError(f"clip {run.state.position} is {run.state.status.value}: only a failed, canceled "
-                                  "or interrupted clip can be retried")
-        model = get_model(model_id or run.state.model_id, self.settings.current)
-        provider = await self.provider_for(model)
-        await provider.check_model(model)
-        if run.state.status is ClipStatus.INTERRUPTED and run.state.prediction_id:
-            old = get_model(run.state.model_id, self.settings.current)
-            if not old.is_local:
-                await self._orchestrator.cancel_remote(old.id, run.state.prediction_id)
-        await self._orchestrator.commit(repo.reset_for_retry, clip_id, model.id, prompt)
-        return await asyncio.shield(self._orchestrator.start_clip(clip_id))
+        async with self.lease(run.state.job_id):
+            run = await self._orchestrator.load_run(clip_id)
+            if run.state.status not in repo.RETRYABLE:
+                raise GenerationError(f"clip {run.state.position} is {run.state.status.value}: only a failed, "
+                                      "canceled or interrupted clip can be retried")
+            model = get_model(model_id or run.state.model_id, self.settings.current)
+            provider = await self.provider_for(model)
+            await provider.check_model(model)
+            if run.state.status is ClipStatus.INTERRUPTED and run.state.prediction_id:
+                old = get_model(run.state.model_id, self.settings.current)
+                if not old.is_local:
+                    await self._orchestrator.cancel_remote(old.id, run.state.prediction_id)
+            await self._orchestrator.commit(repo.reset_for_retry, clip_id, model.id, prompt)
+            return await asyncio.shield(self._orchestrator.start_clip(clip_id))
+
+    # ---- the ad ------------------------------------------------------------------------------------------
+    async def combine(self, job_id: int, options: CombineOptions, output: Path | None = None,
+                      on_progress: Callable[[float], None] | None = None,
+                      cancel: asyncio.Event | None = None) -> CombineResult:
+        """Join the job's succeeded clips into its ad at ``output`` (default ``jobs/<id>/ad.mp4``), under the job's
+        lease, and record it on the job. Raises ``CombineError`` (naming the clip when one is missing or damaged),
+        ``GenerationError`` (unknown job, clips still being made, worked elsewhere) or ``asyncio.CancelledError``.
+        """
+        root = self.paths.root
+        media = await self.db.read(lambda s: repo.media_source(s, job_id, root))
+        async with self.lease(job_id):
+            media = await self.db.read(lambda s: repo.media_source(s, job_id, root))
+            return await self._combiner.combine(media, options, output, on_progress, cancel)
+
+    async def export(self, job_id: int, target: Path) -> Path:
+        """Copy the job's ad to ``target`` (atomically) with its manifest beside it; returns the manifest's path.
+
+        Raises ``CombineError`` when the job has no ad yet."""
+        root = self.paths.root
+        media = await self.db.read(lambda s: repo.media_source(s, job_id, root))
+        return await export_ad(media, target)
 
     # ---- jobs --------------------------------------------------------------------------------------------
     async def get_job(self, job_id: int) -> JobState:
-        return await self.db.run(lambda s: repo.job_state(repo.get_job_row(s, job_id)))
+        return await self.db.read(lambda s: repo.job_state(repo.get_job_row(s, job_id), self.me))
 
     async def list_jobs(self, campaign_id: int | None = None) -> list[JobState]:
         """Jobs, newest first (of one campaign, or all)."""
-        return await self.db.run(lambda s: repo.list_jobs(s, campaign_id))
+        return await self.db.read(lambda s: repo.list_jobs(s, campaign_id, self.me))
 
     async def delete_job(self, job_id: int) -> None:
         """Cancel what still runs, then remove the job, its clips and its ``jobs/<id>/`` folder."""
         await self.get_job(job_id)
-        await self.cancel_job(job_id)
-        await self._orchestrator.wait_job(job_id)
-        await self.db.run(lambda s: repo.delete_job(s, job_id))
+        try:
+            async with self.lease(job_id):
+                await self.cancel_job(job_id)
+                await self._orchestrator.wait_job(job_id)
+                await self.db.run(lambda s: repo.delete_job(s, job_id))
+        except WorkedElsewhere as busy:
+            raise GenerationError(f"{busy}: cancel it there, or wait until it ends, before deleting it") from None
         await asyncio.to_thread(shutil.rmtree, self.paths.job_dir(job_id), True)
 
     async def mark_interrupted(self) -> list[JobState]:
-        """At start-up: clips an earlier run left in flight become ``interrupted``; returns their jobs."""
+        """At start-up: work an ended process left (in-flight clips, a combine) is marked interrupted or undone;
+        jobs another live process works are left alone. Returns the jobs changed."""
         active = self._orchestrator.active_clip_ids()
-        jobs = await self.db.run(lambda s: repo.mark_interrupted(s, active))
+        jobs = await self.db.run(lambda s: repo.mark_interrupted(s, active, self.me))
         for job in jobs:
             self._orchestrator.emit(job)
         return jobs
 
     async def aclose(self) -> None:
-        """Stop tracking (clips stay resumable) and close HTTP clients."""
+        """Stop tracking (clips stay resumable), give back held leases and close HTTP clients."""
+        await self._combiner.aclose()
         await self._orchestrator.aclose()
+        for task in list(self._background):
+            task.cancel()
         providers = list(self._replicate.values())
         self._replicate.clear()
         for provider in providers:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -121,7 +122,7 @@ class _ImportRun:
             self.total = len(items)
             if self.on_progress is not None:
                 self.on_progress(ImportProgress(0, self.total))
-            self.known = await self.library.db.run(self._client_hashes)
+            self.known = await self.library.db.read(self._client_hashes)
             files = deque((i, item) for i, item in enumerate(items) if item.url is None)
             urls = deque((i, item) for i, item in enumerate(items) if item.url is not None)
             async with contextlib.AsyncExitStack() as stack:
@@ -260,26 +261,56 @@ class _ImportRun:
                 # may point to a missing file). Checked here, on the database thread, where deletions also run.
                 outcome = ImportOutcome(item.source, ImportResult.REJECTED,
                                         "its stored copy was deleted during the import: import it again")
-            elif asset_id is None:
-                row = Asset(client_id=self.client_id, sha256=prep.sha256, original_name=item.name,
-                            source=_recorded_source(item),
-                            format=prep.fmt, width=prep.width, height=prep.height, bytes=prep.size,
-                            phash=prep.phash, color_hist=prep.color_hist)
-                s.add(row)
-                s.flush()
-                existing[prep.sha256] = row.id
-                s.add(CampaignAsset(campaign_id=self.campaign_id, asset_id=row.id))
-                in_campaign.add(row.id)
-                outcome = ImportOutcome(item.source, ImportResult.IMPORTED, asset_id=row.id)
-            elif asset_id in in_campaign:
-                outcome = ImportOutcome(item.source, ImportResult.DUPLICATE, "already in this campaign", asset_id)
+            elif asset_id is None and (new_id := self._insert_asset(s, item, prep)) is not None:
+                existing[prep.sha256] = new_id
+                in_campaign.add(new_id)
+                outcome = ImportOutcome(item.source, ImportResult.IMPORTED, asset_id=new_id)
+            elif asset_id is None:  # another process committed the same bytes first: use its asset
+                asset_id = existing[prep.sha256] = self._asset_id(s, prep.sha256)
+                outcome = self._link(s, item, asset_id, in_campaign)
             else:
-                s.add(CampaignAsset(campaign_id=self.campaign_id, asset_id=asset_id))
-                in_campaign.add(asset_id)
-                outcome = ImportOutcome(item.source, ImportResult.LINKED,
-                                        "already in the client's library: now also in this campaign", asset_id)
+                outcome = self._link(s, item, asset_id, in_campaign)
             results.append((index, outcome))
         return results
+
+    def _insert_asset(self, s: Session, item: ImportItem, prep: Prepared) -> int | None:
+        """Add the asset and its campaign link; None when the same bytes won a race from another process.
+
+        A write transaction here holds SQLite's write lock from its first read, so the race cannot happen there;
+        a server database can run two such transactions at once, and the savepoint turns the loser's unique
+        violation into a link to the winner's asset.
+        """
+        row = Asset(client_id=self.client_id, sha256=prep.sha256, original_name=item.name,
+                    source=_recorded_source(item), format=prep.fmt, width=prep.width, height=prep.height,
+                    bytes=prep.size, phash=prep.phash, color_hist=prep.color_hist)
+        try:
+            with s.begin_nested():
+                s.add(row)
+                s.flush()
+                s.add(CampaignAsset(campaign_id=self.campaign_id, asset_id=row.id))
+                s.flush()
+        except IntegrityError:
+            return None
+        return row.id
+
+    def _asset_id(self, s: Session, sha256: str) -> int:
+        return s.execute(select(Asset.id).where(Asset.client_id == self.client_id, Asset.sha256 == sha256)).scalar_one()
+
+    def _link(self, s: Session, item: ImportItem, asset_id: int, in_campaign: set[int]) -> ImportOutcome:
+        """The outcome of bytes the client's library already has: linked to this campaign, or a duplicate."""
+        if asset_id in in_campaign or s.get(CampaignAsset, (self.campaign_id, asset_id)) is not None:
+            in_campaign.add(asset_id)
+            return ImportOutcome(item.source, ImportResult.DUPLICATE, "already in this campaign", asset_id)
+        try:
+            with s.begin_nested():
+                s.add(CampaignAsset(campaign_id=self.campaign_id, asset_id=asset_id))
+                s.flush()
+        except IntegrityError:  # linked by another process at the same moment
+            in_campaign.add(asset_id)
+            return ImportOutcome(item.source, ImportResult.DUPLICATE, "already in this campaign", asset_id)
+        in_campaign.add(asset_id)
+        return ImportOutcome(item.source, ImportResult.LINKED,
+                             "already in the client's library: now also in this campaign", asset_id)
 
 
 def _recorded_source(item: ImportItem) -> str:
@@ -294,7 +325,7 @@ async def backfill_features(library: LibraryService, workers: int = IMPORT_WORKE
 
     Assets whose original is missing from the store are left as they are (and logged).
     """
-    rows: list[tuple[int, str, str]] = await library.db.run(lambda s: [tuple(r) for r in s.execute(
+    rows: list[tuple[int, str, str]] = await library.db.read(lambda s: [tuple(r) for r in s.execute(
         select(Asset.id, Asset.sha256, Asset.format).where(or_(Asset.phash.is_(None), Asset.color_hist.is_(None)))
         .order_by(Asset.id))])
     size = library.settings.current.thumbnail_px

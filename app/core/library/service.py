@@ -13,8 +13,10 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from app.config import LibraryPaths, SettingsStore
+from app.core.changes import Changes, Op
 from app.core.db import Database
-from app.core.db.models import Asset, AssetTag, Campaign, CampaignAsset, Client, Tag
+from app.core.db.models import Asset, AssetTag, Campaign, CampaignAsset, Client, Job, PairSuggestionRow, Tag
+from app.core.db.tracking import record
 from app.core.domain import (
     AssetFilter,
     AssetInfo,
@@ -94,7 +96,8 @@ def filtered_and_sorted(query: Select[Any], filt: AssetFilter) -> Select[Any]:
 
 
 class LibraryService:
-    """The library's data: every public coroutine is one transaction on the database thread."""
+    """The one writer of clients, campaigns, assets and tags. Every public coroutine is one transaction on the
+    database thread; every write returns its ``Changes`` (alone, or in an ``Op`` with what it made)."""
 
     def __init__(self, db: Database, paths: LibraryPaths, settings: SettingsStore) -> None:
         self.db = db
@@ -108,17 +111,17 @@ class LibraryService:
             counts = dict(s.execute(select(Campaign.client_id, func.count()).group_by(Campaign.client_id)).all())
             rows = s.scalars(select(Client).order_by(func.lower(Client.name)))
             return [client_info(r, counts.get(r.id, 0)) for r in rows]
-        return await self.db.run(work)
+        return await self.db.read(work)
 
     async def get_client(self, client_id_or_name: int | str) -> ClientInfo:
         def work(s: Session) -> ClientInfo:
             row = self._find_client(s, client_id_or_name)
             count = s.scalar(select(func.count()).select_from(Campaign).where(Campaign.client_id == row.id))
             return client_info(row, count or 0)
-        return await self.db.run(work)
+        return await self.db.read(work)
 
     async def create_client(self, name: str, *, homepage: str = "", brand_colors: Sequence[str] = (),
-                            tone: str = "", restrictions: str = "", notes: str = "") -> ClientInfo:
+                            tone: str = "", restrictions: str = "", notes: str = "") -> Op[ClientInfo]:
         name = _required(name, "client name")
         def work(s: Session) -> ClientInfo:
             if s.scalar(select(Client.id).where(func.lower(Client.name) == name.lower())):
@@ -128,9 +131,9 @@ class LibraryService:
             s.add(row)
             s.flush()
             return client_info(row)
-        return await self.db.run(work)
+        return await self.db.op(work)
 
-    async def update_client(self, client_id: int, **fields: object) -> ClientInfo:
+    async def update_client(self, client_id: int, **fields: object) -> Op[ClientInfo]:
         """Change any of name, homepage, brand_colors, tone, restrictions, notes."""
         allowed = {"name", "homepage", "brand_colors", "tone", "restrictions", "notes"}
         _check_fields(fields, allowed)
@@ -150,27 +153,30 @@ class LibraryService:
             s.flush()
             count = s.scalar(select(func.count()).select_from(Campaign).where(Campaign.client_id == row.id))
             return client_info(row, count or 0)
-        return await self.db.run(work)
+        return await self.db.op(work)
 
     async def client_deletion_impact(self, client_id: int) -> DeletionImpact:
-        from app.core.db.models import Job
         def work(s: Session) -> DeletionImpact:
             campaigns = s.scalar(select(func.count()).select_from(Campaign).where(Campaign.client_id == client_id))
             assets = s.scalar(select(func.count()).select_from(Asset).where(Asset.client_id == client_id))
             jobs = s.scalar(select(func.count()).select_from(Job).join(Campaign)
                             .where(Campaign.client_id == client_id))
             return DeletionImpact(campaigns or 0, assets or 0, jobs or 0)
-        return await self.db.run(work)
+        return await self.db.read(work)
 
-    async def delete_client(self, client_id: int) -> None:
+    async def delete_client(self, client_id: int) -> Changes:
         """Delete a client with its campaigns and assets (their files leave the store)."""
         def work(s: Session) -> list[tuple[str, str]]:
             row = self._find_client(s, client_id)
-            files = [(a.sha256, a.format) for a in s.scalars(select(Asset).where(Asset.client_id == row.id))]
+            assets = list(s.execute(select(Asset.id, Asset.sha256, Asset.format).where(Asset.client_id == row.id)))
+            campaigns = frozenset(s.scalars(select(Campaign.id).where(Campaign.client_id == row.id)))
+            record(s, _campaigns_gone(campaigns) | Changes(clients=frozenset({row.id}),
+                                                           assets=frozenset(a.id for a in assets)))
             s.delete(row)
-            return files
-        files = await self.db.run(work)
-        await self._remove_unreferenced_files(files)
+            return [(a.sha256, a.format) for a in assets]
+        op = await self.db.op(work)
+        await self._remove_unreferenced_files(op.value)
+        return op.changes
 
     # ---- campaigns ---------------------------------------------------------------------------------
     async def list_campaigns(self, client: int | str | None = None) -> list[CampaignInfo]:
@@ -179,16 +185,16 @@ class LibraryService:
             if client is not None:
                 query = query.where(Campaign.client_id == self._find_client(s, client).id)
             return [campaign_info(r) for r in s.scalars(query)]
-        return await self.db.run(work)
+        return await self.db.read(work)
 
     async def get_campaign(self, campaign: int | str) -> CampaignInfo:
         """A campaign by id or by name (a name must be unambiguous across clients)."""
-        return await self.db.run(lambda s: campaign_info(self._find_campaign(s, campaign)))
+        return await self.db.read(lambda s: campaign_info(self._find_campaign(s, campaign)))
 
     async def create_campaign(self, client: int | str, name: str, *, goal: str = "", audience: str = "",
                               key_messages: Sequence[str] = (), product_url: str = "",
                               budget_usd: float | None = None,
-                              status: CampaignStatus = CampaignStatus.DRAFT) -> CampaignInfo:
+                              status: CampaignStatus = CampaignStatus.DRAFT) -> Op[CampaignInfo]:
         name = _required(name, "campaign name")
         _check_budget(budget_usd)
         def work(s: Session) -> CampaignInfo:
@@ -203,9 +209,9 @@ class LibraryService:
             s.add(row)
             s.flush()
             return campaign_info(row)
-        return await self.db.run(work)
+        return await self.db.op(work)
 
-    async def update_campaign(self, campaign_id: int, **fields: object) -> CampaignInfo:
+    async def update_campaign(self, campaign_id: int, **fields: object) -> Op[CampaignInfo]:
         """Change any of name, goal, audience, key_messages, product_url, budget_usd, status."""
         allowed = {"name", "goal", "audience", "key_messages", "product_url", "budget_usd", "status"}
         _check_fields(fields, allowed)
@@ -232,20 +238,23 @@ class LibraryService:
                     setattr(row, key, str(fields[key] or ""))
             s.flush()
             return campaign_info(row)
-        return await self.db.run(work)
+        return await self.db.op(work)
 
     async def campaign_deletion_impact(self, campaign_id: int) -> DeletionImpact:
-        from app.core.db.models import Job
         def work(s: Session) -> DeletionImpact:
             assets = s.scalar(select(func.count()).select_from(CampaignAsset)
                               .where(CampaignAsset.campaign_id == campaign_id))
             jobs = s.scalar(select(func.count()).select_from(Job).where(Job.campaign_id == campaign_id))
             return DeletionImpact(0, assets or 0, jobs or 0)
-        return await self.db.run(work)
+        return await self.db.read(work)
 
-    async def delete_campaign(self, campaign_id: int) -> None:
+    async def delete_campaign(self, campaign_id: int) -> Changes:
         """Delete a campaign; its assets stay in the client's library."""
-        await self.db.run(lambda s: s.delete(self._find_campaign(s, campaign_id)))
+        def work(s: Session) -> None:
+            row = self._find_campaign(s, campaign_id)
+            record(s, _campaigns_gone(frozenset({row.id})) | Changes(clients=frozenset({row.client_id})))
+            s.delete(row)
+        return (await self.db.op(work)).changes
 
     # ---- assets ------------------------------------------------------------------------------------
     async def list_assets(self, campaign_id: int, filt: AssetFilter | None = None) -> list[AssetInfo]:
@@ -258,7 +267,7 @@ class LibraryService:
             rows = list(s.scalars(query))
             tags = _tags_by_asset(s, (r.id for r in rows))
             return [asset_info(r, tags.get(r.id, ())) for r in rows]
-        return await self.db.run(work)
+        return await self.db.read(work)
 
     async def get_assets(self, asset_ids: Sequence[int]) -> list[AssetInfo]:
         """Assets by id, in the order asked (unknown ids are left out)."""
@@ -266,24 +275,24 @@ class LibraryService:
             rows = {r.id: r for r in s.scalars(select(Asset).where(Asset.id.in_(list(asset_ids))))}
             tags = _tags_by_asset(s, rows)
             return [asset_info(rows[i], tags.get(i, ())) for i in asset_ids if i in rows]
-        return await self.db.run(work)
+        return await self.db.read(work)
 
     def asset_path(self, asset: AssetInfo) -> Path:
         """The original file of ``asset`` in the store."""
         return self.store.path_for(asset.sha256, asset.format)
 
-    async def set_rating(self, asset_ids: Sequence[int], rating: int) -> None:
+    async def set_rating(self, asset_ids: Sequence[int], rating: int) -> Changes:
         if not 0 <= rating <= 5:
             raise LibraryError("a rating is 0 to 5 stars")
-        await self._update_assets(asset_ids, rating=rating)
+        return await self._update_assets(asset_ids, rating=rating)
 
-    async def set_flag(self, asset_ids: Sequence[int], flag: Flag) -> None:
-        await self._update_assets(asset_ids, flag=Flag(flag).value)
+    async def set_flag(self, asset_ids: Sequence[int], flag: Flag) -> Changes:
+        return await self._update_assets(asset_ids, flag=Flag(flag).value)
 
-    async def set_notes(self, asset_id: int, notes: str) -> None:
-        await self._update_assets([asset_id], notes=notes)
+    async def set_notes(self, asset_id: int, notes: str) -> Changes:
+        return await self._update_assets([asset_id], notes=notes)
 
-    async def add_tags(self, asset_ids: Sequence[int], tags: Sequence[str]) -> None:
+    async def add_tags(self, asset_ids: Sequence[int], tags: Sequence[str]) -> Changes:
         """Tag every asset with every tag (bulk tagging); tags are created on first use."""
         names = _tag_names(tags)
         def work(s: Session) -> None:
@@ -292,42 +301,52 @@ class LibraryService:
                 existing = set(s.scalars(select(AssetTag.asset_id).where(AssetTag.tag_id == tag.id,
                                                                          AssetTag.asset_id.in_(asset_ids))))
                 s.add_all(AssetTag(asset_id=a, tag_id=tag.id) for a in asset_ids if a not in existing)
-        await self.db.run(work)
+        return (await self.db.op(work)).changes
 
-    async def remove_tags(self, asset_ids: Sequence[int], tags: Sequence[str]) -> None:
+    async def remove_tags(self, asset_ids: Sequence[int], tags: Sequence[str]) -> Changes:
         names = [n.lower() for n in _tag_names(tags)]
         def work(s: Session) -> None:
             tag_ids = select(Tag.id).where(func.lower(Tag.name).in_(names))
+            record(s, Changes(assets=frozenset(asset_ids), tags=True))
             s.execute(delete(AssetTag).where(AssetTag.asset_id.in_(asset_ids), AssetTag.tag_id.in_(tag_ids)))
-        await self.db.run(work)
+        return (await self.db.op(work)).changes
 
     async def all_tags(self) -> list[str]:
         """Every tag name, for autocompletion."""
-        return await self.db.run(lambda s: list(s.scalars(select(Tag.name).order_by(func.lower(Tag.name)))))
+        return await self.db.read(lambda s: list(s.scalars(select(Tag.name).order_by(func.lower(Tag.name)))))
 
-    async def remove_from_campaign(self, campaign_id: int, asset_ids: Sequence[int]) -> None:
+    async def remove_from_campaign(self, campaign_id: int, asset_ids: Sequence[int]) -> Changes:
         """Unlink assets from a campaign; they stay in the client's library."""
-        await self.db.run(lambda s: s.execute(delete(CampaignAsset).where(
-            CampaignAsset.campaign_id == campaign_id, CampaignAsset.asset_id.in_(asset_ids))))
+        def work(s: Session) -> None:
+            record(s, Changes(campaign_assets=frozenset({campaign_id}), assets=frozenset(asset_ids)))
+            s.execute(delete(CampaignAsset).where(CampaignAsset.campaign_id == campaign_id,
+                                                  CampaignAsset.asset_id.in_(asset_ids)))
+        return (await self.db.op(work)).changes
 
-    async def delete_assets(self, asset_ids: Sequence[int]) -> int:
-        """Delete assets from the library; a file leaves the store when no asset row needs it any more."""
+    async def delete_assets(self, asset_ids: Sequence[int]) -> Op[int]:
+        """Delete assets from the library; a file leaves the store when no asset row needs it any more. The value
+        is how many were deleted."""
         def work(s: Session) -> list[tuple[str, str]]:
             rows = list(s.scalars(select(Asset).where(Asset.id.in_(asset_ids))))
+            ids = [r.id for r in rows]
+            campaigns = frozenset(s.scalars(select(CampaignAsset.campaign_id).where(CampaignAsset.asset_id.in_(ids))))
+            paired = frozenset(s.scalars(select(PairSuggestionRow.campaign_id).where(
+                PairSuggestionRow.first_asset_id.in_(ids) | PairSuggestionRow.last_asset_id.in_(ids))))
+            record(s, Changes(assets=frozenset(ids), campaign_assets=campaigns, pairs=paired, tags=True))
             for row in rows:
                 s.delete(row)
             return [(r.sha256, r.format) for r in rows]
-        files = await self.db.run(work)
-        await self._remove_unreferenced_files(files)
-        return len(files)
+        op = await self.db.op(work)
+        await self._remove_unreferenced_files(op.value)
+        return Op(len(op.value), op.changes)
 
-    async def link_assets(self, campaign_id: int, asset_ids: Sequence[int]) -> None:
+    async def link_assets(self, campaign_id: int, asset_ids: Sequence[int]) -> Changes:
         """Let a campaign use assets of its client's library."""
         def work(s: Session) -> None:
             existing = set(s.scalars(select(CampaignAsset.asset_id).where(CampaignAsset.campaign_id == campaign_id)))
             s.add_all(CampaignAsset(campaign_id=campaign_id, asset_id=a) for a in dict.fromkeys(asset_ids)
                       if a not in existing)
-        await self.db.run(work)
+        return (await self.db.op(work)).changes
 
     # ---- import (implemented in importer.py) -------------------------------------------------------
     async def import_sources(self, campaign_id: int, sources: Sequence[str],
@@ -338,12 +357,12 @@ class LibraryService:
         return await Importer(self).run(campaign_id, sources, on_progress, cancel)
 
     # ---- helpers -----------------------------------------------------------------------------------
-    async def _update_assets(self, asset_ids: Sequence[int], **values: object) -> None:
+    async def _update_assets(self, asset_ids: Sequence[int], **values: object) -> Changes:
         def work(s: Session) -> None:
             for row in s.scalars(select(Asset).where(Asset.id.in_(list(asset_ids)))):
                 for key, value in values.items():
                     setattr(row, key, value)
-        await self.db.run(work)
+        return (await self.db.op(work)).changes
 
     async def _remove_unreferenced_files(self, files: Sequence[tuple[str, str]]) -> None:
         """Unlink the files no asset row needs any more.
@@ -427,7 +446,7 @@ class LibraryService:
                 return cursor.execute(str(compiled), [values[name] for name in compiled.positiontup or ()]).fetchall()
             finally:
                 cursor.close()
-        return await self.db.run(work)
+        return await self.db.read(work)
 
     @classmethod
     def asset_from_row(cls, row: Sequence[object]) -> AssetInfo:
@@ -446,6 +465,12 @@ class LibraryService:
                 asset.width, asset.height, asset.bytes, asset.rating, asset.flag.value, asset.notes,
                 cls.ROW_TAG_SEPARATOR.join(asset.tags) or None,
                 asset.imported_at.isoformat(sep=" ") if asset.imported_at else None)
+
+
+def _campaigns_gone(campaign_ids: frozenset[int]) -> Changes:
+    """Everything that hangs off deleted campaigns (the database's cascades remove it unseen by the session)."""
+    return Changes(campaigns=campaign_ids, campaign_assets=campaign_ids, pairs=campaign_ids,
+                   job_campaigns=campaign_ids, spend=campaign_ids)
 
 
 def _required(value: str, what: str) -> str:

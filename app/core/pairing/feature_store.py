@@ -62,7 +62,7 @@ async def load_candidates(db: Database, store: AssetStore, assets: Sequence[Asse
             found.update({row.id: (row.phash, row.color_hist) for row in rows})
         return found
 
-    stored = await db.run(read)
+    stored = await db.read(read)
     features: dict[int, Features] = {}
     missing: list[AssetInfo] = []
     for asset in assets:

@@ -21,8 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.config import Settings, SettingsStore
+from app.core.changes import Changes, Op
 from app.core.db import Database
 from app.core.db.models import Campaign, CampaignAsset, PairingRun, PairSuggestionRow
+from app.core.db.tracking import record
 from app.core.domain import (
     CampaignInfo,
     ClientInfo,
@@ -137,7 +139,7 @@ class PairingService:
         cost = usage.cost(settings)
         stored = await self._write(lambda s: _store_run(s, campaign.id, pairer, model, chain, count, usage, cost,
                                                         repairs, pairs))
-        return PairingResult(tuple(stored), pairer, tuple(repairs), tuple(pool.notes + notes),
+        return PairingResult(tuple(stored.value), pairer, tuple(repairs), tuple(pool.notes + notes),
                              usage.prompt_tokens, usage.completion_tokens, cost)
 
     async def _pool(self, campaign_id: int, settings: Settings, report: ProgressCallback) -> _Pool:
@@ -237,9 +239,9 @@ class PairingService:
         with contextlib.suppress(IntegrityError):  # the campaign was deleted meanwhile
             await self.db.run(lambda s: s.add(run))
 
-    async def _write(self, work: Callable[[Session], T]) -> T:
+    async def _write(self, work: Callable[[Session], T]) -> Op[T]:
         try:
-            return await self.db.run(work)
+            return await self.db.op(work)
         except IntegrityError:
             raise PairingError("The campaign or its images changed meanwhile (something was deleted). "
                                "Reload the pairs and try again.") from None
@@ -251,9 +253,9 @@ class PairingService:
             rows = s.scalars(select(PairSuggestionRow).where(PairSuggestionRow.campaign_id == campaign_id)
                              .order_by(PairSuggestionRow.position, PairSuggestionRow.id))
             return [_suggestion(r) for r in rows]
-        return await self.db.run(work)
+        return await self.db.read(work)
 
-    async def save_pairs(self, campaign_id: int, pairs: Sequence[PairSuggestion]) -> list[PairSuggestion]:
+    async def save_pairs(self, campaign_id: int, pairs: Sequence[PairSuggestion]) -> Op[list[PairSuggestion]]:
         """Store the whole edited list in one transaction: order, removals, new pairs (id None), edits.
 
         Raises ``PairingError`` (and changes nothing) when a pair uses an asset outside the campaign, pairs an
@@ -261,7 +263,7 @@ class PairingService:
         """
         return await self._write(lambda s: _save_pairs(s, campaign_id, list(pairs)))
 
-    async def rewrite_prompt(self, pair_id: int, feedback: str) -> PairSuggestion:
+    async def rewrite_prompt(self, pair_id: int, feedback: str) -> Op[PairSuggestion]:
         """Grok writes a new motion prompt for one pair, following ``feedback``; stored and returned."""
         feedback = " ".join(feedback.split())[:MAX_FEEDBACK_CHARS]
         key = self.secrets.get(KeyName.XAI)
@@ -276,7 +278,7 @@ class PairingService:
                 raise PairingError("That pair no longer exists; reload the pairs.")
             return _suggestion(row), row.campaign_id
 
-        pair, campaign_id = await self.db.run(load)
+        pair, campaign_id = await self.db.read(load)
         campaign = await self.library.get_campaign(campaign_id)
         client = await self.library.get_client(campaign.client_id)
         assets = await self.library.get_assets([pair.first_asset_id, pair.last_asset_id])
@@ -321,6 +323,7 @@ def _store_run(s: Session, campaign_id: int, pairer: str, model: str, chain: boo
     """Replace the campaign's grok/local pairs with ``pairs`` (manual pairs follow them) and record the run."""
     if s.get(Campaign, campaign_id) is None:
         raise PairingError("The campaign was deleted.")
+    record(s, Changes(pairs=frozenset({campaign_id})))
     s.execute(delete(PairSuggestionRow).where(PairSuggestionRow.campaign_id == campaign_id,
                                               PairSuggestionRow.source != PairSource.MANUAL.value))
     manual = list(s.scalars(select(PairSuggestionRow).where(PairSuggestionRow.campaign_id == campaign_id)
