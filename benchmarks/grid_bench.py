@@ -39,6 +39,7 @@ from sqlalchemy import insert
 from app.core.db.models import Asset, AssetTag, CampaignAsset, Tag
 from app.core.library.thumbnails import thumbnail_path
 from app.core.services import open_services
+from tests.ui.pages import assets_page
 
 if TYPE_CHECKING:
     from app.ui.pages.assets_page import AssetsPage
@@ -170,7 +171,6 @@ def summary(label: str, stalls: list[float]) -> str:
 
 async def measure(root: Path, campaign_id: int, scroll_steps: int) -> None:
     from app.ui.bridge import TaskBridge
-    from app.ui.pages.assets_page import AssetsPage
 
     ticker = Ticker()
     ticker.start()
@@ -181,7 +181,7 @@ async def measure(root: Path, campaign_id: int, scroll_steps: int) -> None:
     services = open_services(root)
     t_open = time.perf_counter()
     bridge = TaskBridge()
-    page = AssetsPage(services, bridge)
+    page = assets_page(services, bridge)
     page.resize(1600, 1000)
     page.show()
     t_page = time.perf_counter()

@@ -39,10 +39,11 @@ from app.core.secrets import SecretStore
 from app.core.services import open_services
 from app.ui.bridge import TaskBridge
 from app.ui.gui_gc import GuiThreadGarbageCollector
-from app.ui.pages.jobs_page import JobsPage, job_task_name
+from app.ui.pages.jobs_page import job_task_name
 from tests.fakes.replicate_server import TOKEN
 from tests.helpers.generation_data import seed_campaign
 from tests.helpers.keyring_memory import MemoryKeyring
+from tests.ui.pages import jobs_page
 
 
 async def wait_for(predicate, timeout: float) -> None:  # type: ignore[no-untyped-def]
@@ -60,7 +61,7 @@ async def bench(clips: int, latency_s: float, poll_s: float, folder: Path, fake_
     services = open_services(folder / "library", SecretStore())
     freeze_long_lived_objects()
     bridge = TaskBridge()
-    page = JobsPage(services, bridge)
+    page = jobs_page(services, bridge)
     page.resize(1400, 900)
     page.show()
     try:

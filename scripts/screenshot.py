@@ -36,7 +36,7 @@ async def wait_for(predicate, timeout: float = 20.0) -> None:
 
 async def photograph(library: Path, out_dir: Path) -> None:
     services = open_services(library)
-    campaign = await create_sample_campaign(services)
+    campaign = await create_sample_campaign(services.library)
     await services.pairing.suggest(campaign.id, pairer="local", count=5, chain=True)
     settings = QSettings(str(library / "ui.ini"), QSettings.Format.IniFormat)
     bridge = TaskBridge()

@@ -12,7 +12,7 @@ from app.core.services import Services
 
 async def cmd_sample(args: argparse.Namespace, services: Services) -> int:
     """Print the sample campaign (creating it and importing its images when missing)."""
-    campaign = await create_sample_campaign(services)
+    campaign = await create_sample_campaign(services.library)
     assets = await services.library.list_assets(campaign.id)
     if not assets:
         raise LibraryError("the sample campaign has no images: none of the shipped samples could be imported")

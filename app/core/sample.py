@@ -5,14 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from app.core.domain import CampaignInfo, CampaignStatus, ClientInfo, ImportProgress, ImportResult
 from app.core.library.service import LibraryError, LibraryService
 from app.resources import samples_dir
-
-if TYPE_CHECKING:
-    from app.core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +54,7 @@ def sample_images(folder: Path | None = None) -> list[Path]:
     return sorted(p for p in folder.glob("*.jpg") if p.is_file()) if folder.is_dir() else []
 
 
-async def create_sample_campaign(services: Services,
+async def create_sample_campaign(library: LibraryService,
                                  on_progress: Callable[[ImportProgress], None] | None = None) -> CampaignInfo:
     """The sample client and campaign with its images; creates what is missing, returns the existing one otherwise.
 
@@ -67,7 +63,6 @@ async def create_sample_campaign(services: Services,
     images = sample_images()
     if not images:
         raise LibraryError(f"the sample images are missing from this installation ({samples_dir()})")
-    library = services.library
     client = await _client(library)
     campaign = await _campaign(library, client)
     present = await library.list_assets(campaign.id)

@@ -46,7 +46,8 @@ class TaskBridge(QObject):
         """Start ``coro`` as the task ``name``.
 
         ``on_done(result)`` or ``on_error(exc)`` run on the GUI thread when it ends (not on cancellation).
-        Without ``on_error`` a failure is logged and announced by ``task_failed``. With ``replace`` a running
+        A failure is always logged with its traceback; without ``on_error`` it is also announced by
+        ``task_failed``. With ``replace`` a running
         task of the same name is cancelled first (a new "Suggest pairs" click replaces the previous run).
         """
         if replace and (previous := self._named.get(name)) and not previous.done():
@@ -96,11 +97,12 @@ class TaskBridge(QObject):
             if exc is None:
                 if on_done:
                     on_done(task.result())
-            elif on_error:
-                on_error(exc)
             else:
-                log.error("task %s failed", name, exc_info=exc)
-                self.task_failed.emit(name, describe_error(exc))
+                log.error("task %s failed", name, exc_info=exc)  # handled or not, the traceback is in the log
+                if on_error:
+                    on_error(exc)
+                else:
+                    self.task_failed.emit(name, describe_error(exc))
         except Exception as callback_exc:  # a broken callback must not kill the loop
             log.exception("callback of task %s failed", name)
             self.task_failed.emit(name, describe_error(callback_exc))

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.domain import CampaignInfo, CampaignStatus, ClientInfo
-from app.core.services import Services
+from app.core.library.service import LibraryService
 from app.ui.bridge import TaskBridge
 from app.ui.widgets.forms import format_budget, parse_budget, text_box, web_address_problem
 from app.ui.widgets.saving_dialog import SavingDialog
@@ -123,11 +123,11 @@ class CampaignEditorDialog(SavingDialog):
 
     saved = Signal(object)  # CampaignInfo
 
-    def __init__(self, services: Services, bridge: TaskBridge, campaign: CampaignInfo | None = None, *,
+    def __init__(self, library: LibraryService, bridge: TaskBridge, campaign: CampaignInfo | None = None, *,
                  clients: Sequence[ClientInfo] = (), client_id: int | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(bridge, parent)
-        self.services = services
+        self.library = library
         self.campaign = campaign
         creating = campaign is None
         self.setWindowTitle("New campaign" if creating else f"Campaign details — {campaign.name}")
@@ -154,9 +154,9 @@ class CampaignEditorDialog(SavingDialog):
             if client_id is None:
                 self.error.show_message("create a client first: every campaign belongs to one")
                 return
-            work = self.services.library.create_campaign(client_id, values.pop("name"), **values)
+            work = self.library.create_campaign(client_id, values.pop("name"), **values)
         else:
-            work = self.services.library.update_campaign(self.campaign.id, **values)
+            work = self.library.update_campaign(self.campaign.id, **values)
         self.run_save(work, self.save_button, self._saved)
 
     def _saved(self, campaign: CampaignInfo) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import QTabWidget, QWidget
 
 from app.core.domain import CampaignInfo
-from app.core.services import Services
-from app.ui.bridge import TaskBridge
 from app.ui.pages.ad_page import AdPage
 from app.ui.pages.assets_page import AssetsPage
 from app.ui.pages.jobs_page import JobsPage
@@ -14,15 +12,16 @@ from app.ui.pages.pairs_page import PairsPage
 
 
 class CampaignWorkspace(QTabWidget):
-    """Tabs of the selected campaign; pages hand work on to each other through signals wired here."""
+    """Tabs of the selected campaign; a page's request to show another tab is wired here."""
 
-    def __init__(self, services: Services, bridge: TaskBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, assets_page: AssetsPage, pairs_page: PairsPage, jobs_page: JobsPage, ad_page: AdPage,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setDocumentMode(True)
-        self.assets_page = AssetsPage(services, bridge)
-        self.pairs_page = PairsPage(services, bridge)
-        self.jobs_page = JobsPage(services, bridge)
-        self.ad_page = AdPage(services, bridge)
+        self.assets_page = assets_page
+        self.pairs_page = pairs_page
+        self.jobs_page = jobs_page
+        self.ad_page = ad_page
         self.addTab(self.assets_page, "&Assets")
         self.addTab(self.pairs_page, "&Pairs")
         self.addTab(self.jobs_page, "&Generate")

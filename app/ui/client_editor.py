@@ -22,9 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.changes import Changes
 from app.core.domain import ClientInfo
-from app.core.services import Services
+from app.core.library.service import LibraryService
 from app.ui.bridge import TaskBridge, describe_error
+from app.ui.change_feed import ChangeFeed
 from app.ui.widgets.color_list import ColorSwatchList
 from app.ui.widgets.forms import text_box, web_address_problem
 from app.ui.widgets.inline_error import InlineError
@@ -103,11 +105,13 @@ class ClientEditor(QWidget):
 
     saved = Signal(object)  # ClientInfo
 
-    def __init__(self, services: Services, bridge: TaskBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, library: LibraryService, bridge: TaskBridge, feed: ChangeFeed,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.services = services
+        self.library = library
         self.bridge = bridge
         self.client: ClientInfo | None = None
+        feed.changed.connect(self.apply_changes)
         self._saving = False
         self.title = QLabel()
         font = QFont(self.title.font())
@@ -175,8 +179,22 @@ class ClientEditor(QWidget):
         self._update_state()
         client_id = self.client.id
         self.bridge.run(f"save-client-{client_id}",
-                        self.services.library.update_client(client_id, **self.form.values()),
-                        on_done=lambda info: self._saved(info, then), on_error=self._failed)
+                        self.library.update_client(client_id, **self.form.values()),
+                        on_done=lambda op: self._saved(op.value, then), on_error=self._failed)
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Show the client as stored now when someone else changed it (edits in progress are kept)."""
+        client = self.client
+        if client is None or self._saving or self.is_dirty():
+            return
+        if not (changes.everything or client.id in changes.clients):
+            return
+        self.bridge.run(f"client-editor-{client.id}", self.library.get_client(client.id),
+                        on_done=self._reloaded, on_error=lambda _exc: None)  # a deleted client: the window moves on
+
+    def _reloaded(self, client: ClientInfo) -> None:
+        if self.client is not None and self.client.id == client.id and not self.is_dirty() and client != self.client:
+            self.set_client(client)
 
     def _saved(self, client: ClientInfo, then: Callable[[], None] | None) -> None:
         self._saving = False
@@ -207,9 +225,9 @@ class NewClientDialog(SavingDialog):
 
     created = Signal(object)  # ClientInfo
 
-    def __init__(self, services: Services, bridge: TaskBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, library: LibraryService, bridge: TaskBridge, parent: QWidget | None = None) -> None:
         super().__init__(bridge, parent)
-        self.services = services
+        self.library = library
         self.setWindowTitle("New client")
         self.form = ClientForm()
         self.create_button = self.lay_out(self.form, "Create client", 560)
@@ -226,4 +244,4 @@ class NewClientDialog(SavingDialog):
             return
         values = self.form.values()
         name = values.pop("name")
-        self.run_save(self.services.library.create_client(name, **values), self.create_button, self.created.emit)
+        self.run_save(self.library.create_client(name, **values), self.create_button, self.created.emit)

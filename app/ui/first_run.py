@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.domain import CampaignInfo, ClientInfo, ImportProgress
+from app.core.library.service import LibraryService
 from app.core.sample import SAMPLE_CLIENT, create_sample_campaign
-from app.core.services import Services
 from app.ui.bridge import TaskBridge, describe_error
 
 SAMPLE_TASK = "sample-campaign"
@@ -38,9 +38,9 @@ class SamplePanel(QDialog):
     opened = Signal(object)  # CampaignInfo
     _progress = Signal(int, int)  # done, total: may be emitted from a worker thread
 
-    def __init__(self, parent: QWidget | None, services: Services, bridge: TaskBridge) -> None:
+    def __init__(self, parent: QWidget | None, library: LibraryService, bridge: TaskBridge) -> None:
         super().__init__(parent)
-        self.services = services
+        self.library = library
         self.bridge = bridge
         self.setWindowTitle("Welcome to Pairframe")
         self.setWindowModality(Qt.WindowModality.NonModal)
@@ -76,7 +76,7 @@ class SamplePanel(QDialog):
         self.status.setText("Importing the sample images…")
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
-        self.bridge.run(SAMPLE_TASK, create_sample_campaign(self.services, self._report_progress),
+        self.bridge.run(SAMPLE_TASK, create_sample_campaign(self.library, self._report_progress),
                         on_done=self._opened, on_error=self._failed)
 
     def _report_progress(self, progress: ImportProgress) -> None:
@@ -97,7 +97,7 @@ class SamplePanel(QDialog):
         self.skip_button.setEnabled(True)
 
 
-def offer_sample_if_empty(window: QWidget, services: Services, bridge: TaskBridge,
+def offer_sample_if_empty(window: QWidget, library: LibraryService, bridge: TaskBridge,
                           on_opened: OpenedCallback | None = None) -> None:
     """When the library has no clients, show the sample offer over ``window`` (non-modal).
 
@@ -106,15 +106,15 @@ def offer_sample_if_empty(window: QWidget, services: Services, bridge: TaskBridg
     def decide(clients: list[ClientInfo]) -> None:
         if clients:
             return
-        panel = SamplePanel(window, services, bridge)
+        panel = SamplePanel(window, library, bridge)
         if on_opened:
             panel.opened.connect(on_opened)
         panel.show()
         panel.raise_()
 
-    bridge.run("first-run-check", services.library.list_clients(), on_done=decide)
+    bridge.run("first-run-check", library.list_clients(), on_done=decide)
 
 
-def open_sample_campaign(services: Services, bridge: TaskBridge, on_opened: OpenedCallback) -> None:
+def open_sample_campaign(library: LibraryService, bridge: TaskBridge, on_opened: OpenedCallback) -> None:
     """Create or find the sample campaign without asking (Help → Open the sample campaign)."""
-    bridge.run(SAMPLE_TASK, create_sample_campaign(services), on_done=on_opened)
+    bridge.run(SAMPLE_TASK, create_sample_campaign(library), on_done=on_opened)

@@ -1,5 +1,9 @@
 """The main window: clients and campaigns on the left; on the right the selected campaign's workspace, the
-selected client's editor, or the start page. Menus, the status bar and the remembered layout live here."""
+selected client's editor, or the start page. Menus, the status bar, notices and the remembered layout live here.
+
+The window is the UI's composition root: it holds the open library's services and hands each page only what that
+page uses, together with the shared parts — the bridge, the change feed, the notices and the thumbnail loader.
+"""
 
 from __future__ import annotations
 
@@ -21,15 +25,23 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from app.core.changes import Changes
 from app.core.domain import CampaignInfo, ClientInfo, JobState
 from app.core.services import Services
 from app.ui.bridge import TaskBridge
 from app.ui.campaign_workspace import CampaignWorkspace
+from app.ui.change_feed import ChangeFeed
 from app.ui.client_editor import ClientEditor
 from app.ui.first_run import SamplePanel
+from app.ui.notices import Level, Notice, Notices
+from app.ui.pages.ad_page import AdPage
+from app.ui.pages.assets_page import AssetsPage
+from app.ui.pages.jobs_page import JobsPage
+from app.ui.pages.pairs_page import PairsPage
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.shortcuts_dialog import AREA_PROPERTY, ShortcutsDialog, collect_shortcuts
 from app.ui.sidebar import Selection, Sidebar
+from app.ui.thumbnail_loader import ThumbnailLoader
 from app.ui.widgets.campaign_header import CampaignHeader
 from app.ui.widgets.messages import inform
 from app.ui.widgets.notice_bar import NoticeBar
@@ -57,12 +69,16 @@ class MainWindow(QMainWindow):
         self._unsaved_box: QMessageBox | None = None
         self._close_confirmed = False
         self.setWindowTitle("Pairframe")
+        self.feed = ChangeFeed(services.db.changes, self)
+        self.notices = Notices(self)
+        self.thumbnails = ThumbnailLoader(services.library.store, services.paths.thumbs,
+                                          services.settings.current.thumbnail_px, parent=self)
 
-        self.sidebar = Sidebar(services, bridge)
+        self.sidebar = Sidebar(services.library, bridge, self.feed)
         self.sidebar.setProperty(AREA_PROPERTY, "Clients and campaigns")
-        self.workspace = CampaignWorkspace(services, bridge)
+        self.workspace = self._make_workspace()
         self.campaign_header = CampaignHeader()
-        self.client_editor = ClientEditor(services, bridge)
+        self.client_editor = ClientEditor(services.library, bridge, self.feed)
         self.client_editor.setProperty(AREA_PROPERTY, "Client details")
         self.start_page = StartPage()
         self.notice = NoticeBar()
@@ -96,6 +112,15 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     # ---- construction ------------------------------------------------------------------------------
+    def _make_workspace(self) -> CampaignWorkspace:
+        """The campaign's pages, each given only the services it uses."""
+        s, bridge, feed, notices, thumbs = self.services, self.bridge, self.feed, self.notices, self.thumbnails
+        return CampaignWorkspace(
+            AssetsPage(s.library, thumbs, bridge, feed, notices),
+            PairsPage(s.pairing, s.library, thumbs, bridge, feed, notices),
+            JobsPage(s.generation, s.pairing, s.library, thumbs, bridge, feed, notices),
+            AdPage(s.generation, s.library, thumbs, s.settings, s.paths, bridge, feed, notices))
+
     def _make_actions(self) -> None:
         def action(text: str, slot: Callable[[], Any], shortcut: str | QKeySequence | None = None) -> QAction:
             act = QAction(text, self)
@@ -150,14 +175,14 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.bridge.task_failed.connect(self._task_failed)
         self.bridge.busy_changed.connect(self._busy_changed)
+        self.feed.changed.connect(self.apply_changes)
+        self.notices.shown.connect(self._show_notice)
+        self.notices.cleared.connect(self._clear_notice)
         sidebar = self.sidebar
         sidebar.client_selected.connect(self._client_selected)
         sidebar.campaign_selected.connect(self._campaign_selected)
         sidebar.selection_cleared.connect(self._show_start_page)
         sidebar.loaded.connect(self._library_loaded)
-        sidebar.client_saved.connect(self._client_saved)
-        sidebar.campaign_saved.connect(self._campaign_saved)
-        sidebar.deleted.connect(self._deleted)
         self.client_editor.saved.connect(self._client_saved_in_editor)
         self.campaign_header.details_requested.connect(sidebar.open_campaign_details)
         self.start_page.new_client_requested.connect(sidebar.new_client)
@@ -166,7 +191,11 @@ class MainWindow(QMainWindow):
 
     # ---- start-up and shutdown ---------------------------------------------------------------------
     def start(self) -> None:
-        """Load the sidebar (reselecting the last campaign) and report jobs interrupted at the last exit."""
+        """Load the sidebar (reselecting the last campaign), start watching other processes' changes, and report
+        jobs interrupted at the last exit."""
+        db = self.services.db
+        if db.path is not None:
+            self.feed.watch_other_processes(db.path, db.origin)
         self.sidebar.reload(self._last_campaign())
         self.bridge.run("mark-interrupted", self.services.generation.mark_interrupted(),
                         on_done=self._jobs_interrupted)
@@ -187,6 +216,8 @@ class MainWindow(QMainWindow):
         for index in range(self.workspace.count()):  # pages with worker threads stop them now
             if callable(shutdown := getattr(self.workspace.widget(index), "shutdown", None)):
                 shutdown()
+        self.feed.close()
+        self.thumbnails.stop()
         super().closeEvent(event)
         self.closed.emit()
 
@@ -297,45 +328,55 @@ class MainWindow(QMainWindow):
         self._unsaved_box = box
         box.open()
 
-    # ---- changes made in the sidebar or the editors -------------------------------------------------
-    def _client_saved(self, client: ClientInfo) -> None:
-        shown = self.client_editor.client
-        if shown is not None and shown.id == client.id and not self.client_editor.is_dirty():
-            self.client_editor.set_client(client)
-        self._refresh_workspace_campaign(client)
-        self._update_actions()
-
-    def _client_saved_in_editor(self, client: ClientInfo) -> None:
-        self.sidebar.reload()
-        self.statusBar().showMessage(f"Saved the client “{client.name}”.", 5000)
-        self._refresh_workspace_campaign(client)
-        self._update_actions()
-
-    def _refresh_workspace_campaign(self, client: ClientInfo) -> None:
-        """The workspace's campaign carries its client's name: reload it when that client changed."""
+    # ---- changes (this window's, another window's, another process's) -------------------------------
+    def apply_changes(self, changes: Changes) -> None:
+        """Keep the shown campaign (its name, client, budget and spend) as stored; let go of a deleted one."""
         campaign = self.workspace.campaign
-        if campaign is not None and campaign.client_id == client.id:
-            self.bridge.run("refresh-workspace-campaign", self.services.library.get_campaign(campaign.id),
-                            on_done=self._campaign_saved)
+        if campaign is not None and (changes.campaign(campaign.id) or changes.spend_of(campaign.id)
+                                     or campaign.client_id in changes.clients):
+            self.bridge.run("window-campaign", self.services.library.get_campaign(campaign.id),
+                            on_done=self._campaign_reloaded,
+                            on_error=lambda _exc: self._campaign_gone(campaign.id))
+        client = self.client_editor.client
+        if client is not None and (changes.everything or client.id in changes.clients):
+            self.bridge.run("window-client", self.services.library.get_client(client.id),
+                            on_error=lambda _exc: self._client_gone(client.id))
 
-    def _campaign_saved(self, campaign: CampaignInfo) -> None:
+    def _campaign_reloaded(self, campaign: CampaignInfo) -> None:
         if self.workspace.campaign is not None and self.workspace.campaign.id == campaign.id:
             if self.workspace.campaign != campaign:
                 self.workspace.set_campaign(campaign)
             self.campaign_header.set_campaign(campaign)
             self._update_actions()
 
-    def _deleted(self, gone: Selection) -> None:
-        campaign = self.workspace.campaign
-        if campaign is not None and ((gone.kind == "campaign" and gone.id == campaign.id)
-                                     or (gone.kind == "client" and gone.id == campaign.client_id)):
+    def _campaign_gone(self, campaign_id: int) -> None:
+        if self.workspace.campaign is not None and self.workspace.campaign.id == campaign_id:
             self.workspace.set_campaign(None)
             self.campaign_header.set_campaign(None)
             self.ui_settings.remove(self._last_campaign_key)
-        shown = self.client_editor.client
-        if gone.kind == "client" and shown is not None and shown.id == gone.id:
-            self.client_editor.client = None
+            if self.pages.currentWidget() is self.campaign_page:
+                self._show_start_page()
         self._update_actions()
+
+    def _client_gone(self, client_id: int) -> None:
+        shown = self.client_editor.client
+        if shown is not None and shown.id == client_id:
+            self.client_editor.client = None
+            if self.pages.currentWidget() is self.client_editor:
+                self._show_start_page()
+        self._update_actions()
+
+    def _client_saved_in_editor(self, client: ClientInfo) -> None:
+        self.statusBar().showMessage(f"Saved the client “{client.name}”.", 5000)
+        self._update_actions()
+
+    # ---- notices -----------------------------------------------------------------------------------
+    def _show_notice(self, notice: Notice) -> None:
+        self.notice.show_notice(notice.text, notice.action_text, notice.action, error=notice.level is Level.ERROR,
+                                key=notice.key)
+
+    def _clear_notice(self, key: str) -> None:
+        self.notice.withdraw(key)
 
     # ---- menus -------------------------------------------------------------------------------------
     def _import(self, method_name: str) -> None:
@@ -382,7 +423,7 @@ class MainWindow(QMainWindow):
         if self.sample_panel is not None:
             self.sample_panel.raise_()
             return
-        panel = SamplePanel(self, self.services, self.bridge)
+        panel = SamplePanel(self, self.services.library, self.bridge)
         panel.opened.connect(self.open_campaign)
         panel.destroyed.connect(lambda _obj=None: setattr(self, "sample_panel", None))
         self.sample_panel = panel
@@ -399,7 +440,7 @@ class MainWindow(QMainWindow):
 
     # ---- status ------------------------------------------------------------------------------------
     def _task_failed(self, _name: str, message: str) -> None:
-        self.statusBar().showMessage(message[:1].upper() + message[1:], 10_000)
+        self.notices.error(message)
 
     def _busy_changed(self, busy: bool) -> None:
         if busy:

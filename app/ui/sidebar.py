@@ -1,7 +1,8 @@
 """The library sidebar: clients with their campaigns as a tree, and the actions on them.
 
 The model only holds plain ``ClientInfo``/``CampaignInfo`` values; every change goes through ``LibraryService``
-on the bridge, then the tree reloads and keeps the selection.
+on the bridge. The tree reloads (keeping the selection) whenever the change feed says clients or campaigns changed,
+here, in another window or in another process.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QKeySequence, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QMenu, QTreeView, QVBoxLayout, QWidget
 
+from app.core.changes import Changes
 from app.core.domain import CampaignInfo, CampaignStatus, ClientInfo
-from app.core.library.service import DeletionImpact
-from app.core.services import Services
+from app.core.library.service import DeletionImpact, LibraryService
 from app.ui.bridge import TaskBridge, describe_error
 from app.ui.campaign_editor import STATUS_LABELS, CampaignEditorDialog
+from app.ui.change_feed import ChangeFeed
 from app.ui.client_editor import NewClientDialog
 from app.ui.widgets.forms import format_budget
 from app.ui.widgets.messages import confirm, inform
@@ -210,14 +212,13 @@ class Sidebar(QWidget):
     campaign_selected = Signal(object)  # CampaignInfo
     selection_cleared = Signal()
     loaded = Signal(bool)  # True when the library has no clients
-    client_saved = Signal(object)  # ClientInfo, created or renamed here
-    campaign_saved = Signal(object)  # CampaignInfo, created, renamed or edited here
-    deleted = Signal(object)  # the Selection that no longer exists
 
-    def __init__(self, services: Services, bridge: TaskBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, library: LibraryService, bridge: TaskBridge, feed: ChangeFeed,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.services = services
+        self.library = library
         self.bridge = bridge
+        feed.changed.connect(self.apply_changes)
         self.model = LibraryTreeModel(self)
         self.model.rename_requested.connect(self._rename)
         self.view = QTreeView()
@@ -267,10 +268,15 @@ class Sidebar(QWidget):
     def reload(self, select: Selection | None = None) -> asyncio.Task[Any]:
         """Load clients and campaigns, then select ``select`` (or keep the current selection)."""
         async def fetch() -> tuple[list[ClientInfo], list[CampaignInfo]]:
-            return await self.services.library.list_clients(), await self.services.library.list_campaigns()
+            return await self.library.list_clients(), await self.library.list_campaigns()
         if select is not None:  # a newer reload replaces this one but keeps what it was to select
             self._pending_select = select
         return self.bridge.run("sidebar-load", fetch(), on_done=lambda data: self._apply(*data))
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Reload when clients or campaigns changed (names, budgets, statuses, new or deleted ones)."""
+        if changes.library_structure():
+            self.reload()
 
     def _apply(self, clients: list[ClientInfo], campaigns: list[CampaignInfo]) -> None:
         select, self._pending_select = self._pending_select, None
@@ -332,19 +338,15 @@ class Sidebar(QWidget):
 
     # ---- actions ------------------------------------------------------------------------------------
     def new_client(self) -> None:
-        dialog = NewClientDialog(self.services, self.bridge, self)
-        dialog.created.connect(self._client_created)
+        dialog = NewClientDialog(self.library, self.bridge, self)
+        dialog.created.connect(lambda client: self.reload(Selection("client", client.id)))
         self._open(dialog)
-
-    def _client_created(self, client: ClientInfo) -> None:
-        self.client_saved.emit(client)
-        self.reload(Selection("client", client.id))
 
     def new_campaign(self) -> None:
         """Create a campaign for the selected client (the dialog lets the user pick another)."""
         if self.model.is_empty():
             return
-        dialog = CampaignEditorDialog(self.services, self.bridge, clients=self.model.clients(),
+        dialog = CampaignEditorDialog(self.library, self.bridge, clients=self.model.clients(),
                                       client_id=self.current_client_id(), parent=self)
         dialog.saved.connect(self._campaign_saved)
         self._open(dialog)
@@ -352,7 +354,7 @@ class Sidebar(QWidget):
     def open_campaign_details(self) -> None:
         item = self.current_item()
         if isinstance(item, CampaignInfo):
-            dialog = CampaignEditorDialog(self.services, self.bridge, item, parent=self)
+            dialog = CampaignEditorDialog(self.library, self.bridge, item, parent=self)
             dialog.saved.connect(self._campaign_saved)
             self._open(dialog)
 
@@ -366,7 +368,7 @@ class Sidebar(QWidget):
         item = self.current_item()
         if item is None:
             return
-        library = self.services.library
+        library = self.library
         impact = (library.campaign_deletion_impact(item.id) if isinstance(item, CampaignInfo)
                   else library.client_deletion_impact(item.id))
         self.bridge.run("sidebar-deletion-impact", impact, on_done=lambda result: self._confirm_delete(item, result))
@@ -378,35 +380,19 @@ class Sidebar(QWidget):
                                     lambda: self._delete(item))
 
     def _delete(self, item: Item) -> None:
-        library = self.services.library
-        work = (library.delete_campaign(item.id) if isinstance(item, CampaignInfo)
-                else library.delete_client(item.id))
+        work = (self.library.delete_campaign(item.id) if isinstance(item, CampaignInfo)
+                else self.library.delete_client(item.id))
         gone = selection_of(item)
-        self.bridge.run(f"delete-{gone.kind}-{gone.id}", work, on_done=lambda _r: self._deleted(gone),
+        self.bridge.run(f"delete-{gone.kind}-{gone.id}", work,
                         on_error=lambda exc: self._show_error("Could not delete", exc))
 
-    def _deleted(self, gone: Selection | None) -> None:
-        self.deleted.emit(gone)
-        self.reload()
-
     def _rename(self, item: Item, name: str) -> None:
-        library = self.services.library
-        if isinstance(item, CampaignInfo):
-            self.bridge.run(f"rename-campaign-{item.id}", library.update_campaign(item.id, name=name),
-                            on_done=self._campaign_saved, on_error=self._rename_failed)
-        else:
-            self.bridge.run(f"rename-client-{item.id}", library.update_client(item.id, name=name),
-                            on_done=self._client_renamed, on_error=self._rename_failed)
-
-    def _rename_failed(self, exc: BaseException) -> None:
-        self._show_error("Could not rename", exc)
-
-    def _client_renamed(self, client: ClientInfo) -> None:
-        self.client_saved.emit(client)
-        self.reload()
+        work = (self.library.update_campaign(item.id, name=name) if isinstance(item, CampaignInfo)
+                else self.library.update_client(item.id, name=name))
+        self.bridge.run(f"rename-{'campaign' if isinstance(item, CampaignInfo) else 'client'}-{item.id}", work,
+                        on_error=lambda exc: self._show_error("Could not rename", exc))
 
     def _campaign_saved(self, campaign: CampaignInfo) -> None:
-        self.campaign_saved.emit(campaign)
         self.reload(Selection("campaign", campaign.id))
 
     def _show_error(self, title: str, exc: BaseException) -> None:

@@ -16,6 +16,7 @@ from app.ui.bridge import TaskBridge
 from app.ui.pages.assets_page import AssetsPage
 from tests.helpers.images import make_image
 from tests.ui.conftest import wait_until
+from tests.ui.pages import assets_page
 
 
 def make_images(folder: Path, count: int, start: int = 0, size: tuple[int, int] = (320, 180)) -> list[Path]:
@@ -38,7 +39,7 @@ async def campaign_with_images(services: Services, tmp_path: Path, count: int = 
 async def open_page(services: Services, qtbot, campaign: CampaignInfo | None = None) -> AsyncIterator[AssetsPage]:
     """The assets page shown offscreen, with every row of ``campaign`` loaded."""
     bridge = TaskBridge()
-    page = AssetsPage(services, bridge)
+    page = assets_page(services, bridge)
     qtbot.addWidget(page)
     page.resize(1100, 760)
     page.show()

@@ -15,6 +15,7 @@ from app.ui.bridge import TaskBridge
 from app.ui.pages.ad_page import AdPage
 from tests.helpers.combine_media import add_job, make_clip
 from tests.ui.conftest import wait_signal, wait_until
+from tests.ui.pages import ad_page
 
 
 class UrlCatcher(QObject):
@@ -41,7 +42,7 @@ def frame_sizes(page: AdPage) -> list[tuple[int, int]]:
 async def open_page(qtbot, services, job_paths: list[Path], **kwargs) -> tuple[AdPage, int]:
     job_id = await add_job(services, job_paths, with_assets=True, **kwargs)
     campaign = (await services.library.list_campaigns())[0]
-    page = AdPage(services, TaskBridge())
+    page = ad_page(services, TaskBridge())
     qtbot.addWidget(page)
     page.resize(1000, 700)
     page.show()
@@ -57,7 +58,7 @@ async def test_jobs_and_clips_are_listed_and_a_chosen_clip_plays(qtbot, services
     assert page.job_combo.count() == 1 and page.job_combo.currentData() == job_id
     assert page.clip_list.count() == 3
     assert page.clip_list.item(0).text().startswith("1. first-0.jpg → last-0.jpg")
-    assert "3 clip(s) ready to combine" in page.status_label.text()
+    assert "3 clips ready to combine" in page.status_label.text()
     assert page.combine_button.isEnabled() and not page.export_button.isEnabled()
     sizes = frame_sizes(page)
     page.clip_list.setCurrentRow(1)
@@ -128,7 +129,7 @@ async def test_cancel_leaves_no_ad_and_says_so(qtbot, services, tmp_path) -> Non
     page.cancel_button.click()
     await wait_until(lambda: page.combine_button.isEnabled(), timeout=10)
     assert "cancelled" in page.status_label.text()
-    assert not page.cancel_button.isEnabled() and not page.error_label.isVisible()
+    assert not page.cancel_button.isEnabled() and not page.parts.shown
     assert not (services.paths.job_dir(job_id) / "ad.mp4").exists()
 
 
@@ -137,7 +138,7 @@ async def test_errors_show_in_the_page(qtbot, services, tmp_path) -> None:
     page.combine_button.click()
     (message,) = await wait_signal(page.error_shown, timeout=10)
     assert "clip 2 (gone.mp4) is missing" in message
-    assert page.error_label.isVisible() and page.error_label.text() == message
+    assert page.parts.last_notice() == message[:1].upper() + message[1:]
     await wait_until(lambda: page.combine_button.isEnabled())
 
 

@@ -105,9 +105,9 @@ async def test_notes_are_saved_after_typing_and_before_moving_on(services: Servi
 
         QTest.keyClicks(page.detail.notes, " for the banner")
         select_rows(page, [1])  # moving on saves at once, without waiting for the pause
-        assert page.model.asset(0).notes == "Hero shot for the banner"
         assert page.detail.notes.toPlainText() == ""
         await wait_until(lambda: _notes_of(services, first_id) == "Hero shot for the banner")
+        await wait_until(lambda: page.model.asset(0).notes == "Hero shot for the banner")  # as stored
 
 
 def _notes_of(services: Services, asset_id: int) -> str:

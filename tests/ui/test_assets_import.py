@@ -191,7 +191,7 @@ async def test_importing_without_a_campaign_says_so(services: Services, qtbot, t
         assert page.stack.currentWidget() is page.no_campaign
         page.import_files_dialog()
         assert page._dialog is None
-        assert "Choose a campaign" in page.message.text()
+        assert "Choose a campaign" in page.parts.last_notice()
 
 
 async def test_a_second_campaign_of_the_client_links_the_same_image(services: Services, qtbot, tmp_path: Path) -> None:

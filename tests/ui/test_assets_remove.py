@@ -17,9 +17,7 @@ from tests.ui.conftest import wait_until
 
 async def test_delete_removes_from_the_campaign_but_keeps_the_asset(services: Services, qtbot, tmp_path: Path) -> None:
     campaign, _ = await campaign_with_images(services, tmp_path, count=3)
-    changed: list[int] = []
     async with open_page(services, qtbot, campaign) as page:
-        page.assets_changed.connect(changed.append)
         gone = page.model.asset(1)
         select_rows(page, [1])
         QTest.keyClick(page.grid, Qt.Key.Key_Delete)
@@ -28,7 +26,6 @@ async def test_delete_removes_from_the_campaign_but_keeps_the_asset(services: Se
         assert [a.id for a in await services.library.list_assets(campaign.id)] == [a.id for a in page.model.assets()]
         assert (await services.library.get_assets([gone.id]))[0].id == gone.id  # still in the client's library
         assert services.library.asset_path(gone).is_file()
-        assert changed == [campaign.id]
         assert page.grid.currentIndex().isValid() and len(page.selected_ids()) == 1  # ready for the next key
 
 

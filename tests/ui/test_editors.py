@@ -8,6 +8,7 @@ from app.core.domain import CampaignStatus
 from app.core.services import Services
 from app.ui.bridge import TaskBridge
 from app.ui.campaign_editor import CampaignEditorDialog
+from app.ui.change_feed import ChangeFeed
 from app.ui.client_editor import ClientEditor
 from app.ui.widgets.color_list import ColorSwatchList
 from app.ui.widgets.forms import format_budget, parse_budget
@@ -78,7 +79,7 @@ def test_budgets_are_read_as_people_type_them() -> None:
 
 async def test_client_editor_saves_every_field_and_reloads_it(services: Services, qtbot) -> None:
     client = (await services.library.create_client("Acme", brand_colors=["#112233"])).value
-    editor = ClientEditor(services, TaskBridge())
+    editor = ClientEditor(services.library, TaskBridge(), ChangeFeed(services.db.changes))
     qtbot.addWidget(editor)
     editor.show()
     saved: list[object] = []
@@ -104,7 +105,8 @@ async def test_client_editor_saves_every_field_and_reloads_it(services: Services
     assert editor.client == saved[0] and not editor.is_dirty()
     assert editor.title.text() == "Acme Coffee"
 
-    fresh = ClientEditor(services, TaskBridge())  # a new editor shows exactly what was saved
+    # a new editor shows exactly what was saved
+    fresh = ClientEditor(services.library, TaskBridge(), ChangeFeed(services.db.changes))
     qtbot.addWidget(fresh)
     fresh.set_client(stored)
     assert fresh.form.values() == editor.form.values()
@@ -113,7 +115,7 @@ async def test_client_editor_saves_every_field_and_reloads_it(services: Services
 async def test_client_editor_shows_problems_inline_and_keeps_the_edits(services: Services, qtbot) -> None:
     await services.library.create_client("Bolt")
     client = (await services.library.create_client("Acme")).value
-    editor = ClientEditor(services, TaskBridge())
+    editor = ClientEditor(services.library, TaskBridge(), ChangeFeed(services.db.changes))
     qtbot.addWidget(editor)
     editor.show()
     editor.set_client(client)
@@ -139,7 +141,7 @@ async def test_campaign_dialog_saves_every_field_and_reopens_with_them(services:
     client = (await services.library.create_client("Acme")).value
     campaign = (await services.library.create_campaign(client.id, "Spring")).value
     bridge = TaskBridge()
-    dialog = CampaignEditorDialog(services, bridge, campaign)
+    dialog = CampaignEditorDialog(services.library, bridge, campaign)
     qtbot.addWidget(dialog)
     dialog.open()
     saved: list[object] = []
@@ -162,7 +164,7 @@ async def test_campaign_dialog_saves_every_field_and_reopens_with_them(services:
     assert (stored.goal, stored.audience) == ("Awareness", "Commuters")
     assert stored.key_messages == ("Fresh every morning", "Fair prices")
     assert (stored.product_url, stored.budget_usd) == ("https://acme.example/spring", 1250.5)
-    again = CampaignEditorDialog(services, bridge, stored)
+    again = CampaignEditorDialog(services.library, bridge, stored)
     qtbot.addWidget(again)
     assert again.form.values() == form.values()
     assert again.form.budget_edit.text() == "1,250.50"
@@ -172,7 +174,7 @@ async def test_campaign_dialog_refusals_stay_in_the_dialog(services: Services, q
     client = (await services.library.create_client("Acme")).value
     await services.library.create_campaign(client.id, "Autumn")
     campaign = (await services.library.create_campaign(client.id, "Spring", budget_usd=100)).value
-    dialog = CampaignEditorDialog(services, TaskBridge(), campaign)
+    dialog = CampaignEditorDialog(services.library, TaskBridge(), campaign)
     qtbot.addWidget(dialog)
     dialog.open()
     dialog.form.budget_edit.setText("lots")
@@ -193,7 +195,7 @@ async def test_campaign_dialog_refusals_stay_in_the_dialog(services: Services, q
 async def test_campaign_dialog_creates_for_the_chosen_client(services: Services, qtbot) -> None:
     acme = (await services.library.create_client("Acme")).value
     bolt = (await services.library.create_client("Bolt")).value
-    dialog = CampaignEditorDialog(services, TaskBridge(), clients=[acme, bolt], client_id=acme.id)
+    dialog = CampaignEditorDialog(services.library, TaskBridge(), clients=[acme, bolt], client_id=acme.id)
     qtbot.addWidget(dialog)
     dialog.open()
     assert dialog.windowTitle() == "New campaign" and dialog.form.client_id() == acme.id

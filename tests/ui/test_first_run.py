@@ -33,7 +33,7 @@ async def test_an_empty_library_offers_the_sample_and_opens_it(window: QMainWind
                                                                qtbot) -> None:
     bridge = TaskBridge()
     opened: list[CampaignInfo] = []
-    offer_sample_if_empty(window, services, bridge, on_opened=opened.append)
+    offer_sample_if_empty(window, services.library, bridge, on_opened=opened.append)
     await wait_until(lambda: _panel(window) is not None and _panel(window).isVisible())
     panel = _panel(window)
     assert not panel.isModal() and panel.windowModality() == Qt.WindowModality.NonModal
@@ -49,13 +49,13 @@ async def test_an_empty_library_offers_the_sample_and_opens_it(window: QMainWind
 async def test_a_library_with_clients_is_not_offered_the_sample(window: QMainWindow, services: Services) -> None:
     await services.library.create_client("Existing Client")
     bridge = TaskBridge()
-    offer_sample_if_empty(window, services, bridge)
+    offer_sample_if_empty(window, services.library, bridge)
     await wait_until(lambda: not bridge.running_names())
     assert _panel(window) is None
 
 
 async def test_declining_creates_nothing(window: QMainWindow, services: Services, qtbot) -> None:
-    offer_sample_if_empty(window, services, TaskBridge())
+    offer_sample_if_empty(window, services.library, TaskBridge())
     await wait_until(lambda: _panel(window) is not None)
     qtbot.mouseClick(_panel(window).skip_button, Qt.MouseButton.LeftButton)
     await wait_until(lambda: _panel(window) is None or not _panel(window).isVisible())
@@ -68,7 +68,7 @@ async def test_a_failure_is_shown_in_the_panel_which_stays_open_for_another_try(
     missing.mkdir()
     shipped = sample.samples_dir
     monkeypatch.setattr(sample, "samples_dir", lambda: missing)
-    offer_sample_if_empty(window, services, TaskBridge())
+    offer_sample_if_empty(window, services.library, TaskBridge())
     await wait_until(lambda: _panel(window) is not None)
     panel = _panel(window)
     qtbot.mouseClick(panel.open_button, Qt.MouseButton.LeftButton)
@@ -85,6 +85,6 @@ async def test_open_sample_campaign_from_the_help_menu_finds_the_existing_one(se
     bridge = TaskBridge()
     opened: list[CampaignInfo] = []
     for _ in range(2):
-        open_sample_campaign(services, bridge, opened.append)
+        open_sample_campaign(services.library, bridge, opened.append)
         await wait_until(lambda n=len(opened): len(opened) == n + 1, timeout=20)
     assert opened[0] == opened[1]

@@ -18,6 +18,7 @@ from app.ui.jobs.generate_dialog import GenerateDialog
 from app.ui.thumbnail_loader import ThumbnailLoader
 from tests.ui.conftest import wait_until
 from tests.ui.jobs_helpers import campaign_with_pairs
+from tests.ui.pages import generate_dialog
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ async def test_snap_estimate_budget_refusal_raise_and_launch(qtbot, env, tmp_pat
     services, bridge, loader = env
     services.secrets.set(KeyName.REPLICATE, "r8_dialogtestkey000000000000000000000000")
     campaign, pairs = await campaign_with_pairs(services, tmp_path, pairs=2, budget_usd=0.5)
-    dialog = GenerateDialog(services, bridge, campaign, loader)
+    dialog = generate_dialog(services, bridge, campaign, loader)
     qtbot.addWidget(dialog)
     launched = []
     dialog.launched.connect(launched.append)
@@ -85,7 +86,7 @@ async def test_without_a_key_the_free_local_model_is_chosen_and_pairs_can_be_lef
                                                                                          tmp_path: Path) -> None:
     services, bridge, loader = env
     campaign, pairs = await campaign_with_pairs(services, tmp_path, pairs=3)
-    dialog = GenerateDialog(services, bridge, campaign, loader)
+    dialog = generate_dialog(services, bridge, campaign, loader)
     qtbot.addWidget(dialog)
     dialog.open()
     await wait_until(_planned(dialog, "local"))
@@ -114,7 +115,7 @@ async def test_a_campaign_without_pairs_says_where_to_make_them(qtbot, env) -> N
     services, bridge, loader = env
     client = (await services.library.create_client("Empty Co")).value
     campaign = (await services.library.create_campaign(client.id, "Nothing yet")).value
-    dialog = GenerateDialog(services, bridge, campaign, loader)
+    dialog = generate_dialog(services, bridge, campaign, loader)
     qtbot.addWidget(dialog)
     dialog.open()
     await wait_until(lambda: dialog.pairs_loaded)

@@ -22,6 +22,7 @@ from app.ui.jobs.retry_dialog import RetryDialog
 from app.ui.pages.jobs_page import JobsPage
 from tests.ui.conftest import wait_until
 from tests.ui.jobs_helpers import campaign_with_pairs
+from tests.ui.pages import jobs_page
 
 
 def _clip(clip_id: int, job_id: int, status: ClipStatus, cost: float = 0.0) -> ClipState:
@@ -87,7 +88,7 @@ def test_summary_counts_clips_by_status_and_cost_against_the_estimate(qtbot) -> 
 async def page_env(qapp, services: Services) -> AsyncIterator[tuple[Services, TaskBridge, JobsPage]]:
     qapp.setQuitOnLastWindowClosed(False)  # closing a dialog must not stop the loop
     bridge = TaskBridge()
-    page = JobsPage(services, bridge)
+    page = jobs_page(services, bridge)
     page.resize(1200, 800)
     page.show()
     yield services, bridge, page
@@ -151,8 +152,7 @@ async def test_a_job_runs_with_live_cards_and_a_notice_when_it_ends(page_env, tm
     assert len(delivered) <= len(raw)  # bursts are coalesced, the final states all arrive
     assert page.list_model.index(0, COL_CLIPS).data() == "3/3"
     assert page.summary.counts_label.text() == "3 of 3 done"
-    await wait_until(lambda: page.banner.text() == f"Job {job.id} finished: 3 of 3 clips done.")
-    assert page.banner.isVisible()
+    await wait_until(lambda: page.parts.last_notice() == f"Job {job.id} finished: 3 of 3 clips done.")
     combined: list[int] = []
     page.combine_requested.connect(combined.append)
     qtbot_click(page.summary.combine_button)
@@ -185,7 +185,7 @@ async def test_cancel_a_running_clip_then_retry_it_with_a_new_prompt(page_env, t
     await wait_until(lambda: _card_status(page, first) is ClipStatus.CANCELED, timeout=15)
     assert card.retry_button.isVisible() and not card.cancel_button.isVisible()
     await wait_until(lambda: _card_status(page, second) is ClipStatus.SUCCEEDED, timeout=30)  # the other goes on
-    await wait_until(lambda: page.banner.text() == f"Job {job.id} was canceled: 1 of 2 clips done.")
+    await wait_until(lambda: page.parts.last_notice() == f"Job {job.id} was canceled: 1 of 2 clips done.")
 
     qtbot_click(card.retry_button)
     dialog = page.retry_dialogs[first]
@@ -195,7 +195,7 @@ async def test_cancel_a_running_clip_then_retry_it_with_a_new_prompt(page_env, t
     await wait_until(lambda: _card_status(page, first) is ClipStatus.SUCCEEDED, timeout=30)
     assert card.state is not None and card.state.attempts == 2 and card.state.prompt == "A slower push-in, then the cut"
     assert card.status_label.text() == "Done · attempt 2"
-    await wait_until(lambda: page.banner.text() == f"Job {job.id} finished: 2 of 2 clips done.")
+    await wait_until(lambda: page.parts.last_notice() == f"Job {job.id} finished: 2 of 2 clips done.")
     await wait_until(lambda: page.summary.counts_label.text() == "2 of 2 done")
     assert page.list_model.index(0, COL_STATUS).data() == "Finished"
 
@@ -211,7 +211,7 @@ async def test_cancel_job_cancels_every_waiting_clip(page_env, tmp_path: Path) -
     qtbot_click(page.summary.cancel_button)
     await wait_until(lambda: all(_card_status(page, c.id) is ClipStatus.CANCELED for c in job.clips))
     await wait_until(lambda: page.list_model.index(0, COL_STATUS).data() == "Canceled")
-    await wait_until(lambda: page.banner.text() == f"Job {job.id} was canceled: 0 of 2 clips done.")
+    await wait_until(lambda: page.parts.last_notice() == f"Job {job.id} was canceled: 0 of 2 clips done.")
     assert all(card.retry_button.isVisible() for card in page.grid.cards())
 
 
@@ -237,7 +237,7 @@ async def test_a_job_interrupted_by_closing_the_app_is_shown_interrupted_and_res
     await wait_until(lambda: page.summary.resume_button.isEnabled())
     assert page.list_model.index(0, COL_STATUS).data() == "Interrupted"
     qtbot_click(page.summary.resume_button)
-    await wait_until(lambda: page.banner.text() == f"Job {job.id} finished: 1 of 1 clips done.", timeout=30)
+    await wait_until(lambda: page.parts.last_notice() == f"Job {job.id} finished: 1 of 1 clips done.", timeout=30)
     assert _card_status(page, clip_id) is ClipStatus.SUCCEEDED
 
 
@@ -257,7 +257,7 @@ async def test_history_resume_and_delete(page_env, tmp_path: Path) -> None:
     qtbot_click(page.summary.resume_button)
     assert bridge.is_running(f"job-{older.id}")
     await wait_until(lambda: page.list_model.index(1, COL_STATUS).data() == "Finished", timeout=30)
-    await wait_until(lambda: page.banner.text() == f"Job {older.id} finished: 1 of 1 clips done.")
+    await wait_until(lambda: page.parts.last_notice() == f"Job {older.id} finished: 1 of 1 clips done.")
     await wait_until(lambda: not bridge.is_running(f"job-{older.id}") and page.summary.delete_button.isEnabled())
     assert not page.summary.resume_button.isEnabled()
 

@@ -165,14 +165,15 @@ async def test_settings_opens_once_without_blocking(services: Services, qtbot, u
         await wait_until(lambda: window.settings_dialog is None)
 
 
-async def test_failures_and_busy_work_show_in_the_status_bar(services: Services, qtbot,
+async def test_failures_show_as_a_notice_and_busy_work_in_the_status_bar(services: Services, qtbot,
                                                              ui_settings_path: Path) -> None:
     async with open_window(services, qtbot, ui_settings_path) as window:
         async def broken() -> None:
             raise RuntimeError("the disk is full")
 
         window.bridge.run("broken", broken())
-        await wait_until(lambda: window.statusBar().currentMessage() == "The disk is full")
+        await wait_until(lambda: window.notice.text() == "The disk is full")
+        assert window.notice.error
         task = window.bridge.run("slow", asyncio.sleep(30))
         await wait_until(lambda: window.busy_bar.isVisible(), timeout=3)
         task.cancel()

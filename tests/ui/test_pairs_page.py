@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 from app.core.domain import AssetInfo, PairingProgress, PairSource, PairSuggestion
 from app.core.services import Services
 from app.ui.bridge import TaskBridge
+from app.ui.notices import Level
 from app.ui.pages.pairs_page import PairsPage
 from app.ui.pairs.delegate import PromptEditor
 from app.ui.pairs.model import FIRST_ASSET_ROLE, PAIR_ROLE, PairListModel
@@ -19,6 +20,7 @@ from tests.fakes.xai_server import API_KEY, FakeXai, good, hang, pair, pairs, re
 from tests.fakes.xai_server import xai_server as xai_server  # the fixture
 from tests.helpers.pairing_data import PairingCampaign, make_campaign
 from tests.ui.conftest import wait_until
+from tests.ui.pages import pairs_page
 
 
 @pytest.fixture
@@ -36,7 +38,7 @@ def grok_env(xai_server: FakeXai, monkeypatch: pytest.MonkeyPatch) -> FakeXai:
 
 
 def open_page(qtbot, services: Services, bridge: TaskBridge) -> PairsPage:
-    page = PairsPage(services, bridge)
+    page = pairs_page(services, bridge)
     qtbot.addWidget(page)
     page.resize(1100, 700)
     page.show()
@@ -182,13 +184,14 @@ async def test_without_a_key_grok_fails_in_the_page_and_offers_the_local_pairer(
     await shown(page, data, 0)
     page.pairer_combo.setCurrentIndex(page.pairer_combo.findData("grok"))
     page.suggest()
-    await wait_until(lambda: page.notice.isVisible())
-    assert "No xAI API key" in page.notice.label.text()
-    assert page.notice.action_button.text() == "Use local pairer" and page.notice.action_button.isVisible()
+    await wait_until(lambda: page.parts.shown)
+    notice = page.parts.shown[-1]
+    assert "No xAI API key" in notice.text and notice.level is Level.ERROR
+    assert notice.action_text == "Use local pairer" and notice.action is not None
     assert QApplication.activeModalWidget() is None
-    qtbot.mouseClick(page.notice.action_button, Qt.MouseButton.LeftButton)
+    notice.action()
     await wait_until(lambda: page.model.rowCount() > 0, timeout=10)
-    assert page.pairer_combo.currentData() == "local" and not page.notice.isVisible()
+    assert page.pairer_combo.currentData() == "local"
 
 
 async def test_clicking_suggest_again_cancels_the_run_in_progress(qtbot, services: Services, bridge: TaskBridge,
@@ -208,7 +211,7 @@ async def test_clicking_suggest_again_cancels_the_run_in_progress(qtbot, service
     await wait_until(lambda: len(grok_env.chat_requests) == 2, timeout=10)
     await wait_until(lambda: page.model.rowCount() == 3, timeout=10)
     await settled(bridge)
-    assert len(grok_env.chat_requests) == 2 and not page.notice.isVisible()
+    assert len(grok_env.chat_requests) == 2 and not any(n.level is Level.ERROR for n in page.parts.shown)
     assert page.status.text().startswith("3 pairs suggested by Grok · ") and not page.stop_button.isVisible()
     assert all(p.source is PairSource.GROK for p in page.model.pairs())
 

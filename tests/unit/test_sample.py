@@ -28,7 +28,7 @@ def test_the_shipped_samples_are_a_dozen_real_jpegs_of_a_sensible_size() -> None
 
 
 async def test_creates_the_client_campaign_and_imports_every_image(services: Services) -> None:
-    campaign = await create_sample_campaign(services)
+    campaign = await create_sample_campaign(services.library)
     assert (campaign.name, campaign.client_name) == (SAMPLE_CAMPAIGN, SAMPLE_CLIENT)
     assert campaign.status is CampaignStatus.ACTIVE
     assert campaign.budget_usd and campaign.goal and campaign.audience and len(campaign.key_messages) >= 2
@@ -41,17 +41,17 @@ async def test_creates_the_client_campaign_and_imports_every_image(services: Ser
 
 
 async def test_a_second_call_returns_the_same_campaign_and_imports_nothing(services: Services) -> None:
-    first = await create_sample_campaign(services)
-    second = await create_sample_campaign(services)
+    first = await create_sample_campaign(services.library)
+    second = await create_sample_campaign(services.library)
     assert second == first
     assert len(await services.library.list_clients()) == 1
     assert len(await services.library.list_assets(first.id)) == 12
 
 
 async def test_a_deleted_sample_campaign_comes_back_with_its_images(services: Services) -> None:
-    first = await create_sample_campaign(services)
+    first = await create_sample_campaign(services.library)
     await services.library.delete_campaign(first.id)
-    again = await create_sample_campaign(services)
+    again = await create_sample_campaign(services.library)
     assert again.client_id == first.client_id
     assert [c.id for c in await services.library.list_campaigns(first.client_id)] == [again.id]
     assert len(await services.library.list_assets(again.id)) == 12
@@ -63,13 +63,13 @@ async def test_missing_sample_images_are_a_clear_error_that_creates_nothing(
     empty.mkdir()
     monkeypatch.setattr(sample, "samples_dir", lambda: empty)
     with pytest.raises(LibraryError, match="sample images are missing"):
-        await create_sample_campaign(services)
+        await create_sample_campaign(services.library)
     assert await services.library.list_clients() == []
 
 
 async def test_progress_is_reported_while_importing(services: Services) -> None:
     seen = []
-    await create_sample_campaign(services, on_progress=seen.append)
+    await create_sample_campaign(services.library, on_progress=seen.append)
     assert seen and seen[-1].done == seen[-1].total == 12
 
 

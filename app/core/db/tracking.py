@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from app.core.changes import Changes
@@ -26,6 +26,7 @@ class _Collected:
     ids: defaultdict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     flags: set[str] = field(default_factory=set)
     job_campaign: dict[int, int] = field(default_factory=dict)  # job id → campaign id, when known
+    spend_jobs: set[int] = field(default_factory=set)  # jobs whose money changed (cost, estimate, status)
     explicit: bool = False
 
     def add(self, changes: Changes) -> None:
@@ -50,7 +51,8 @@ def record(session: Session, changes: Changes) -> None:
     collected.explicit = True
 
 
-def _note(collected: _Collected, obj: Any) -> None:
+def _note(collected: _Collected, obj: Any, whole: bool) -> None:
+    """Name ``obj``'s record; ``whole``: it was added or deleted (not just some fields changed)."""
     ids = collected.ids
     if isinstance(obj, m.Asset):
         ids["assets"].add(obj.id)
@@ -72,9 +74,13 @@ def _note(collected: _Collected, obj: Any) -> None:
     elif isinstance(obj, m.Job):
         ids["jobs"].add(obj.id)
         collected.job_campaign[obj.id] = obj.campaign_id
+        if whole or _changed(obj, ("status", "estimate_usd", "actual_cost_usd")):
+            collected.spend_jobs.add(obj.id)
     elif isinstance(obj, m.Clip):
         ids["clips"].add(obj.id)
         ids["jobs"].add(obj.job_id)
+        if whole or _changed(obj, ("status", "cost_usd")):
+            collected.spend_jobs.add(obj.job_id)
     elif isinstance(obj, m.ClipAttempt):
         ids["clips"].add(obj.clip_id)
     elif isinstance(obj, m.JobLease):
@@ -82,10 +88,18 @@ def _note(collected: _Collected, obj: Any) -> None:
     # the change log itself is not a change
 
 
+def _changed(obj: Any, names: tuple[str, ...]) -> bool:
+    """Whether this flush changed one of ``obj``'s fields ``names`` (a progress report moves no money)."""
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
 def _after_flush(session: Session, _context: object) -> None:
     collected = _collected(session)
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        _note(collected, obj)
+    for obj in (*session.new, *session.deleted):
+        _note(collected, obj, whole=True)
+    for obj in session.dirty:
+        _note(collected, obj, whole=False)
 
 
 def _on_execute(state: ORMExecuteState) -> None:
@@ -113,9 +127,8 @@ def take(session: Session) -> Changes:
     if unknown:
         rows = session.execute(select(m.Job.id, m.Job.campaign_id).where(m.Job.id.in_(unknown)))
         collected.job_campaign.update({job_id: campaign_id for job_id, campaign_id in rows})
-    campaigns_with_jobs = {collected.job_campaign[j] for j in jobs if j in collected.job_campaign}
-    ids["job_campaigns"].update(campaigns_with_jobs)
-    ids["spend"].update(campaigns_with_jobs)
+    ids["job_campaigns"].update(collected.job_campaign[j] for j in jobs if j in collected.job_campaign)
+    ids["spend"].update(collected.job_campaign[j] for j in collected.spend_jobs if j in collected.job_campaign)
     doc: dict[str, Any] = {name: sorted(v) for name, v in ids.items() if v}
     doc.update({flag: True for flag in collected.flags})
     return Changes.from_json(doc)

@@ -88,6 +88,7 @@ class GenerationService:
         self._holds: Counter[int] = Counter()
         self._lease_locks: dict[int, asyncio.Lock] = {}
         self._lost: set[int] = set()
+        self._holders: set[asyncio.Task[object]] = set()  # tasks inside ``lease``: closing waits for them
         self._background: set[asyncio.Task[None]] = set()
 
     # ---- catalog and providers ---------------------------------------------------------------------------
@@ -190,15 +191,21 @@ class GenerationService:
                 keeper.start()
                 self._keepers[job_id] = keeper
             self._holds[job_id] += 1
+        holder = asyncio.current_task()
+        if holder is not None:
+            self._holders.add(holder)
         try:
             yield
         finally:
-            async with lock:
-                self._holds[job_id] -= 1
-                if self._holds[job_id] <= 0:
-                    del self._holds[job_id]
-                    keeper = self._keepers.pop(job_id)
-                    await asyncio.shield(keeper.stop(release_lease=job_id not in self._lost))
+            try:
+                async with lock:
+                    self._holds[job_id] -= 1
+                    if self._holds[job_id] <= 0:
+                        del self._holds[job_id]
+                        keeper = self._keepers.pop(job_id)
+                        await asyncio.shield(keeper.stop(release_lease=job_id not in self._lost))
+            finally:
+                self._holders.discard(holder)  # type: ignore[arg-type]
 
     def _lease_lost(self, job_id: int) -> None:
         self._lost.add(job_id)
@@ -357,6 +364,9 @@ class GenerationService:
         await self._orchestrator.aclose()
         for task in list(self._background):
             task.cancel()
+        holders = [t for t in self._holders if t is not asyncio.current_task() and not t.done()]
+        if holders:  # they are ending (their work was stopped): let them give their leases back
+            await asyncio.wait(holders, timeout=5)
         providers = list(self._replicate.values())
         self._replicate.clear()
         for provider in providers:

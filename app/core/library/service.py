@@ -416,9 +416,10 @@ class LibraryService:
     ROW_TAG_SEPARATOR = "\x1f"  # never inside a tag: tag names have their whitespace collapsed
 
     async def list_asset_rows(self, campaign_id: int, filt: AssetFilter | None = None, *, offset: int = 0,
-                              limit: int = 1000) -> list[tuple]:
+                              limit: int = 1000, only_ids: Sequence[int] | None = None) -> list[tuple]:
         """Rows ``offset`` to ``offset + limit`` of ``list_assets`` (same filter and order; a campaign uses only its
         client's assets) as the plain tuples SQLite returns; ``asset_from_row`` turns one into an ``AssetInfo``.
+        With ``only_ids``, just those of the rows (a view refreshing the assets a change named).
 
         A row holds ``AssetInfo``'s fields in order, except that the flag is its string value, the tags are one
         string joined by ``ROW_TAG_SEPARATOR`` (or None) and ``imported_at`` is the stored text. Nothing is done
@@ -438,6 +439,8 @@ class LibraryService:
             query = (select(*columns).join(CampaignAsset, CampaignAsset.asset_id == Asset.id)
                      .where(CampaignAsset.campaign_id == campaign_id,
                             Asset.client_id == owner))  # lets SQLite walk (client_id, imported_at) in order
+            if only_ids is not None:
+                query = query.where(Asset.id.in_(list(only_ids)))
             query = filtered_and_sorted(query, filt).offset(offset).limit(limit)
             compiled = query.compile(dialect=s.get_bind().dialect, compile_kwargs={"render_postcompile": True})
             values = compiled.construct_params()

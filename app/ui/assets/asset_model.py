@@ -117,6 +117,21 @@ class AssetModel(QAbstractListModel):
             self.dataChanged.emit(self.index(rows[0]), self.index(rows[-1]))
         return len(rows)
 
+    def replace_rows(self, rows: Iterable[AssetRow]) -> int:
+        """Put fresh copies of rows already shown in place (matched by id); returns how many were replaced."""
+        changed = []
+        for row in rows:
+            if (at := self._rows.get(row[0])) is not None and self._data[at] != row:
+                self._data[at] = row
+                changed.append(at)
+        if changed:
+            self.dataChanged.emit(self.index(min(changed)), self.index(max(changed)))
+        return len(changed)
+
+    def ids(self) -> set[int]:
+        """The ids of every row shown."""
+        return set(self._rows)
+
     def remove_ids(self, asset_ids: Iterable[int]) -> int:
         """Take the rows of ``asset_ids`` out; returns how many went."""
         rows = sorted({r for i in asset_ids if (r := self._rows.get(i)) is not None})

@@ -92,7 +92,7 @@ class DetailPanel(QWidget):
         group = QButtonGroup(self)
         for flag, key in ((Flag.PICK, "P"), (Flag.REJECT, "X"), (Flag.NONE, "U")):
             button = QToolButton(text=FLAG_LABELS[flag], checkable=True, toolTip=f"{FLAG_LABELS[flag]} (key {key})")
-            button.clicked.connect(lambda _=False, f=flag: self.flag_clicked.emit(f))
+            button.clicked.connect(lambda _=False, f=flag: self._flag_clicked(f))
             group.addButton(button)
             flags_layout.addWidget(button)
             self.flag_buttons[flag] = button
@@ -147,14 +147,22 @@ class DetailPanel(QWidget):
         self.facts["Source"].setText(asset.source)
         self.facts["Imported"].setText(local_time(asset.imported_at))
         self.stars.set_rating(asset.rating)
-        for flag, button in self.flag_buttons.items():
-            button.setChecked(flag is asset.flag)
+        self._show_flag()
         self.tag_editor.set_tags(asset.tags)
         same = previous is not None and previous.id == asset.id
         if not same or (not self._notes_timer.isActive() and asset.notes != self.notes.toPlainText()):
             self.notes.blockSignals(True)
             self.notes.setPlainText(asset.notes)
             self.notes.blockSignals(False)
+
+    def _flag_clicked(self, flag: Flag) -> None:
+        """Ask for the flag; the buttons keep showing the stored one until the change comes back."""
+        self.flag_clicked.emit(flag)
+        self._show_flag()
+
+    def _show_flag(self) -> None:
+        for flag, button in self.flag_buttons.items():
+            button.setChecked(self.asset is not None and flag is self.asset.flag)
 
     def flush_notes(self) -> None:
         """Send unsaved notes now (before the panel shows another asset)."""

@@ -2,7 +2,9 @@
 the campaign's remaining budget, and Launch (refused over budget until the budget is raised).
 
 Non-modal: show it with ``open()``. Every input change re-plans through ``GenerationService.plan`` (the newest
-request wins); Launch creates the job and emits ``launched(JobState)`` — whoever opened the dialog runs it.
+request wins), and so does every change the feed reports to the campaign's budget, spend or pairs (from here,
+another window or another process); Launch creates the job and emits ``launched(JobState)`` — whoever opened the
+dialog runs it.
 """
 
 from __future__ import annotations
@@ -25,9 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.changes import Changes, Op
 from app.core.domain import CampaignInfo, JobState, PairSuggestion
-from app.core.services import Services
+from app.core.generation.service import GenerationService
+from app.core.library.service import LibraryService
+from app.core.pairing.service import PairingService
 from app.ui.bridge import TaskBridge, describe_error
+from app.ui.change_feed import ChangeFeed
 from app.ui.jobs.format import price_rule, seconds, usd
 from app.ui.jobs.pair_list import PairChecklist
 from app.ui.thumbnail_loader import ThumbnailLoader
@@ -45,12 +51,14 @@ class GenerateDialog(QDialog):
     """Plans and launches one job for ``campaign``."""
 
     launched = Signal(object)  # JobState
-    campaign_changed = Signal(object)  # CampaignInfo, after the budget was raised
 
-    def __init__(self, services: Services, bridge: TaskBridge, campaign: CampaignInfo,
-                 thumbnails: ThumbnailLoader, parent: QWidget | None = None) -> None:
+    def __init__(self, generation: GenerationService, pairing: PairingService, library: LibraryService,
+                 bridge: TaskBridge, campaign: CampaignInfo, thumbnails: ThumbnailLoader, feed: ChangeFeed,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.services = services
+        self.generation = generation
+        self.pairing = pairing
+        self.library = library
         self.bridge = bridge
         self.campaign = campaign
         self.thumbnails = thumbnails
@@ -61,7 +69,7 @@ class GenerateDialog(QDialog):
         self._notice = ""  # a failed launch or budget change, shown until the user changes something
         self._has_replicate_key: bool | None = None  # None: not known yet
         self._model_touched = False
-        self.models: dict[str, ModelSpec] = {m.id: m for m in services.generation.models()}
+        self.models: dict[str, ModelSpec] = {m.id: m for m in generation.models()}
         self.setWindowTitle(f"Generate clips — {campaign.name}")
         self.resize(620, 680)
         self._build()
@@ -76,8 +84,17 @@ class GenerateDialog(QDialog):
             signal.connect(self.schedule_replan)
         self._model_changed()
         self._load_pairs()
-        self.bridge.run(f"generate-key-{self.campaign.id}", self.services.generation.has_replicate_key(),
+        self.bridge.run(f"generate-key-{self.campaign.id}", self.generation.has_replicate_key(),
                         on_done=self._key_known, on_error=lambda _exc: self._key_known(False))
+        feed.changed.connect(self.apply_changes)
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Plan again when the campaign's budget or spend changed; read the pairs again when they changed."""
+        campaign_id = self.campaign.id
+        if changes.pairs_of(campaign_id):
+            self._load_pairs()
+        elif changes.spend_of(campaign_id):
+            self.schedule_replan()
 
     # ---- building ----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -219,7 +236,7 @@ class GenerateDialog(QDialog):
         self.schedule_replan()
 
     def _load_pairs(self) -> None:
-        self.bridge.run(f"generate-pairs-{self.campaign.id}", self.services.pairing.list_pairs(self.campaign.id),
+        self.bridge.run(f"generate-pairs-{self.campaign.id}", self.pairing.list_pairs(self.campaign.id),
                         on_done=self._pairs_arrived, on_error=self._pairs_failed)
 
     def _pairs_arrived(self, pairs: list[PairSuggestion]) -> None:
@@ -230,7 +247,7 @@ class GenerateDialog(QDialog):
             return
         self.pairs_message.setText(f"{len(pairs)} pair(s)")
         ids = sorted({a for p in pairs for a in (p.first_asset_id, p.last_asset_id)})
-        self.bridge.run(f"generate-assets-{self.campaign.id}", self.services.library.get_assets(ids),
+        self.bridge.run(f"generate-assets-{self.campaign.id}", self.library.get_assets(ids),
                         on_done=self.pair_list.set_assets, on_error=lambda _exc: None)
 
     def _pairs_failed(self, exc: BaseException) -> None:
@@ -260,7 +277,7 @@ class GenerateDialog(QDialog):
             return
         self._plan_seq += 1
         seq = self._plan_seq
-        coro = self.services.generation.plan(
+        coro = self.generation.plan(
             self.campaign.id, self.model_combo.currentData(), duration_s=self.duration_spin.value(),
             aspect=self.aspect_combo.currentText(), resolution=self.resolution_combo.currentText(), pairs=pairs)
         self.bridge.run(f"generate-plan-{self.campaign.id}", coro,
@@ -315,14 +332,13 @@ class GenerateDialog(QDialog):
     def _raise_budget(self) -> None:
         self.apply_budget_button.setEnabled(False)
         self.bridge.run(f"generate-budget-{self.campaign.id}",
-                        self.services.library.update_campaign(self.campaign.id, budget_usd=self.budget_spin.value()),
+                        self.library.update_campaign(self.campaign.id, budget_usd=self.budget_spin.value()),
                         on_done=self._budget_raised, on_error=self._budget_failed)
 
-    def _budget_raised(self, campaign: CampaignInfo) -> None:
-        self.campaign = campaign
+    def _budget_raised(self, op: Op[CampaignInfo]) -> None:
+        self.campaign = op.value
         self.apply_budget_button.setEnabled(True)
         self.raise_row.hide()
-        self.campaign_changed.emit(campaign)
         self.schedule_replan()
 
     def _budget_failed(self, exc: BaseException) -> None:
@@ -336,11 +352,11 @@ class GenerateDialog(QDialog):
         if self.plan is None or self.plan.over_budget:
             return
         self.launch_button.setEnabled(False)
-        self.bridge.run(f"generate-launch-{self.campaign.id}", self.services.generation.create_job(self.plan),
+        self.bridge.run(f"generate-launch-{self.campaign.id}", self.generation.create_job(self.plan),
                         on_done=self._launched, on_error=self._launch_failed)
 
-    def _launched(self, job: JobState) -> None:
-        self.launched.emit(job)
+    def _launched(self, op: Op[JobState]) -> None:
+        self.launched.emit(op.value)
         self.accept()
 
     def _launch_failed(self, exc: BaseException) -> None:

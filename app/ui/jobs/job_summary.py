@@ -79,7 +79,10 @@ class JobSummary(QWidget):
             return
         self.title.setText(f"Job {job.id} · {job.model_id} · {seconds(job.duration_s)} · {job.resolution} · "
                            f"{job.aspect} · {job.transition}")
-        self.status_label.setText(JOB_STATUS_TEXT[job.status])
+        status = JOB_STATUS_TEXT[job.status]
+        if job.worker is not None:
+            status += f" — being worked by {job.worker.describe()}; watching"
+        self.status_label.setText(status)
         counts = Counter(c.status for c in clips)
         parts = [f"{counts[s]} {STATUS_TEXT[s].lower()}" for s in ClipStatus
                  if counts[s] and s is not ClipStatus.SUCCEEDED]
@@ -91,8 +94,10 @@ class JobSummary(QWidget):
         self.error_label.setVisible(bool(job.error))
         unfinished = any(c.status in UNFINISHED for c in clips)
         self.cancel_button.setEnabled(not job.status.is_terminal or unfinished)
-        self.resume_button.setEnabled(not driving and (job.status is JobStatus.INTERRUPTED or unfinished))
-        self.delete_button.setEnabled(not driving and not any(c.status.is_in_flight for c in clips))
+        elsewhere = job.worker is not None
+        self.resume_button.setEnabled(not driving and not elsewhere and (job.status is JobStatus.INTERRUPTED
+                                                                          or unfinished))
+        self.delete_button.setEnabled(not driving and not elsewhere and not any(c.status.is_in_flight for c in clips))
         self.combine_button.setEnabled(counts[ClipStatus.SUCCEEDED] > 0)
         self.tick()
 

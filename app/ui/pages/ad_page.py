@@ -1,4 +1,8 @@
-"""Combine, preview and export the ad: pick a job, watch its clips, join them, play the result, export it."""
+"""Combine, preview and export the ad: pick a job, watch its clips, join them, play the result, export it.
+
+The job list follows the change feed: a job appears as soon as it has a finished clip (made here, in another
+window or by another process), and the shown job is read again when it changes.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QIcon
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -19,26 +23,38 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from app.core.domain import CampaignInfo
-from app.core.library.thumbnails import thumbnail_path
+from app.config import LibraryPaths, SettingsStore
+from app.core.changes import Changes
+from app.core.domain import AssetInfo, CampaignInfo, ClipState, JobState
+from app.core.generation.service import GenerationService
+from app.core.library.service import LibraryService
 from app.core.media.combine import CombineResult
-from app.core.media.jobs import ClipMedia, JobMedia, JobSummary
-from app.core.services import Services
 from app.ui.ad.options_form import CombineOptionsForm
 from app.ui.bridge import TaskBridge, describe_error
+from app.ui.change_feed import ChangeFeed
+from app.ui.notices import Notices
 from app.ui.player import VideoPlayer
+from app.ui.thumbnail_loader import ThumbnailLoader
 
 CLIP_ROLE = Qt.ItemDataRole.UserRole
 ICON_SIZE = QSize(96, 54)
+RELOAD_DELAY_MS = 200
 
 
 def _seconds(value: float | None) -> str:
     return f"{value:.1f} s" if value else "—"
+
+
+def _file(root: Path, stored: str | None) -> Path | None:
+    """A stored file path: absolute as is, relative to the library folder otherwise."""
+    if not stored:
+        return None
+    path = Path(stored)
+    return path if path.is_absolute() else root / path
 
 
 class AdPage(QWidget):
@@ -50,25 +66,30 @@ class AdPage(QWidget):
     exported = Signal(str)  # the manifest's path
     error_shown = Signal(str)
 
-    def __init__(self, services: Services, bridge: TaskBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, generation: GenerationService, library: LibraryService, thumbnails: ThumbnailLoader,
+                 settings: SettingsStore, paths: LibraryPaths, bridge: TaskBridge, feed: ChangeFeed,
+                 notices: Notices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.services = services
+        self.generation = generation
+        self.library = library
+        self.thumbnails = thumbnails
+        self.paths = paths
         self.bridge = bridge
+        self.notices = notices
         self.campaign: CampaignInfo | None = None
-        self.job: JobMedia | None = None
+        self.job: JobState | None = None
+        self.assets: dict[int, AssetInfo] = {}
         self.last_export: Path | None = None
         self.export_dialog: QFileDialog | None = None
         self._wanted_job: int | None = None
 
         self.job_combo = QComboBox()
         self.job_combo.setMinimumContentsLength(30)
-        self.refresh_button = QToolButton()
-        self.refresh_button.setText("Refresh")
         self.clip_list = QListWidget()
         self.clip_list.setIconSize(ICON_SIZE)
         self.clip_list.setMinimumWidth(220)
         self.player = VideoPlayer()
-        self.options_form = CombineOptionsForm(services.settings.current)
+        self.options_form = CombineOptionsForm(settings.current)
         self.combine_button = QPushButton("&Combine")
         self.combine_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
@@ -81,15 +102,13 @@ class AdPage(QWidget):
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c62828")
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.hide()
         self._build_layout()
 
         self.job_combo.currentIndexChanged.connect(self._on_job_chosen)
-        self.refresh_button.clicked.connect(self.reload)
+        self._reload_timer = QTimer(self, singleShot=True, interval=RELOAD_DELAY_MS)
+        self._reload_timer.timeout.connect(self.reload)
+        feed.changed.connect(self.apply_changes)
+        self.thumbnails.loaded.connect(self._thumbnail_loaded)
         self.clip_list.currentItemChanged.connect(self._on_clip_chosen)
         self.combine_button.clicked.connect(self.start_combine)
         self.cancel_button.clicked.connect(self.cancel_combine)
@@ -106,7 +125,6 @@ class AdPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(job_label)
         top.addWidget(self.job_combo, 1)
-        top.addWidget(self.refresh_button)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -128,7 +146,6 @@ class AdPage(QWidget):
         layout.addWidget(splitter, 1)
         layout.addLayout(actions)
         layout.addWidget(self.status_label)
-        layout.addWidget(self.error_label)
 
     # -- campaign and job ---------------------------------------------------------------------------------
 
@@ -136,7 +153,7 @@ class AdPage(QWidget):
         """Show ``campaign``'s jobs that have clips (or nothing)."""
         self.campaign = campaign
         self._wanted_job = None
-        self._show_job_media(None)
+        self._show_job(None)
         self.job_combo.blockSignals(True)
         self.job_combo.clear()
         self.job_combo.blockSignals(False)
@@ -155,95 +172,138 @@ class AdPage(QWidget):
         else:
             self.reload()
 
+    def apply_changes(self, changes: Changes) -> None:
+        """Read the jobs again when one of the campaign's jobs (or clips) changed."""
+        if self.campaign is not None and changes.jobs_of(self.campaign.id):
+            self._reload_timer.start()
+
     def reload(self) -> None:
-        """Fetch the campaign's jobs again."""
+        """Fetch the campaign's jobs (those with finished clips) and the shown job again."""
+        self._reload_timer.stop()
         if self.campaign is None:
             self._update_buttons()
             return
         campaign_id = self.campaign.id
-        self.bridge.run("ad-jobs", self.services.media.campaign_jobs(campaign_id),
+        self.bridge.run("ad-jobs", self.generation.list_jobs(campaign_id),
                         on_done=lambda jobs: self._on_jobs(campaign_id, jobs), on_error=self._on_task_error)
 
-    def _on_jobs(self, campaign_id: int, jobs: list[JobSummary]) -> None:
+    def _on_jobs(self, campaign_id: int, all_jobs: list[JobState]) -> None:
         if self.campaign is None or self.campaign.id != campaign_id:
             return
+        jobs = [job for job in all_jobs if job.succeeded_clips()]
         keep = self._wanted_job or self.job_combo.currentData()
         self._wanted_job = None
-        self.job_combo.blockSignals(True)
-        self.job_combo.clear()
-        for job in jobs:
-            combined = " · combined" if job.output_path else ""
-            self.job_combo.addItem(f"Job {job.id} · {job.model_id} · {job.clip_count} clip(s) · "
-                                   f"{job.status.value}{combined}", job.id)
-        self.job_combo.blockSignals(False)
+        items = [(self._job_label(job), job.id) for job in jobs]
+        if items != [(self.job_combo.itemText(i), self.job_combo.itemData(i)) for i in range(self.job_combo.count())]:
+            self.job_combo.blockSignals(True)
+            self.job_combo.clear()
+            for text, job_id in items:
+                self.job_combo.addItem(text, job_id)
+            self.job_combo.blockSignals(False)
         if not jobs:
-            self._show_job_media(None)
+            self._show_job(None)
             self.status_label.setText("No job of this campaign has finished clips yet: generate some first.")
             return
         index = max(0, self.job_combo.findData(keep))
         self.job_combo.setCurrentIndex(index)
-        self._load_job(self.job_combo.itemData(index))
+        chosen = jobs[index]
+        if self.job is None or self.job != chosen or self.job.output_meta != chosen.output_meta:
+            self._load_job(chosen.id)
+
+    @staticmethod
+    def _job_label(job: JobState) -> str:
+        count = len(job.succeeded_clips())
+        combined = " · combined" if job.output_path else ""
+        return (f"Job {job.id} · {job.model_id} · {count} clip{'s' * (count != 1)} · {job.status.value}"
+                f"{combined}")
 
     def _on_job_chosen(self, index: int) -> None:
         if index >= 0:
             self._load_job(self.job_combo.itemData(index))
 
     def _load_job(self, job_id: int, *, play: bool = False) -> None:
-        self.bridge.run("ad-job", self.services.media.job_media(job_id),
-                        on_done=lambda job: self._on_job_media(job, play), on_error=self._on_task_error)
+        async def load() -> tuple[JobState, list[AssetInfo]]:
+            job = await self.generation.get_job(job_id)
+            ids = sorted({a for c in job.clips for a in (c.first_asset_id, c.last_asset_id) if a is not None})
+            return job, await self.library.get_assets(ids)
+        self.bridge.run("ad-job", load(), on_done=lambda loaded: self._on_job(*loaded, play),
+                        on_error=self._on_task_error)
 
-    def _on_job_media(self, job: JobMedia, play: bool) -> None:
+    def _on_job(self, job: JobState, assets: list[AssetInfo], play: bool) -> None:
         if self.job_combo.currentData() != job.id:
             return
-        self._show_job_media(job)
-        if job.output_meta:
-            self.options_form.show_last(job.output_meta)
-        if job.output_path and job.output_path.is_file():
-            self.player.load(job.output_path, autoplay=play)
+        same = self.job is not None and self.job.id == job.id
+        unchanged = same and self.job == job and self.job.output_meta == job.output_meta  # type: ignore[union-attr]
+        self.assets = {a.id: a for a in assets}
+        if not unchanged:
+            self._show_job(job, keep_player=same and not play)
+            if job.output_meta:
+                self.options_form.show_last(job.output_meta)
+        output = self.output_path
+        if output is not None and output.is_file() and (play or not same):
+            self.player.load(output, autoplay=play)
         self.job_loaded.emit(job.id)
 
-    def _show_job_media(self, job: JobMedia | None) -> None:
+    @property
+    def output_path(self) -> Path | None:
+        """The shown job's ad, if it has one."""
+        return _file(self.paths.root, self.job.output_path) if self.job else None
+
+    def _show_job(self, job: JobState | None, *, keep_player: bool = False) -> None:
         if job is None or self.job is None or job.id != self.job.id:
             self.progress.setValue(0)
         self.job = job
         self.clip_list.clear()
-        self.player.load(None)
+        if not keep_player:
+            self.player.load(None)
         self.status_label.clear()
         self._clear_error()
         if job is not None:
-            durations = dict(zip(job.output_meta.get("clip_ids", []), job.output_meta.get("clip_durations", []),
-                                 strict=False))
-            for clip in job.clips:
+            meta = job.output_meta
+            durations = dict(zip(meta.get("clip_ids", []), meta.get("clip_durations", []), strict=False))  # type: ignore[call-overload]
+            for clip in job.succeeded_clips():
                 self.clip_list.addItem(self._clip_item(clip, clip.duration_s or durations.get(clip.id)))
             self.status_label.setText(self._describe_output(job))
         self._update_buttons()
 
-    def _clip_item(self, clip: ClipMedia, duration: float | None) -> QListWidgetItem:
-        first = clip.first_asset.name if clip.first_asset else "?"
-        last = clip.last_asset.name if clip.last_asset else "?"
-        names = f"{first} → {last}" if clip.first_asset or clip.last_asset else clip.path.name
+    def _clip_item(self, clip: ClipState, duration: float | None) -> QListWidgetItem:
+        path = _file(self.paths.root, clip.file_path)
+        first = self.assets.get(clip.first_asset_id) if clip.first_asset_id else None
+        last = self.assets.get(clip.last_asset_id) if clip.last_asset_id else None
+        names = (f"{first.original_name if first else '?'} → {last.original_name if last else '?'}"
+                 if first or last else (path.name if path else f"clip {clip.position}"))
         item = QListWidgetItem(f"{clip.position}. {names}\n{_seconds(duration)}")
         item.setData(CLIP_ROLE, clip)
-        item.setToolTip(clip.prompt or clip.path.name)
-        if clip.first_asset:
-            thumb = thumbnail_path(self.services.paths.thumbs, clip.first_asset.sha256)
-            if thumb.is_file():
-                item.setIcon(QIcon(QPixmap(str(thumb)).scaled(ICON_SIZE, Qt.AspectRatioMode.KeepAspectRatio)))
+        item.setToolTip(clip.prompt or (path.name if path else ""))
+        if first is not None and (pixmap := self.thumbnails.pixmap(first)) is not None:
+            item.setIcon(QIcon(pixmap.scaled(ICON_SIZE, Qt.AspectRatioMode.KeepAspectRatio)))
         return item
+
+    def _thumbnail_loaded(self, asset_id: int) -> None:
+        asset = self.assets.get(asset_id)
+        if asset is None:
+            return
+        for row in range(self.clip_list.count()):
+            item = self.clip_list.item(row)
+            clip: ClipState = item.data(CLIP_ROLE)
+            if clip.first_asset_id == asset_id and (pixmap := self.thumbnails.pixmap(asset)) is not None:
+                item.setIcon(QIcon(pixmap.scaled(ICON_SIZE, Qt.AspectRatioMode.KeepAspectRatio)))
 
     def _on_clip_chosen(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
         if current is not None:
-            clip: ClipMedia = current.data(CLIP_ROLE)
-            self.player.load(clip.path, autoplay=True)
+            clip: ClipState = current.data(CLIP_ROLE)
+            self.player.load(_file(self.paths.root, clip.file_path), autoplay=True)
 
-    @staticmethod
-    def _describe_output(job: JobMedia) -> str:
+    def _describe_output(self, job: JobState) -> str:
         meta = job.output_meta
-        if not job.output_path or not meta:
-            return f"{len(job.clips)} clip(s) ready to combine."
+        output = self.output_path
+        count = len(job.succeeded_clips())
+        if output is None or not meta:
+            return f"{count} clip{'s' * (count != 1)} ready to combine."
         how = "stream copy, no re-encode" if meta.get("stream_copy") else "encoded once"
-        return (f"Ad: {job.output_path.name} · {meta.get('duration_s', 0):.1f} s · {meta.get('width')}×"
-                f"{meta.get('height')} · {meta.get('transition')} joins · {how}")
+        length = float(meta.get("duration_s", 0) or 0)  # type: ignore[arg-type]
+        return (f"Ad: {output.name} · {length:.1f} s · {meta.get('width')}×{meta.get('height')} · "
+                f"{meta.get('transition')} joins · {how}")
 
     # -- combine --------------------------------------------------------------------------------------------
 
@@ -252,15 +312,15 @@ class AdPage(QWidget):
 
     def start_combine(self) -> None:
         """Combine the shown job with the form's options; progress arrives through ``combine_progress``."""
-        if self.job is None or not self.job.clips:
+        if self.job is None or not self.job.succeeded_clips():
             return
         job_id = self.job.id
-        if self.player.source == self.job.output_path:
+        if self.player.source == self.output_path:
             self.player.load(None)  # let the new video replace the file the player has open
         self._clear_error()
         self.progress.setValue(0)
         self.status_label.setText("Combining…")
-        task = self.bridge.run(f"combine-{job_id}", self.services.media.combine(
+        task = self.bridge.run(f"combine-{job_id}", self.generation.combine(
             job_id, self.options_form.options(), on_progress=self.combine_progress.emit),
             on_done=lambda result: self._on_combined(job_id, result), on_error=self._on_task_error)
         task.add_done_callback(lambda t: self._on_combine_ended(job_id, t))
@@ -289,19 +349,22 @@ class AdPage(QWidget):
     # -- play, export, reveal -------------------------------------------------------------------------------
 
     def play_ad(self) -> None:
-        if self.job and self.job.output_path and self.job.output_path.is_file():
+        output = self.output_path
+        if output is not None and output.is_file():
             self.clip_list.setCurrentItem(None)
-            self.player.load(self.job.output_path, autoplay=True)
+            self.player.load(output, autoplay=True)
 
     def open_export_dialog(self) -> None:
         """Ask where to export (a non-modal dialog; the choice arrives through ``fileSelected``)."""
-        if self.job is None or self.job.output_path is None:
+        output = self.output_path
+        if self.job is None or output is None:
             return
-        folder = self.last_export.parent if self.last_export else self.services.paths.exports
-        name = re.sub(r'[\\/:*?"<>|]+', "-", f"{self.job.campaign_name or 'ad'} - job {self.job.id}.mp4")
+        folder = self.last_export.parent if self.last_export else self.paths.exports
+        campaign = self.campaign.name if self.campaign else "ad"
+        name = re.sub(r'[\\/:*?"<>|]+', "-", f"{campaign} - job {self.job.id}.mp4")
         dialog = QFileDialog(self, "Export the ad", str(folder / name), "Video (*.mp4 *.mov *.m4v *.mkv)")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix(self.job.output_path.suffix.lstrip(".") or "mp4")
+        dialog.setDefaultSuffix(output.suffix.lstrip(".") or "mp4")
         dialog.fileSelected.connect(lambda chosen: self.export_to(Path(chosen)))
         dialog.finished.connect(dialog.deleteLater)
         self.export_dialog = dialog
@@ -313,7 +376,7 @@ class AdPage(QWidget):
             return
         self._clear_error()
         self.status_label.setText(f"Exporting to {target}…")
-        self.bridge.run(f"export-{self.job.id}", self.services.media.export(self.job.id, target),
+        self.bridge.run(f"export-{self.job.id}", self.generation.export(self.job.id, target),
                         on_done=self._on_exported, on_error=self._on_task_error)
 
     def _on_exported(self, manifest: Path) -> None:
@@ -325,7 +388,7 @@ class AdPage(QWidget):
 
     def reveal_in_folder(self) -> None:
         """Open the folder of the last export (else of the ad) in the file manager."""
-        target = self.last_export or (self.job.output_path if self.job else None)
+        target = self.last_export or self.output_path
         if target is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(target.parent)))
 
@@ -334,8 +397,9 @@ class AdPage(QWidget):
     def _update_buttons(self) -> None:
         name = self._combine_name()
         running = bool(name and self.bridge.is_running(name))
-        has_clips = bool(self.job and self.job.clips)
-        has_ad = bool(self.job and self.job.output_path and self.job.output_path.is_file())
+        has_clips = bool(self.job and self.job.succeeded_clips())
+        output = self.output_path
+        has_ad = output is not None and output.is_file()
         self.combine_button.setEnabled(has_clips and not running)
         self.cancel_button.setEnabled(running)
         self.options_form.setEnabled(not running)
@@ -347,11 +411,12 @@ class AdPage(QWidget):
         self._show_error(describe_error(exc))
         self._update_buttons()
 
+    def _notice_key(self) -> str:
+        return f"ad-{self.campaign.id if self.campaign else 0}"
+
     def _show_error(self, message: str) -> None:
-        self.error_label.setText(message)
-        self.error_label.show()
+        self.notices.error(message, key=self._notice_key())
         self.error_shown.emit(message)
 
     def _clear_error(self) -> None:
-        self.error_label.clear()
-        self.error_label.hide()
+        self.notices.clear(self._notice_key())

@@ -1,4 +1,9 @@
-"""The campaign's asset grid: import (drop, files, folder, URLs), curation, filters, detail panel and preview."""
+"""The campaign's asset grid: import (drop, files, folder, URLs), curation, filters, detail panel and preview.
+
+The grid follows the change feed: rows an operation (of this window or another process) changed are read again,
+rows that left the campaign or no longer pass the filter go, and new ones arrive. The detail panel always shows
+the grid's current asset, and nothing when the grid has none.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.domain import AssetFilter, AssetInfo, CampaignInfo, Flag
-from app.core.services import Services
+from app.core.changes import Changes
+from app.core.domain import AssetFilter, AssetInfo, AssetSort, CampaignInfo, Flag
+from app.core.library.service import LibraryService
 from app.ui.assets.asset_delegate import AssetDelegate
 from app.ui.assets.asset_grid import EMPTY_CAMPAIGN_TEXT, NO_MATCH_TEXT, AssetGrid
 from app.ui.assets.asset_model import AssetModel
@@ -32,7 +38,9 @@ from app.ui.assets.import_panel import ImportPanel
 from app.ui.assets.import_runner import ImportRunner
 from app.ui.assets.preview_window import PreviewWindow
 from app.ui.assets.url_dialog import UrlDialog
-from app.ui.bridge import TaskBridge, describe_error
+from app.ui.bridge import TaskBridge
+from app.ui.change_feed import ChangeFeed
+from app.ui.notices import Notices
 from app.ui.thumbnail_loader import ThumbnailLoader
 
 FIRST_PAGE = 1500  # rows asked first: more than one screen at the smallest zoom
@@ -40,25 +48,25 @@ PAGE = 50_000  # then the rest, in as few pages as possible: each append re-lays
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.jpe *.png *.webp *.bmp *.tif *.tiff *.gif)"
 MIN_ZOOM = 64  # px; the largest zoom is the thumbnails' own size (never blown up)
 SCROLL_SETTLE_MS = 150
-MESSAGE_MS = 10_000
+RELOAD_ABOVE = 2000  # a change naming more assets than this reloads the grid instead of reading them one by one
 
 
-def _stop_loader(loader: ThumbnailLoader, preview: list[PreviewWindow], *_: object) -> None:
-    loader.stop()
+def _stop_preview(preview: list[PreviewWindow], *_: object) -> None:
     for window in preview:
         window.shutdown()
 
 
 class AssetsPage(QWidget):
-    """Shows one campaign's assets; ``assets_changed(campaign_id)`` after imports and removals."""
+    """Shows one campaign's assets; ``load_finished`` after each (re)load."""
 
-    assets_changed = Signal(int)
     load_finished = Signal()
 
-    def __init__(self, services: Services, bridge: TaskBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, library: LibraryService, loader: ThumbnailLoader, bridge: TaskBridge, feed: ChangeFeed,
+                 notices: Notices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.services = services
+        self.library = library
         self.bridge = bridge
+        self.notices = notices
         self.campaign: CampaignInfo | None = None
         self.filter = AssetFilter()
         self.loading = False
@@ -68,14 +76,13 @@ class AssetsPage(QWidget):
         self.confirm_box: QMessageBox | None = None
         self._preview: list[PreviewWindow] = []  # created on first use
 
-        library = services.library
-        self.loader = ThumbnailLoader(library.store, services.paths.thumbs, services.settings.current.thumbnail_px)
-        self.destroyed.connect(partial(_stop_loader, self.loader, self._preview))
+        self.loader = loader
+        self.destroyed.connect(partial(_stop_preview, self._preview))
         self.model = AssetModel(self)
         self.delegate = AssetDelegate(self.loader, self)
         self.grid = AssetGrid(self.delegate)
         self.grid.setModel(self.model)
-        self.curator = Curator(library, bridge, self.model, self)
+        self.curator = Curator(library, bridge, notices, self)
         self.detail = DetailPanel()
         self.import_panel = ImportPanel()
         self.imports = ImportRunner(library, bridge, self.import_panel, self)
@@ -87,16 +94,12 @@ class AssetsPage(QWidget):
         self.zoom.setValue(self.delegate.icon_px)
         self.zoom.setMaximumWidth(140)
         self.count_label = QLabel()
-        self.message = QLabel(wordWrap=True)
-        self.message.setStyleSheet("color: #c62828;")
-        self.message.hide()
-        self._message_timer = QTimer(self, singleShot=True, interval=MESSAGE_MS)
-        self._message_timer.timeout.connect(self.message.hide)
         self._scroll_settle = QTimer(self, singleShot=True, interval=SCROLL_SETTLE_MS)
         self._scroll_settle.timeout.connect(self._scroll_settled)
         self._build_layout()
         self._connect()
         self.grid.set_icon_px(self.zoom.value())
+        feed.changed.connect(self.apply_changes)
 
     # ---- layout and wiring -------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -120,8 +123,7 @@ class AssetsPage(QWidget):
         splitter.setStretchFactor(0, 1)
         splitter.setSizes([900, 300])
         status = QHBoxLayout()
-        status.addWidget(self.count_label)
-        status.addWidget(self.message, 1)
+        status.addWidget(self.count_label, 1)
         content = QWidget()
         content_layout = QVBoxLayout(content)
         content_layout.setContentsMargins(0, 0, 0, 0)
@@ -155,13 +157,11 @@ class AssetsPage(QWidget):
         detail.tag_added.connect(lambda name: curator.add_tag(self.selected_ids(), name))
         detail.tag_removed.connect(lambda name: curator.remove_tag(self.selected_ids(), name))
         detail.notes_edited.connect(curator.set_notes)
-        curator.failed.connect(self.show_message)
         curator.tags_changed.connect(self._known_tags_changed)
         curator.removed.connect(self._removed)
-        self.model.dataChanged.connect(self._selection_changed)
-        self.model.rowsRemoved.connect(self._update_counts)
-        self.model.modelReset.connect(self._update_counts)
-        self.model.rowsInserted.connect(self._update_counts)
+        for signal in (self.model.dataChanged, self.model.rowsRemoved, self.model.modelReset,
+                       self.model.rowsInserted, self.model.layoutChanged):
+            signal.connect(self._selection_changed)  # the panel shows what the grid holds, never a stale asset
         self.loader.loaded.connect(self._thumbnail_ready)
         self.loader.failed.connect(self._thumbnail_failed)
         self.filter_bar.changed.connect(self._filter_changed)
@@ -205,7 +205,7 @@ class AssetsPage(QWidget):
                         on_error=self._load_failed)
 
     async def _load(self, campaign_id: int, filt: AssetFilter, generation: int) -> None:
-        library = self.services.library
+        library = self.library
         offset, limit = 0, FIRST_PAGE
         while True:
             page = await library.list_asset_rows(campaign_id, filt, offset=offset, limit=limit)
@@ -229,7 +229,47 @@ class AssetsPage(QWidget):
     def _load_failed(self, exc: BaseException) -> None:
         self.loading = False
         self._update_counts()
-        self.show_message(f"The images could not be listed: {describe_error(exc)}")
+        self.notices.error("The images could not be listed", exc, key="assets-load")
+
+    # ---- changes ------------------------------------------------------------------------------------
+    def apply_changes(self, changes: Changes) -> None:
+        """Refresh what ``changes`` touched of the shown campaign: its rows, its members, the tag list."""
+        if self.campaign is None:
+            return
+        campaign_id = self.campaign.id
+        if changes.tags or changes.everything:
+            self.curator.refresh_known_tags()
+        members_changed = changes.campaign_assets_of(campaign_id)
+        if changes.everything or (members_changed and (not changes.assets or len(changes.assets) > RELOAD_ABOVE)):
+            self.reload()
+            return
+        shown = self.model.ids()
+        may_enter = members_changed or is_narrowing(self.filter)  # a new member, or an edit that now passes
+        touched = [i for i in changes.assets if i in shown or may_enter][:RELOAD_ABOVE + 1]
+        if len(touched) > RELOAD_ABOVE:
+            self.reload()
+            return
+        if touched:
+            self._refresh_rows(campaign_id, touched)
+
+    def _refresh_rows(self, campaign_id: int, ids: list[int]) -> None:
+        """Read ``ids`` again: shown rows update or go (deleted, removed, filtered out); new members arrive."""
+        filt, generation = self.filter, self._generation
+
+        def arrived(rows: list[tuple]) -> None:
+            if generation != self._generation or self.campaign is None or self.campaign.id != campaign_id:
+                return
+            found = {row[0] for row in rows}
+            self.model.remove_ids(i for i in ids if i not in found)
+            self.model.replace_rows(rows)
+            fresh = [row for row in rows if self.model.row_of(row[0]) is None]
+            if fresh and filt.sort is AssetSort.IMPORTED and not filt.descending:
+                self.model.append_rows(fresh)  # the newest imports sort last: their place is the end
+            elif fresh:
+                self.reload()
+        self.bridge.run(f"assets-refresh-{campaign_id}",
+                        self.library.list_asset_rows(campaign_id, filt, limit=len(ids), only_ids=ids),
+                        on_done=arrived, on_error=self._load_failed, replace=False)
 
     def _filter_changed(self, filt: AssetFilter) -> None:
         self.filter = filt
@@ -336,9 +376,7 @@ class AssetsPage(QWidget):
         self.confirm_box = box
         box.open()
 
-    def _removed(self, campaign_id: int, _ids: list[int]) -> None:
-        if self.campaign is not None:
-            self.assets_changed.emit(campaign_id or self.campaign.id)
+    def _removed(self, _campaign_id: int, _ids: list[int]) -> None:
         index = self.grid.currentIndex()
         if index.isValid():
             self.grid.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
@@ -348,7 +386,7 @@ class AssetsPage(QWidget):
     @property
     def preview(self) -> PreviewWindow:
         if not self._preview:
-            window = PreviewWindow(self.model, self.loader, self.services.library, self.bridge, self)
+            window = PreviewWindow(self.model, self.loader, self.library, self.bridge, self)
             window.row_changed.connect(self._preview_moved)
             window.rating_pressed.connect(lambda n: self._curate_previewed(n, None))
             window.flag_pressed.connect(lambda f: self._curate_previewed(None, f))
@@ -424,26 +462,19 @@ class AssetsPage(QWidget):
 
     def _needs_campaign(self) -> bool:
         if self.campaign is None:
-            self.show_message("Choose a campaign first: images are imported into a campaign.")
+            self.notices.info("Choose a campaign first: images are imported into a campaign.")
             return False
         return True
 
     def _imported(self, campaign_id: int, ids: list[int]) -> None:
-        self.assets_changed.emit(campaign_id)
-        if self.campaign is not None and self.campaign.id == campaign_id:
-            self.reload(select_ids=ids or None)
+        if self.campaign is not None and self.campaign.id == campaign_id and ids:
+            self.reload(select_ids=ids)
 
     # ---- misc --------------------------------------------------------------------------------------
     def _known_tags_changed(self) -> None:
         self.detail.tag_editor.set_known_tags(self.curator.known_tags)
         self.filter_bar.set_known_tags(self.curator.known_tags)
 
-    def show_message(self, text: str) -> None:
-        """A short-lived line under the grid (errors the user should read)."""
-        self.message.setText(text)
-        self.message.show()
-        self._message_timer.start()
-
     def shutdown(self) -> None:
-        """Stop the thumbnail workers and the preview decoder (the page is going away)."""
-        _stop_loader(self.loader, self._preview)
+        """Stop the preview decoder (the page is going away)."""
+        _stop_preview(self._preview)

@@ -1,7 +1,9 @@
 """The campaign's generation jobs: history, the selected job's summary and one progress card per clip.
 
-Progress arrives through ``GenerationEvents`` (a subscription to the generation service, coalesced); each update
-touches only its own card, the job's row and, once per burst, the summary. Long work runs through the bridge:
+Live progress of the clips this window drives arrives through ``GenerationEvents`` (a subscription to the
+generation service, coalesced); each update touches only its own card, the job's row and, once per burst, the
+summary. Everything stored — new jobs, clips finished here or by another process, a job another process works —
+arrives through the change feed, and the list and the shown job are read again. Long work runs through the bridge:
 a job being run here is the bridge task ``job-<id>``.
 """
 
@@ -15,7 +17,6 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QMainWindow,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -23,9 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.changes import Changes
 from app.core.domain import AssetInfo, CampaignInfo, ClipState, ClipStatus, JobState, JobStatus
-from app.core.services import Services
-from app.ui.bridge import TaskBridge, describe_error
+from app.core.generation.service import GenerationService
+from app.core.library.service import LibraryService
+from app.core.pairing.service import PairingService
+from app.ui.bridge import TaskBridge
+from app.ui.change_feed import ChangeFeed
 from app.ui.jobs.activity import JobActivity
 from app.ui.jobs.card_grid import CardGrid
 from app.ui.jobs.clip_card import ClipCard
@@ -36,11 +41,11 @@ from app.ui.jobs.jobs_list import JobsListModel, JobsListView
 from app.ui.jobs.notifier import JobNotifier
 from app.ui.jobs.preview_dialog import ClipPreviewDialog
 from app.ui.jobs.retry_dialog import RetryDialog
+from app.ui.notices import Notices
 from app.ui.thumbnail_loader import ThumbnailLoader
 
 TICK_MS = 1000
-BANNER_STYLES = {"info": "background: #e3f2fd; color: #0d47a1; padding: 6px",
-                 "error": "background: #ffebee; color: #b71c1c; padding: 6px"}
+RELOAD_DELAY_MS = 150  # changes in a burst (fifty clips finishing) make one reload
 
 
 def job_task_name(job_id: int) -> str:
@@ -53,10 +58,16 @@ class JobsPage(QWidget):
 
     combine_requested = Signal(int)  # job id
 
-    def __init__(self, services: Services, bridge: TaskBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, generation: GenerationService, pairing: PairingService, library: LibraryService,
+                 thumbnails: ThumbnailLoader, bridge: TaskBridge, feed: ChangeFeed, notices: Notices,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.services = services
+        self.generation = generation
+        self.pairing = pairing
+        self.library = library
         self.bridge = bridge
+        self.feed = feed
+        self.notices = notices
         self.campaign: CampaignInfo | None = None
         self.job: JobState | None = None
         self.clips: dict[int, ClipState] = {}
@@ -66,10 +77,10 @@ class JobsPage(QWidget):
         self._deleted: set[int] = set()
         self._assets: dict[int, AssetInfo] = {}
         self._frames: dict[int, list[tuple[int, int]]] = {}  # asset id → (clip id, 0 first / 1 last)
-        self.thumbnails = ThumbnailLoader(services.library.store, services.paths.thumbs,
-                                          services.settings.current.thumbnail_px, parent=self)
+        self._finished_job: JobState | None = None  # the last job announced as ended
+        self.thumbnails = thumbnails
         self.thumbnails.loaded.connect(self._thumbnail_loaded)
-        self.events = GenerationEvents(services.generation, parent=self)
+        self.events = GenerationEvents(generation, parent=self)
         self.events.clip_changed.connect(self._clip_changed)
         self.events.job_changed.connect(self._job_changed)
         self.activity = JobActivity(bridge, self)
@@ -84,24 +95,20 @@ class JobsPage(QWidget):
         self._summary_timer.setSingleShot(True)
         self._summary_timer.setInterval(0)
         self._summary_timer.timeout.connect(self._refresh_summary)
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(RELOAD_DELAY_MS)
+        self._reload_timer.timeout.connect(self.reload_jobs)
+        feed.changed.connect(self.apply_changes)
 
     def _build(self) -> None:
         self.generate_button = QPushButton("Generate…")
         self.generate_button.setToolTip("Choose a model and the pairs, see the cost, and launch every clip at once")
         self.generate_button.clicked.connect(self.open_generate_dialog)
         self.generate_button.setEnabled(False)
-        self.banner = QLabel()
-        self.banner.setWordWrap(True)
-        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.banner_close = QPushButton("✕")
-        self.banner_close.setFlat(True)
-        self.banner_close.setFixedWidth(28)
-        self.banner_close.setToolTip("Dismiss")
-        self.banner_close.clicked.connect(self.hide_banner)
         top = QHBoxLayout()
         top.addWidget(self.generate_button)
-        top.addWidget(self.banner, 1)
-        top.addWidget(self.banner_close)
+        top.addStretch(1)
         self.list_model = JobsListModel(self)
         self.list_view = JobsListView(self.list_model)
         self.list_view.job_selected.connect(self.show_job)
@@ -127,16 +134,24 @@ class JobsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
-        self.hide_banner()
         self._show_empty(True)
 
     def shutdown(self) -> None:
-        """Stop listening to the service and stop the thumbnail workers (the window is closing)."""
+        """Stop listening to the service (the window is closing)."""
         self._ticker.stop()
+        self._reload_timer.stop()
         if self.preview is not None:
             self.preview.close()
         self.events.close()
-        self.thumbnails.stop()
+
+    def _notice_key(self, campaign_id: int | None = None) -> str:
+        """The key of this campaign's job notices: the newest replaces the last, a new run withdraws it."""
+        return f"jobs-{campaign_id or (self.campaign.id if self.campaign else 0)}"
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Read the list and the shown job again when a job of the campaign (or a clip of one) changed."""
+        if self.campaign is not None and changes.jobs_of(self.campaign.id):
+            self._reload_timer.start()
 
     # ---- campaign and jobs list --------------------------------------------------------------------
     def set_campaign(self, campaign: CampaignInfo | None) -> None:
@@ -157,17 +172,18 @@ class JobsPage(QWidget):
         if self.campaign is None:
             return
         campaign_id = self.campaign.id
-        self.bridge.run("jobs-list", self.services.generation.list_jobs(campaign_id),
+        self.bridge.run("jobs-list", self.generation.list_jobs(campaign_id),
                         on_done=lambda jobs: self._jobs_arrived(campaign_id, jobs), on_error=self._report)
 
     def _jobs_arrived(self, campaign_id: int, jobs: list[JobState]) -> None:
         if self.campaign is None or self.campaign.id != campaign_id:
             return
         selected = self.job.id if self.job else None
-        self.list_model.set_jobs(jobs)
+        self.list_model.set_jobs([j for j in jobs if j.id not in self._deleted])
         ids = self.list_model.job_ids()
         if selected in ids:
             self.list_view.select_job(selected)
+            self._job_arrived(next(j for j in jobs if j.id == selected))
         elif ids:
             self.list_view.select_job(ids[0])
         else:
@@ -176,11 +192,14 @@ class JobsPage(QWidget):
     # ---- the selected job ----------------------------------------------------------------------------
     def show_job(self, job_id: int) -> None:
         """Show job ``job_id``'s summary and cards (loaded fresh from the service)."""
-        self.bridge.run("jobs-view", self.services.generation.get_job(job_id),
+        self.bridge.run("jobs-view", self.generation.get_job(job_id),
                         on_done=self._job_arrived, on_error=self._report)
 
     def _job_arrived(self, job: JobState) -> None:
-        if self.campaign is None or job.campaign_id != self.campaign.id:
+        if self.campaign is None or job.campaign_id != self.campaign.id or job.id in self._deleted:
+            return
+        if self.job is not None and self.job.id == job.id:
+            self._job_changed(job, stored=True)
             return
         self.job = job
         self.clips = {c.id: c for c in job.clips}
@@ -221,7 +240,7 @@ class JobsPage(QWidget):
         known = [self._assets[a] for a in wanted if a in self._assets]
         self._frames_known(known)
         if missing := sorted(wanted - self._assets.keys()):
-            self.bridge.run("jobs-frames", self.services.library.get_assets(missing), on_done=self._frames_known,
+            self.bridge.run("jobs-frames", self.library.get_assets(missing), on_done=self._frames_known,
                             on_error=self._report, replace=False)
 
     def _frames_known(self, assets: list[AssetInfo]) -> None:
@@ -275,16 +294,19 @@ class JobsPage(QWidget):
             card.set_state(clip)
         self._summary_timer.start()
 
-    def _job_changed(self, job: JobState) -> None:
+    def _job_changed(self, job: JobState, *, stored: bool = False) -> None:
+        """A new state of a job: from this window's generation events, or (``stored``) read from the database."""
         if job.id in self._deleted:
             return
         if self.campaign is None or job.campaign_id != self.campaign.id:
             return
         self.list_model.upsert_job(job)
         if self.job is not None and job.id == self.job.id:
+            if stored and job.worker is None and self.job.worker is not None and job.status.is_terminal:
+                self._announce(job)  # the other process finished it while this window watched
             self.job = job
             # While this window runs work on the job, its clip events are newer than the job's snapshot of them;
-            # otherwise (e.g. clips found interrupted at start-up) the snapshot is the news.
+            # otherwise (clips found interrupted at start-up, a job another process works) the snapshot is news.
             trusted = not self.activity.busy(job.id)
             for clip in job.clips:
                 if clip.id not in self.clips or (trusted and self.clips[clip.id] != clip):
@@ -295,7 +317,7 @@ class JobsPage(QWidget):
         """No more work on the job here: show its final state and announce how it ended."""
         self.events.flush()  # the clips' last states first, then the job's final one
         if final is None:
-            self.bridge.run(f"jobs-final-{job_id}", self.services.generation.get_job(job_id),
+            self.bridge.run(f"jobs-final-{job_id}", self.generation.get_job(job_id),
                             on_done=self._announce, on_error=lambda _exc: None, replace=False)
         else:
             self._announce(final)
@@ -313,6 +335,7 @@ class JobsPage(QWidget):
         message = f"Job {job.id} {verb}: {done} of {len(job.clips)} clips done."
         if job.error:
             message += f" {job.error}."
+        self._finished_job = job
         self.notifier.notify("Pairframe", message, failed=job.status is not JobStatus.SUCCEEDED)
 
     # ---- actions -------------------------------------------------------------------------------------
@@ -324,10 +347,10 @@ class JobsPage(QWidget):
             self.generate_dialog.raise_()
             self.generate_dialog.activateWindow()
             return self.generate_dialog
-        dialog = GenerateDialog(self.services, self.bridge, self.campaign, self.thumbnails, parent=self)
+        dialog = GenerateDialog(self.generation, self.pairing, self.library, self.bridge, self.campaign,
+                                self.thumbnails, self.feed, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.launched.connect(self._job_launched)
-        dialog.campaign_changed.connect(self._campaign_edited)
         dialog.finished.connect(self._generate_dialog_closed)
         self.generate_dialog = dialog
         dialog.open()
@@ -336,10 +359,6 @@ class JobsPage(QWidget):
     def _generate_dialog_closed(self) -> None:
         self.generate_dialog = None
 
-    def _campaign_edited(self, campaign: CampaignInfo) -> None:
-        if self.campaign is not None and campaign.id == self.campaign.id:
-            self.campaign = campaign
-
     def _job_launched(self, job: JobState) -> None:
         self.list_model.upsert_job(job)
         self.run_job(job.id)
@@ -347,17 +366,21 @@ class JobsPage(QWidget):
         self._job_arrived(job)
 
     def run_job(self, job_id: int) -> None:
-        """Run (or resume) job ``job_id`` here until every clip is finished."""
-        self.activity.start(job_id, job_task_name(job_id), self.services.generation.run_job(job_id),
+        """Run (or resume) job ``job_id`` here until every clip is finished (or watch the process that works it)."""
+        self.notices.clear(self._notice_key())  # a finished job's notice does not stand for the next run
+
+        def watching(worker: object) -> None:
+            self.notices.info(f"Job {job_id} is being worked by {worker.describe()} — watching.",  # type: ignore[attr-defined]
+                              key=self._notice_key())
+        self.activity.start(job_id, job_task_name(job_id), self.generation.run_job(job_id, on_watch=watching),
                             on_error=lambda exc: self._report(exc, f"Job {job_id} stopped"))
         self._summary_timer.start()
 
     def resume_job(self, job_id: int) -> None:
-        self.hide_banner()
         self.run_job(job_id)
 
     def cancel_job(self, job_id: int) -> None:
-        self.activity.start(job_id, f"cancel-job-{job_id}", self.services.generation.cancel_job(job_id),
+        self.activity.start(job_id, f"cancel-job-{job_id}", self.generation.cancel_job(job_id),
                             on_error=lambda exc: self._report(exc, f"Job {job_id} was not canceled"))
 
     def confirm_delete_job(self, job_id: int) -> None:
@@ -371,7 +394,7 @@ class JobsPage(QWidget):
         box.open()
 
     def delete_job(self, job_id: int) -> None:
-        self.bridge.run(f"delete-job-{job_id}", self.services.generation.delete_job(job_id),
+        self.bridge.run(f"delete-job-{job_id}", self.generation.delete_job(job_id),
                         on_done=lambda _none: self._job_deleted(job_id), on_error=self._report)
 
     def _job_deleted(self, job_id: int) -> None:
@@ -384,7 +407,7 @@ class JobsPage(QWidget):
                 self.list_view.select_job(ids[0])
 
     def cancel_clip(self, clip_id: int) -> None:
-        self.bridge.run(f"cancel-clip-{clip_id}", self.services.generation.cancel_clip(clip_id),
+        self.bridge.run(f"cancel-clip-{clip_id}", self.generation.cancel_clip(clip_id),
                         on_error=self._card_request_failed(clip_id, "The clip was not canceled"))
 
     def open_retry_dialog(self, clip_id: int) -> RetryDialog | None:
@@ -395,7 +418,7 @@ class JobsPage(QWidget):
         if (dialog := self.retry_dialogs.get(clip_id)) is not None:
             dialog.raise_()
             return dialog
-        dialog = RetryDialog(clip, self.services.generation.models(), parent=self)
+        dialog = RetryDialog(clip, self.generation.models(), parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.retry_chosen.connect(self.retry_clip)
         dialog.rejected.connect(lambda: (card := self.grid.card(clip_id)) and card.allow_requests())
@@ -410,7 +433,7 @@ class JobsPage(QWidget):
         if clip is None:
             return
         self.activity.start(clip.job_id, f"retry-clip-{clip_id}",
-                            self.services.generation.retry_clip(clip_id, model_id=model_id, prompt=prompt),
+                            self.generation.retry_clip(clip_id, model_id=model_id, prompt=prompt),
                             on_done=self._clip_changed,
                             on_error=self._card_request_failed(clip_id, "The clip was not retried"))
 
@@ -432,23 +455,11 @@ class JobsPage(QWidget):
 
     # ---- notices -------------------------------------------------------------------------------------
     def _report(self, exc: BaseException, what: str = "") -> None:
-        message = describe_error(exc)
-        self.show_banner(f"{what}: {message}" if what else message, error=True)
+        self.notices.error(what, exc, key=self._notice_key())
 
     def _show_notice(self, _title: str, message: str) -> None:
-        self.show_banner(message)
-        window = self.window()
-        if isinstance(window, QMainWindow):
-            window.statusBar().showMessage(message, 10_000)
-
-    def show_banner(self, message: str, *, error: bool = False) -> None:
-        """An in-page notice that stays until dismissed or replaced."""
-        self.banner.setText(message)
-        self.banner.setStyleSheet(BANNER_STYLES["error" if error else "info"])
-        self.banner.show()
-        self.banner_close.show()
-
-    def hide_banner(self) -> None:
-        self.banner.hide()
-        self.banner_close.hide()
-        self.banner.clear()
+        job = self._finished_job
+        if job is not None and job.status is not JobStatus.SUCCEEDED:
+            self.notices.error(message, key=self._notice_key(job.campaign_id))
+        else:
+            self.notices.info(message, key=self._notice_key(job.campaign_id if job else None))

@@ -3,7 +3,9 @@
 Every edit (reorder by drag or Move up/down, remove, add, swap, prompt) is saved at once as one transaction
 through the bridge task ``pairs-save-<campaign>``; a newer save replaces one still queued. "Suggest pairs" is
 the bridge task ``suggest-<campaign>``: clicking it again cancels the run in progress and starts a new one.
-Progress, results and errors appear in the page itself; nothing here opens a modal dialog.
+Progress and results appear in the page itself, errors as notices; nothing here opens a modal dialog. The list
+follows the change feed: pairs, images or names changed elsewhere (another window or process, a deletion on the
+Assets tab, an import) are read again.
 """
 
 from __future__ import annotations
@@ -26,17 +28,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.changes import Changes, Op
 from app.core.domain import AssetInfo, CampaignInfo, ClientInfo, Flag, PairingProgress, PairingResult, PairSource
 from app.core.domain import PairSuggestion as Pair
+from app.core.library.service import LibraryService
 from app.core.pairing.prompt import MAX_PAIRS
+from app.core.pairing.service import PairingService
 from app.core.pairing.templates import motion_prompt
-from app.core.services import Services
-from app.ui.bridge import TaskBridge, describe_error
+from app.ui.bridge import TaskBridge
+from app.ui.change_feed import ChangeFeed
+from app.ui.notices import Notices
 from app.ui.pairs.delegate import PairDelegate
 from app.ui.pairs.model import PairListModel
 from app.ui.pairs.picker import AssetPairPicker
 from app.ui.thumbnail_loader import ThumbnailLoader
-from app.ui.widgets.notice_bar import NoticeBar
 
 PAIRER_LABELS = {"grok": "Grok (sees the images)", "local": "Local (offline)"}
 
@@ -47,25 +52,27 @@ class PairsPage(QWidget):
     generate_requested = Signal()
     progress_changed = Signal(object)  # PairingProgress of the current suggest run
 
-    def __init__(self, services: Services, bridge: TaskBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, pairing: PairingService, library: LibraryService, thumbnails: ThumbnailLoader,
+                 bridge: TaskBridge, feed: ChangeFeed, notices: Notices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.services = services
+        self.pairing = pairing
+        self.library = library
         self.bridge = bridge
+        self.notices = notices
         self.campaign: CampaignInfo | None = None
         self.client: ClientInfo | None = None
         self.assets: list[AssetInfo] = []
         self.picker: AssetPairPicker | None = None
         self._run = 0  # the current suggest run; progress of an older one is ignored
         self._saves = 0  # saves started, so a rewrite can tell whether the list was saved meanwhile
-        self.thumbnails = ThumbnailLoader(services.library.store, services.paths.thumbs,
-                                          services.settings.current.thumbnail_px, parent=self)
+        self.thumbnails = thumbnails
         self.model = PairListModel(self)
         self.model.edited.connect(self.save)
         self.thumbnails.loaded.connect(self.model.asset_loaded)
         self.progress_changed.connect(self._show_progress)
         self.bridge.task_finished.connect(self._task_finished)
+        feed.changed.connect(self.apply_changes)
         self._build()
-        self.destroyed.connect(self.thumbnails.stop)
 
     # ---- layout ------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -96,7 +103,6 @@ class PairsPage(QWidget):
         self.status = QLabel()
         self.status.setAccessibleName("Pairing status")
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.notice = NoticeBar()
         self.report = QLabel()
         self.report.setWordWrap(True)
         self.report.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -150,7 +156,6 @@ class PairsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.status)
-        layout.addWidget(self.notice)
         layout.addWidget(self.report)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.empty_label, 1)
@@ -175,13 +180,12 @@ class PairsPage(QWidget):
             return
         self.model.set_pairs([], [])
         self.assets, self.client = [], None
-        self.notice.hide()
         self._show_report(None)
         self.status.clear()
         self._run += 1
         if self.picker is not None:
             self.picker.close()
-        self.pairer_combo.setCurrentIndex(0 if self.services.pairing.grok_available() else 1)
+        self.pairer_combo.setCurrentIndex(0 if self.pairing.grok_available() else 1)
         self._set_running(campaign is not None and self.bridge.is_running(self._suggest_name()))
         self._update_actions()
         if campaign is not None:
@@ -197,11 +201,16 @@ class PairsPage(QWidget):
         campaign = self.campaign
 
         async def load() -> tuple[list[Pair], list[AssetInfo], ClientInfo]:
-            pairs = await self.services.pairing.list_pairs(campaign.id)
-            assets = await self.services.library.list_assets(campaign.id)
-            return pairs, assets, await self.services.library.get_client(campaign.client_id)
+            pairs = await self.pairing.list_pairs(campaign.id)
+            assets = await self.library.list_assets(campaign.id)
+            return pairs, assets, await self.library.get_client(campaign.client_id)
 
-        self.bridge.run(f"pairs-load-{campaign.id}", load(), on_done=lambda r: self._loaded(campaign.id, *r),
+        saves = self._saves
+
+        def loaded(result: tuple[list[Pair], list[AssetInfo], ClientInfo]) -> None:
+            if saves == self._saves:  # an edit saved since the read began makes it stale: that save's change follows
+                self._loaded(campaign.id, *result)
+        self.bridge.run(f"pairs-load-{campaign.id}-{id(self)}", load(), on_done=loaded,
                         on_error=lambda exc: self._failed(campaign.id, "Could not read the pairs", exc))
 
     def _loaded(self, campaign_id: int, pairs: list[Pair], assets: list[AssetInfo], client: ClientInfo) -> None:
@@ -215,6 +224,19 @@ class PairsPage(QWidget):
     def _is_current(self, campaign_id: int) -> bool:
         return self.campaign is not None and self.campaign.id == campaign_id
 
+    def apply_changes(self, changes: Changes) -> None:
+        """Read the list again when its pairs, the campaign's images or their names and flags changed elsewhere."""
+        campaign = self.campaign
+        if campaign is None:
+            return
+        shown = {a.id for a in self.assets}
+        if not (changes.pairs_of(campaign.id) or changes.campaign_assets_of(campaign.id)
+                or changes.any_assets(shown) or campaign.client_id in changes.clients):
+            return
+        if self.bridge.is_running(f"pairs-save-{campaign.id}"):
+            return  # the save's own change follows it, and reloads then
+        self.reload()
+
     # ---- suggesting --------------------------------------------------------------------------------
     def suggest(self) -> None:
         """Start a suggest run with the bar's choices (cancelling one in progress)."""
@@ -224,7 +246,7 @@ class PairsPage(QWidget):
         pairer = self.pairer_combo.currentData()
         self._run += 1
         run = self._run
-        self.notice.hide()
+        self.notices.clear(self._notice_key())
         self._show_report(None)
         self.status.setText("Starting…")
         self._set_running(True)
@@ -233,7 +255,7 @@ class PairsPage(QWidget):
             if run == self._run:
                 self.progress_changed.emit(update)
 
-        work = self.services.pairing.suggest(campaign_id, pairer=pairer, count=self.count_spin.value() or None,
+        work = self.pairing.suggest(campaign_id, pairer=pairer, count=self.count_spin.value() or None,
                                              chain=self.chain_check.isChecked(), on_progress=progress)
         self.bridge.run(f"suggest-{campaign_id}", work, on_done=lambda result: self._suggested(campaign_id, result),
                         on_error=lambda exc: self._suggest_failed(campaign_id, pairer, exc))
@@ -271,9 +293,13 @@ class PairsPage(QWidget):
             return
         self.status.setText("No new pairs: the list was left as it was.")
         if pairer == "grok":
-            self.notice.show_notice(describe_error(exc), "Use local pairer", self.use_local_pairer)
+            self.notices.error("No pairs were suggested", exc, key=self._notice_key(),
+                               action_text="Use local pairer", action=self.use_local_pairer)
         else:
-            self.notice.show_notice(describe_error(exc))
+            self.notices.error("No pairs were suggested", exc, key=self._notice_key())
+
+    def _notice_key(self) -> str:
+        return f"pairs-{self.campaign.id}" if self.campaign else "pairs"
 
     def _show_report(self, result: PairingResult | None) -> None:
         lines = [*result.notes, *(f"Repaired: {r}" for r in result.repairs)] if result else []
@@ -350,8 +376,8 @@ class PairsPage(QWidget):
         self._saves += 1
         self._update_actions()
         self.bridge.run(f"pairs-save-{campaign_id}",
-                        self.services.pairing.save_pairs(campaign_id, self.model.pairs()),
-                        on_done=lambda saved: self._saved(campaign_id, saved),
+                        self.pairing.save_pairs(campaign_id, self.model.pairs()),
+                        on_done=lambda op: self._saved(campaign_id, op.value),
                         on_error=lambda exc: self._failed(campaign_id, "Could not save the pairs", exc))
 
     def _saved(self, campaign_id: int, saved: list[Pair]) -> None:
@@ -363,7 +389,7 @@ class PairsPage(QWidget):
 
     def _failed(self, campaign_id: int, what: str, exc: BaseException) -> None:
         if self._is_current(campaign_id):
-            self.notice.show_notice(f"{what}: {describe_error(exc)}", "Reload", self.reload)
+            self.notices.error(what, exc, key=self._notice_key(), action_text="Reload", action=self.reload)
 
     # ---- rewriting a prompt ------------------------------------------------------------------------
     def rewrite_current(self) -> None:
@@ -377,16 +403,16 @@ class PairsPage(QWidget):
             return
         campaign_id, saves = self.campaign.id, self._saves
         self.status.setText(f"Asking Grok for a new prompt for pair {row + 1}…")
-        self.notice.hide()
-        self.bridge.run(f"rewrite-{pair.id}", self.services.pairing.rewrite_prompt(pair.id, self.feedback.text()),
-                        on_done=lambda updated: self._rewritten(campaign_id, saves, updated),
+        self.notices.clear(self._notice_key())
+        self.bridge.run(f"rewrite-{pair.id}", self.pairing.rewrite_prompt(pair.id, self.feedback.text()),
+                        on_done=lambda op: self._rewritten(campaign_id, saves, op),
                         on_error=lambda exc: self._rewrite_failed(campaign_id, exc))
         self._update_actions()
 
-    def _rewritten(self, campaign_id: int, saves: int, updated: Pair) -> None:
+    def _rewritten(self, campaign_id: int, saves: int, op: Op[Pair]) -> None:
         if not self._is_current(campaign_id):
             return
-        row = self.model.replace_pair(updated)
+        row = self.model.replace_pair(op.value)
         self.status.setText(f"New prompt for pair {row + 1}." if row is not None else "New prompt saved.")
         self.feedback.clear()
         if saves != self._saves:  # the list was saved meanwhile with the old prompt: save it again
@@ -395,7 +421,7 @@ class PairsPage(QWidget):
     def _rewrite_failed(self, campaign_id: int, exc: BaseException) -> None:
         if self._is_current(campaign_id):
             self.status.setText("The prompt was not changed.")
-            self.notice.show_notice(describe_error(exc))
+            self.notices.error("The prompt was not rewritten", exc, key=self._notice_key())
 
     def _update_actions(self, *_args: object) -> None:
         row = self.current_row()
@@ -414,7 +440,6 @@ class PairsPage(QWidget):
         self.empty_label.setVisible(rows == 0)
 
     def shutdown(self) -> None:
-        """Close the picker and stop the thumbnail workers (the window is closing)."""
+        """Close the picker (the window is closing)."""
         if self.picker is not None:
             self.picker.close()
-        self.thumbnails.stop()

@@ -91,10 +91,19 @@ class PairListModel(QAbstractListModel):
 
     # ---- changes from the service (no ``edited``) --------------------------------------------------
     def set_pairs(self, pairs: Sequence[PairSuggestion], assets: Iterable[AssetInfo] | None = None) -> None:
+        """Show ``pairs`` (and the ``assets`` they use); a list equal to the shown one only repaints the assets, so
+        a view's selection survives a reload that found nothing new."""
+        pairs = list(pairs)
+        new_assets = {a.id: a for a in assets} if assets is not None else self._assets
+        if pairs == self._pairs:
+            if new_assets != self._assets:
+                self._assets = new_assets
+                if self._pairs:
+                    self.dataChanged.emit(self.index(0), self.index(len(self._pairs) - 1))
+            return
         self.beginResetModel()
-        self._pairs = list(pairs)
-        if assets is not None:
-            self._assets = {a.id: a for a in assets}
+        self._pairs = pairs
+        self._assets = new_assets
         self.endResetModel()
 
     def apply_saved(self, saved: Sequence[PairSuggestion]) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton, QVBoxLayout, QWidget
 
+from app.core.changes import Op
 from app.ui.bridge import TaskBridge, describe_error
 from app.ui.widgets.inline_error import InlineError
 
@@ -54,7 +55,7 @@ class SavingDialog(QDialog):
         button.setEnabled(False)
 
         def saved(result: Any) -> None:
-            on_saved(result)
+            on_saved(result.value if isinstance(result, Op) else result)
             self.accept()
 
         self.bridge.run(self.task_name, work, on_done=saved, on_error=self._save_failed)
