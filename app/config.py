@@ -107,6 +107,11 @@ class Settings:
     poll_interval_s: float = 2.0
     poll_interval_max_s: float = 10.0
     model_prices: dict[str, float] = field(default_factory=dict)  # model id → USD per price unit override
+    # Time limits of requests, in seconds (the answer of xAI or a vision server: xai_timeout_s)
+    connect_timeout_s: float = 10.0  # opening a connection to Replicate, xAI or a vision server
+    replicate_create_timeout_s: float = 60.0  # Replicate's answer to a create or a frame upload
+    replicate_poll_timeout_s: float = 30.0  # its answer to a status, list, model or cancel request
+    replicate_download_timeout_s: float = 60.0  # the longest silence while an output downloads
     # Import limits
     import_max_bytes: int = 200 * 1024 * 1024
     import_max_pixels: int = 150_000_000
