@@ -173,9 +173,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _run(handler: Handler, args: argparse.Namespace, data_dir: Any) -> int:
     from app.commands.common import CommandError
     from app.core.library.service import LibraryError
+    from app.core.secrets import KeyFormatError
 
-    if not args.needs_library:
-        return await handler(args)
+    try:
+        if not args.needs_library:
+            return await handler(args)
+        return await _run_in_library(handler, args, data_dir)
+    except (LibraryError, KeyFormatError) as exc:  # KeyFormatError: an unusable key in the environment
+        raise CommandError(str(exc)) from None
+
+
+async def _run_in_library(handler: Handler, args: argparse.Namespace, data_dir: Any) -> int:
     from app.core.heap import freeze_long_lived_objects
     from app.core.services import open_services
 
@@ -184,8 +192,6 @@ async def _run(handler: Handler, args: argparse.Namespace, data_dir: Any) -> int
     await asyncio.to_thread(services.remove_stale_files)
     try:
         return await handler(args, services)
-    except LibraryError as exc:
-        raise CommandError(str(exc)) from None
     finally:
         await services.aclose()
 
