@@ -102,6 +102,10 @@ class Settings:
     pairing_max_images: int = 40
     pairing_min_rating: int = 0
     pairing_preview_px: int = 768
+    # Where pairing runs: xAI's Grok, or any OpenAI-compatible vision server (its key: keyring name "vision")
+    pairing_provider: str = "xai"  # xai | openai-compatible
+    vision_base_url: str = ""  # e.g. http://127.0.0.1:11434/v1 (Ollama), http://127.0.0.1:1234/v1 (LM Studio)
+    vision_model: str = ""  # e.g. llava:13b, qwen2.5-vl-7b-instruct
     # Replicate generation
     replicate_base_url: str = "https://api.replicate.com"
     poll_interval_s: float = 2.0

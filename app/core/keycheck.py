@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from app.config import Settings
+from app.core.pairing.endpoint import normalise_base_url
+from app.core.pairing.errors import PairingError
 from app.core.secrets import KeyFormatError, KeyName, clean_key
 
 
@@ -20,9 +22,12 @@ class KeyCheck:
 
 
 def check_url(name: KeyName, settings: Settings) -> str:
-    """The endpoint that tells whether ``name``'s key is accepted (Replicate's account, xAI's model list)."""
+    """The endpoint that tells whether ``name``'s key is accepted (Replicate's account, a model list); raises
+    ``PairingError`` when the vision server's address is missing or wrong."""
     if name is KeyName.REPLICATE:
         return settings.replicate_base_url.rstrip("/") + "/v1/account"
+    if name is KeyName.VISION:
+        return normalise_base_url(settings.vision_base_url) + "/models"
     return settings.xai_base_url.rstrip("/") + "/models"
 
 
@@ -31,7 +36,7 @@ async def check_key(name: KeyName, key: str, settings: Settings, *, timeout_s: f
     try:
         key = clean_key(name, key)
         url = check_url(name, settings)
-    except KeyFormatError as exc:
+    except (KeyFormatError, PairingError) as exc:
         return KeyCheck(False, str(exc))
     if not key:
         return KeyCheck(False, f"there is no {name.label} to test")
@@ -64,7 +69,7 @@ def _success_message(name: KeyName, response: httpx.Response, settings: Settings
         account = body.get("username") if isinstance(body, dict) else None
         return f"the key works (account {account})" if account else f"{host} accepted the key"
     models = body.get("data") if isinstance(body, dict) else None
-    wanted = settings.xai_model
+    wanted = settings.vision_model if name is KeyName.VISION else settings.xai_model
     if isinstance(models, list) and wanted:
         ids = {m.get("id") for m in models if isinstance(m, dict)}
         if wanted in ids:

@@ -25,14 +25,17 @@ SERVICE = "pairframe"
 class KeyName(enum.StrEnum):
     REPLICATE = "replicate"
     XAI = "xai"
+    VISION = "vision"  # an OpenAI-compatible vision server's key (optional: local servers need none)
 
     @property
     def env_var(self) -> str:
-        return {KeyName.REPLICATE: "REPLICATE_API_TOKEN", KeyName.XAI: "XAI_API_KEY"}[self]
+        return {KeyName.REPLICATE: "REPLICATE_API_TOKEN", KeyName.XAI: "XAI_API_KEY",
+                KeyName.VISION: "PAIRFRAME_VISION_API_KEY"}[self]
 
     @property
     def label(self) -> str:
-        return {KeyName.REPLICATE: "Replicate API token", KeyName.XAI: "xAI API key"}[self]
+        return {KeyName.REPLICATE: "Replicate API token", KeyName.XAI: "xAI API key",
+                KeyName.VISION: "vision server API key"}[self]
 
 
 class KeySource(enum.StrEnum):

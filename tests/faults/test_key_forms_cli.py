@@ -108,7 +108,7 @@ async def test_pair_refuses_an_environment_key_with_a_bad_character_naming_the_v
     result = await asyncio.to_thread(_cli, library_dir, "pair", "--campaign", "Summer Launch", "--pairer", "grok",
                                      env={"XAI_API_KEY": key, "XAI_BASE_URL": xai_server.base_url})
     assert result.returncode == 1
-    assert "the xAI API key in the environment variable XAI_API_KEY has a line break inside it" in result.stderr
+    assert "xAI API key in the environment variable XAI_API_KEY has a line break inside it" in result.stderr
     assert "Traceback" not in result.stderr and xai_server.chat_requests == []
     assert_never_shown(key, result.stdout, result.stderr, _log(library_dir))
 

@@ -58,7 +58,7 @@ def server_url() -> Iterator[str]:
 
 
 def _settings(base: str) -> Settings:
-    return Settings(replicate_base_url=base, xai_base_url=base + "/v1")
+    return Settings(replicate_base_url=base, xai_base_url=base + "/v1", vision_base_url=base + "/v1")
 
 
 async def test_an_accepted_replicate_token_is_ok_and_names_the_account(server_url: str) -> None:
