@@ -74,6 +74,18 @@ def test_keys_set_refuses_a_key_with_a_bad_character_inside_and_shows_none_of_it
     assert_never_shown(key, result.stdout, result.stderr, _log(library))
 
 
+def test_keys_status_says_an_environment_key_is_unusable_without_showing_it(tmp_path: Path) -> None:
+    key, _ = BAD_INSIDE["non-ASCII"]
+    library = tmp_path / "library"
+    result = _cli(library, "keys", "status", env={"REPLICATE_API_TOKEN": key})
+    assert result.returncode == 0, result.stderr
+    replicate = next(line for line in result.stdout.splitlines() if line.startswith("replicate"))
+    assert "environment" in replicate and "unusable" in replicate
+    assert "Problem: the Replicate API token in the environment variable REPLICATE_API_TOKEN has a character that " \
+           "is not plain ASCII" in result.stdout
+    assert_never_shown(key, result.stdout, result.stderr, _log(library))
+
+
 @pytest.mark.parametrize("ending", ["\r", "\n", "\r\n", "  "])
 def test_keys_set_trims_what_surrounds_a_key(ending: str, tmp_path: Path, isolated_environment: MemoryKeyring,
                                              monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

@@ -56,7 +56,5 @@ async def test_bad_endpoint_combinations_are_usage_errors_or_plain_failures(
     await make_campaign(services, tmp_path / "sources", 3)
     local = await _pair(library_dir, "--endpoint", "http://127.0.0.1:9/v1", "--pairer", "local")
     assert local.returncode == 2 and "do not go with --pairer local" in local.stderr
-    no_model = await _pair(library_dir, "--endpoint", "http://127.0.0.1:9/v1")
-    assert no_model.returncode == 1 and "No vision model is named" in no_model.stderr
     not_web = await _pair(library_dir, "--endpoint", "ftp://files.example", "--vision-model", "llava")
     assert not_web.returncode == 1 and "is not a web address of a vision server" in not_web.stderr
