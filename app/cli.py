@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pairer", choices=("grok", "local"), default=None,
                    help="default: grok when an xAI key is set, else local")
     p.add_argument("--chain", action="store_true", help="a storyline A→B, B→C, …")
+    p.add_argument("--endpoint", default=None, metavar="URL",
+                   help="pair on this OpenAI-compatible vision server (e.g. http://127.0.0.1:11434/v1)")
+    p.add_argument("--vision-model", default=None, metavar="NAME", help="the vision model to ask on --endpoint")
     p.add_argument("--json", action="store_true")
 
     p = _add(sub, "generate", "app.commands.generation:cmd_generate",
@@ -127,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys_sub = p.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     p = _add(keys_sub, "set", "app.commands.keys:cmd_keys_set", "read a key from standard input into the keyring",
              library=False)
-    p.add_argument("which", choices=("replicate", "xai"))
+    p.add_argument("which", choices=("replicate", "xai", "vision"))
     p = _add(keys_sub, "status", "app.commands.keys:cmd_keys_status", "where each key comes from", library=False)
 
     p = _add(sub, "sample", "app.commands.sample:cmd_sample", "create the sample client and campaign")
@@ -173,9 +176,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _run(handler: Handler, args: argparse.Namespace, data_dir: Any) -> int:
     from app.commands.common import CommandError
     from app.core.library.service import LibraryError
+    from app.core.secrets import KeyFormatError
 
-    if not args.needs_library:
-        return await handler(args)
+    try:
+        if not args.needs_library:
+            return await handler(args)
+        return await _run_in_library(handler, args, data_dir)
+    except (LibraryError, KeyFormatError) as exc:  # KeyFormatError: an unusable key in the environment
+        raise CommandError(str(exc)) from None
+
+
+async def _run_in_library(handler: Handler, args: argparse.Namespace, data_dir: Any) -> int:
     from app.core.heap import freeze_long_lived_objects
     from app.core.services import open_services
 
@@ -184,8 +195,6 @@ async def _run(handler: Handler, args: argparse.Namespace, data_dir: Any) -> int
     await asyncio.to_thread(services.remove_stale_files)
     try:
         return await handler(args, services)
-    except LibraryError as exc:
-        raise CommandError(str(exc)) from None
     finally:
         await services.aclose()
 

@@ -103,6 +103,10 @@ class Settings:
     pairing_max_images: int = 40
     pairing_min_rating: int = 0
     pairing_preview_px: int = 768
+    # Where pairing runs: xAI's Grok, or any OpenAI-compatible vision server (its key: keyring name "vision")
+    pairing_provider: str = "xai"  # xai | openai-compatible
+    vision_base_url: str = ""  # e.g. http://127.0.0.1:11434/v1 (Ollama), http://127.0.0.1:1234/v1 (LM Studio)
+    vision_model: str = ""  # e.g. llava:13b, qwen2.5-vl-7b-instruct
     # Replicate generation
     replicate_base_url: str = "https://api.replicate.com"
     poll_interval_s: float = 2.0
@@ -111,6 +115,11 @@ class Settings:
     # Jobs shared by several processes (a second window, a terminal, a colleague's workstation)
     job_lease_s: float = 30.0  # a job's worker renews its lease every third of this; others take over past it
     watch_interval_s: float = 1.0  # how often a process watching a job another one works reads its progress
+    # Time limits of requests, in seconds (the answer of xAI or a vision server: xai_timeout_s)
+    connect_timeout_s: float = 10.0  # opening a connection to Replicate, xAI or a vision server
+    replicate_create_timeout_s: float = 60.0  # Replicate's answer to a create or a frame upload
+    replicate_poll_timeout_s: float = 30.0  # its answer to a status, list, model or cancel request
+    replicate_download_timeout_s: float = 60.0  # the longest silence while an output downloads
     # Import limits
     import_max_bytes: int = 200 * 1024 * 1024
     import_max_pixels: int = 150_000_000

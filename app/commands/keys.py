@@ -9,7 +9,7 @@ import os
 import sys
 
 from app.commands.common import CommandError, UsageError, print_table
-from app.core.secrets import KeyName, KeySource, SecretStore
+from app.core.secrets import KeyFormatError, KeyName, KeySource, SecretStore
 
 _SOURCE_TEXT = {
     KeySource.ENVIRONMENT: "environment",
@@ -32,13 +32,16 @@ def _read_key(name: KeyName) -> str:
 
 
 async def cmd_keys_set(args: argparse.Namespace) -> int:
-    """Store the key given on standard input; exit 1 when no secure keyring can keep it."""
+    """Store the key given on standard input; exit 1 when no secure keyring can keep it, 2 when it is no key."""
     name = KeyName(args.which)
     value = (await asyncio.to_thread(_read_key, name)).strip()
     if not value:
         raise UsageError(f"no {name.label} on standard input (pipe it in: pairframe keys set {name.value} < FILE)")
     store = SecretStore()
-    source = await asyncio.to_thread(store.set, name, value)
+    try:
+        source = await asyncio.to_thread(store.set, name, value)
+    except KeyFormatError as exc:
+        raise UsageError(f"{exc} Nothing was stored.") from None
     if source is not KeySource.KEYRING:
         raise CommandError(f"no secure keyring: the {name.label} was kept for this process only, "
                            "so nothing was saved")
@@ -53,8 +56,12 @@ async def cmd_keys_status(args: argparse.Namespace) -> int:
     store = SecretStore()
     statuses = await asyncio.to_thread(lambda: [store.status(name) for name in KeyName])
     secure = await asyncio.to_thread(store.is_secure)
-    rows = [[s.name.value, _SOURCE_TEXT[s.source], s.masked or "-"] for s in statuses]
+    rows = [[s.name.value, _SOURCE_TEXT[s.source], s.masked or ("unusable" if s.problem else "-")]
+            for s in statuses]
     print_table(rows, ["key", "source", "value"])
+    for status in statuses:
+        if status.problem:
+            print(f"Problem: {status.problem}")
     if secure:
         print(f"Key store: {store.backend_name()} (secure).")
     else:

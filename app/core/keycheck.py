@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
 
 from app.config import Settings
-from app.core.secrets import KeyName
-
-_KEY_CHARACTERS = frozenset(string.ascii_letters + string.digits + string.punctuation)
+from app.core.pairing.endpoint import normalise_base_url
+from app.core.pairing.errors import PairingError
+from app.core.secrets import KeyFormatError, KeyName, clean_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,23 +22,28 @@ class KeyCheck:
 
 
 def check_url(name: KeyName, settings: Settings) -> str:
-    """The endpoint that tells whether ``name``'s key is accepted (Replicate's account, xAI's model list)."""
+    """The endpoint that tells whether ``name``'s key is accepted (Replicate's account, a model list); raises
+    ``PairingError`` when the vision server's address is missing or wrong."""
     if name is KeyName.REPLICATE:
         return settings.replicate_base_url.rstrip("/") + "/v1/account"
+    if name is KeyName.VISION:
+        return normalise_base_url(settings.vision_base_url) + "/models"
     return settings.xai_base_url.rstrip("/") + "/models"
 
 
 async def check_key(name: KeyName, key: str, settings: Settings, *, timeout_s: float = 15.0) -> KeyCheck:
     """Ask the service whether ``key`` is accepted: 200 → ok, 401/403 → refused, no answer → not reachable."""
-    key = key.strip()
+    try:
+        key = clean_key(name, key)
+        url = check_url(name, settings)
+    except (KeyFormatError, PairingError) as exc:
+        return KeyCheck(False, str(exc))
     if not key:
         return KeyCheck(False, f"there is no {name.label} to test")
-    if not set(key) <= _KEY_CHARACTERS:
-        return KeyCheck(False, f"the {name.label} contains spaces or characters a key cannot have")
-    url = check_url(name, settings)
     host = urlsplit(url).netloc or url
     try:
-        async with httpx.AsyncClient(timeout=timeout_s, follow_redirects=False) as client:
+        timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, settings.connect_timeout_s))
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
             response = await client.get(url, headers={"Authorization": f"Bearer {key}"})
     except httpx.TimeoutException:
         return KeyCheck(False, f"could not reach {host}: no answer within {timeout_s:g} s")
@@ -65,9 +69,10 @@ def _success_message(name: KeyName, response: httpx.Response, settings: Settings
         account = body.get("username") if isinstance(body, dict) else None
         return f"the key works (account {account})" if account else f"{host} accepted the key"
     models = body.get("data") if isinstance(body, dict) else None
-    if isinstance(models, list):
+    wanted = settings.vision_model if name is KeyName.VISION else settings.xai_model
+    if isinstance(models, list) and wanted:
         ids = {m.get("id") for m in models if isinstance(m, dict)}
-        if settings.xai_model in ids:
-            return f"the key works; {settings.xai_model} is available"
-        return f"the key works, but the model {settings.xai_model} is not offered to it"
+        if wanted in ids:
+            return f"the key works; {wanted} is available"
+        return f"the key works, but the model {wanted} is not offered to it"
     return f"{host} accepted the key"

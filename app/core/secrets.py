@@ -25,14 +25,17 @@ SERVICE = "pairframe"
 class KeyName(enum.StrEnum):
     REPLICATE = "replicate"
     XAI = "xai"
+    VISION = "vision"  # an OpenAI-compatible vision server's key (optional: local servers need none)
 
     @property
     def env_var(self) -> str:
-        return {KeyName.REPLICATE: "REPLICATE_API_TOKEN", KeyName.XAI: "XAI_API_KEY"}[self]
+        return {KeyName.REPLICATE: "REPLICATE_API_TOKEN", KeyName.XAI: "XAI_API_KEY",
+                KeyName.VISION: "PAIRFRAME_VISION_API_KEY"}[self]
 
     @property
     def label(self) -> str:
-        return {KeyName.REPLICATE: "Replicate API token", KeyName.XAI: "xAI API key"}[self]
+        return {KeyName.REPLICATE: "Replicate API token", KeyName.XAI: "xAI API key",
+                KeyName.VISION: "vision server API key"}[self]
 
 
 class KeySource(enum.StrEnum):
@@ -47,6 +50,48 @@ class KeyStatus:
     name: KeyName
     source: KeySource
     masked: str
+    problem: str = ""  # why the key found there cannot be used (never quoting it)
+
+
+class KeyFormatError(ValueError):
+    """A key that cannot be sent as it is (a line break, a space, a non-ASCII character); never quotes the key."""
+
+
+def _flaw(value: str) -> str | None:
+    """What makes ``value`` unusable as a key, in words; None when it is plain printable ASCII."""
+    if any(c in "\r\n" for c in value):
+        return "a line break"
+    if "\t" in value:
+        return "a tab"
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return "a control character"
+    if any(c.isspace() for c in value):
+        return "a space"
+    if not value.isascii():
+        return "a character that is not plain ASCII (an accented letter, a typographic quote or dash...)"
+    return None
+
+
+def clean_key(name: KeyName, value: str, *, origin: str = "") -> str:
+    """``value`` without surrounding whitespace; raises ``KeyFormatError`` when what is left cannot be a key.
+
+    ``origin`` says where the key came from for the message (the environment variable is named then).
+    """
+    register_secret(value)
+    cleaned = value.strip()
+    register_secret(cleaned)
+    flaw = _flaw(cleaned)
+    if flaw is None:
+        return cleaned
+    rule = "a key is one line of letters, digits and punctuation"
+    if origin == KeySource.ENVIRONMENT:
+        raise KeyFormatError(f"the {name.label} in the environment variable {name.env_var} has {flaw} inside it; "
+                             f"{rule}. Set {name.env_var} again without it, or unset it.")
+    if origin == KeySource.KEYRING:
+        raise KeyFormatError(f"the {name.label} stored in the OS keyring has {flaw} inside it; {rule}. "
+                             "Store it again (Settings, or `keys set`).")
+    raise KeyFormatError(f"the {name.label} has {flaw} inside it; {rule}. Copy it again from the service's "
+                         "website.")
 
 
 # Backends that keep secrets in plain files or nowhere: treated as "no secure store".
@@ -88,38 +133,44 @@ class SecretStore:
         return type(self.backend).__name__
 
     def get(self, name: KeyName) -> str | None:
-        """The key from the environment, the keyring or this session, in that order."""
-        value = self._lookup(name)
-        register_secret(value)
-        return value
+        """The key from the environment, the keyring or this session, in that order, trimmed of surrounding
+        whitespace; raises ``KeyFormatError`` (naming the variable, never the key) when it cannot be sent."""
+        source, value = self._lookup(name)
+        return clean_key(name, value, origin=source) if value is not None else None
 
-    def _lookup(self, name: KeyName) -> str | None:
-        if value := os.environ.get(name.env_var):
-            return value
+    def _lookup(self, name: KeyName) -> tuple[KeySource, str | None]:
+        value = os.environ.get(name.env_var)
+        if value and value.strip():
+            return KeySource.ENVIRONMENT, value
         if name in self._session:
-            return self._session[name]
+            return KeySource.SESSION, self._session[name]
         if not self.is_secure():
-            return None
+            return KeySource.NONE, None
         try:
-            return self.backend.get_password(SERVICE, name.value)
+            value = self.backend.get_password(SERVICE, name.value)
         except KeyringError as exc:
             log.warning("the keyring could not be read (%s)", type(exc).__name__)
-            return None
+            return KeySource.NONE, None
+        return (KeySource.KEYRING, value) if value and value.strip() else (KeySource.NONE, None)
 
     def status(self, name: KeyName) -> KeyStatus:
-        if value := os.environ.get(name.env_var):
-            return KeyStatus(name, KeySource.ENVIRONMENT, mask(value))
-        if name in self._session:
-            return KeyStatus(name, KeySource.SESSION, mask(self._session[name]))
-        value = self.get(name)
-        return KeyStatus(name, KeySource.KEYRING if value else KeySource.NONE, mask(value or ""))
+        """Where ``name``'s key comes from, masked; ``problem`` says why a key found there cannot be used."""
+        source, value = self._lookup(name)
+        if value is None:
+            return KeyStatus(name, KeySource.NONE, "")
+        try:
+            return KeyStatus(name, source, mask(clean_key(name, value, origin=source)))
+        except KeyFormatError as exc:
+            return KeyStatus(name, source, "", str(exc))
 
     def set(self, name: KeyName, value: str) -> KeySource:
-        """Store a key; returns where it went (the keyring, or this session only)."""
-        value = value.strip()
+        """Store a key (trimmed); returns where it went (the keyring, or this session only).
+
+        Raises ``ValueError`` for an empty key and ``KeyFormatError`` for one that cannot be sent.
+        """
+        value = clean_key(name, value)
         if not value:
             raise ValueError(f"the {name.label} is empty")
-        register_secret(value)
         if self.is_secure():
             try:
                 self.backend.set_password(SERVICE, name.value, value)

@@ -2,12 +2,17 @@
 
 Keyring calls can block on D-Bus, so they run in an executor inside coroutines started through the bridge.
 Keys are never shown in full, logged or put in a message; without a secure key store the dialog says plainly
-that keys live for this session only.
+that keys live for this session only. A pasted key that cannot be a key (a line break, a space, a non-ASCII
+character inside) is refused before anything is saved.
+
+The Pairing section chooses who pairs: xAI's Grok, or an OpenAI-compatible vision server (address, model, and
+its key if it needs one). "Check server" and Save ask the server for its model list and show what was found.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -30,10 +35,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.config import Settings
+from app.config import Settings, SettingsStore
 from app.core.keycheck import KeyCheck, check_key
-from app.core.secrets import KeyName, KeySource, KeyStatus
-from app.core.services import Services
+from app.core.pairing.endpoint import (
+    OPENAI_COMPATIBLE,
+    XAI,
+    EndpointProbe,
+    endpoint_from_settings,
+    normalise_base_url,
+    probe_endpoint,
+)
+from app.core.pairing.errors import PairingError
+from app.core.secrets import KeyFormatError, KeyName, KeySource, KeyStatus, SecretStore, clean_key
 from app.ui.bridge import TaskBridge, describe_error
 from app.ui.prices_editor import PricesEditor
 from app.ui.widgets.inline_error import InlineError
@@ -41,6 +54,10 @@ from app.ui.widgets.inline_error import InlineError
 T = TypeVar("T")
 GROK_MODELS = ("grok-4-1-fast-non-reasoning", "grok-4-1-fast-reasoning", "grok-4-fast-non-reasoning")
 CLIP_AUDIO = {"keep": "Keep each clip's own sound", "mix": "Mix it under the music", "drop": "Drop it"}
+PAIRING_PROVIDERS = {XAI: "xAI's Grok", OPENAI_COMPATIBLE: "An OpenAI-compatible server (Ollama, LM Studio, vLLM…)"}
+KEY_TITLES = {KeyName.REPLICATE: "Replicate API token", KeyName.XAI: "xAI API key",
+              KeyName.VISION: "Vision server API key (only if the server needs one)"}
+GENERAL_TAB = 1
 INSECURE_TEXT = ("No secure key store was found on this computer. Keys entered here are kept for "
                  "this session only and are never written anywhere in plain text, so they will be asked for "
                  "again next time. To keep them, unlock or install the system keyring (GNOME Keyring, KWallet, "
@@ -56,7 +73,9 @@ class KeyState:
 
 
 def describe_status(status: KeyStatus) -> str:
-    """Where a key comes from, with its masked value."""
+    """Where a key comes from, with its masked value (or why it cannot be used)."""
+    if status.problem:
+        return status.problem[:1].upper() + status.problem[1:]
     if status.source is KeySource.ENVIRONMENT:
         return (f"Set by the environment variable {status.name.env_var}: {status.masked}. "
                 "The environment's value wins over a stored key.")
@@ -78,11 +97,22 @@ async def _off_loop(fn: Callable[[], T]) -> T:
     return await asyncio.get_running_loop().run_in_executor(None, fn)
 
 
+async def _probe(secrets: SecretStore, settings: Settings, pasted_key: str) -> EndpointProbe:
+    """What the vision server of ``settings`` offers, asked with ``pasted_key`` or else the stored key."""
+    try:
+        endpoint = await _off_loop(lambda: endpoint_from_settings(settings, secrets))
+        if pasted_key.strip():
+            endpoint = dataclasses.replace(endpoint, api_key=clean_key(KeyName.VISION, pasted_key))
+    except (PairingError, KeyFormatError) as exc:
+        return EndpointProbe(False, (), str(exc))
+    return await probe_endpoint(endpoint)
+
+
 class KeyRow(QGroupBox):
     """One key: where it comes from, a field for a new one, Test and Remove."""
 
     def __init__(self, name: KeyName, parent: QWidget | None = None) -> None:
-        super().__init__(name.label, parent)
+        super().__init__(KEY_TITLES[name], parent)
         self.name = name
         self.status_label = QLabel("Reading…")
         self.status_label.setWordWrap(True)
@@ -119,9 +149,11 @@ class SettingsDialog(QDialog):
 
     saved = Signal(str)  # what was saved, for the status bar
 
-    def __init__(self, services: Services, bridge: TaskBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: SettingsStore, secrets: SecretStore, bridge: TaskBridge,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.services = services
+        self.settings_store = settings
+        self.secrets = secrets
         self.bridge = bridge
         self.setWindowTitle("Settings")
         self.key_state: KeyState | None = None
@@ -133,13 +165,13 @@ class SettingsDialog(QDialog):
         keys_page = QWidget()
         keys_layout = QVBoxLayout(keys_page)
         keys_layout.addWidget(self.insecure_warning)
-        for row in self.rows.values():
-            keys_layout.addWidget(row)
+        for name in (KeyName.REPLICATE, KeyName.XAI):
+            keys_layout.addWidget(self.rows[name])
         keys_layout.addStretch(1)
         self.tabs = QTabWidget()
         self.tabs.addTab(keys_page, "API &keys")
-        self.tabs.addTab(self._general_page(services.settings.current), "&General")
-        self.prices = PricesEditor(services.settings.current)
+        self.tabs.addTab(self._general_page(settings.current), "&General")
+        self.prices = PricesEditor(settings.current)
         self.tabs.addTab(self.prices, "&Prices")
         self.error = InlineError()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
@@ -149,11 +181,27 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
-        self.resize(620, 520)
+        self.resize(640, 640)
         self.refresh_keys()
 
     def _general_page(self, settings: Settings) -> QWidget:
         page = QWidget()
+        self.provider_combo = QComboBox()
+        for value, label in PAIRING_PROVIDERS.items():
+            self.provider_combo.addItem(label, value)
+        self.provider_combo.setCurrentIndex(max(0, self.provider_combo.findData(settings.pairing_provider)))
+        self.provider_combo.setToolTip("Who looks at the images and suggests the pairs")
+        self.vision_url_edit = QLineEdit(settings.vision_base_url)
+        self.vision_url_edit.setPlaceholderText("http://127.0.0.1:11434/v1")
+        self.vision_url_edit.setToolTip("The server's OpenAI-compatible address, usually ending in /v1")
+        self.vision_model_edit = QLineEdit(settings.vision_model)
+        self.vision_model_edit.setPlaceholderText("llava:13b")
+        self.vision_model_edit.setToolTip("A model on that server that understands images")
+        self.probe_button = QPushButton("C&heck server")
+        self.probe_button.setToolTip("Ask the server which models it offers")
+        self.probe_button.clicked.connect(self.probe_server)
+        self.probe_label = QLabel()
+        self.probe_label.setWordWrap(True)
         self.model_combo = QComboBox()
         self.model_combo.setEditable(True)
         self.model_combo.addItems(GROK_MODELS)
@@ -183,9 +231,19 @@ class SettingsDialog(QDialog):
         self.clip_audio_combo.setCurrentIndex(max(0, self.clip_audio_combo.findData(settings.clip_audio)))
         pairing = QGroupBox("Pairing")
         form = QFormLayout(pairing)
+        form.addRow("Pair &with:", self.provider_combo)
         form.addRow("Grok &model:", self.model_combo)
+        probe_row = QHBoxLayout()
+        probe_row.addWidget(self.vision_url_edit, 1)
+        probe_row.addWidget(self.probe_button)
+        address_label = QLabel("Server &address:")
+        address_label.setBuddy(self.vision_url_edit)
+        form.addRow(address_label, probe_row)
+        form.addRow("Vision mo&del:", self.vision_model_edit)
+        form.addRow("", self.probe_label)
         form.addRow("&Images per request:", self.max_images_spin)
         form.addRow("Minimum &rating to pair:", self.min_rating_spin)
+        self.provider_combo.currentIndexChanged.connect(self._provider_changed)
         ad = QGroupBox("The ad")
         form = QFormLayout(ad)
         form.addRow("&Crossfade length:", self.crossfade_spin)
@@ -193,13 +251,25 @@ class SettingsDialog(QDialog):
         form.addRow("Clips' &sound with music:", self.clip_audio_combo)
         layout = QVBoxLayout(page)
         layout.addWidget(pairing)
+        layout.addWidget(self.rows[KeyName.VISION])
         layout.addWidget(ad)
         layout.addStretch(1)
+        self._provider_changed()
         return page
+
+    def _provider_changed(self) -> None:
+        """Grok's model for xAI; the server's address, model and key for an OpenAI-compatible server."""
+        on_server = self.provider_combo.currentData() == OPENAI_COMPATIBLE
+        self.model_combo.setEnabled(not on_server)
+        for widget in (self.vision_url_edit, self.vision_model_edit, self.probe_button, self.rows[KeyName.VISION]):
+            widget.setEnabled(on_server)
 
     def general_values(self) -> dict[str, Any]:
         """The general settings as ``SettingsStore.update`` arguments."""
         return {
+            "pairing_provider": self.provider_combo.currentData(),
+            "vision_base_url": self.vision_url_edit.text().strip(),
+            "vision_model": self.vision_model_edit.text().strip(),
             "xai_model": self.model_combo.currentText().strip(),
             "pairing_max_images": self.max_images_spin.value(),
             "pairing_min_rating": self.min_rating_spin.value(),
@@ -212,7 +282,7 @@ class SettingsDialog(QDialog):
     # ---- keys --------------------------------------------------------------------------------------
     def refresh_keys(self) -> None:
         """Read where each key comes from (off the loop thread) and show it."""
-        secrets = self.services.secrets
+        secrets = self.secrets
 
         def read() -> KeyState:
             return KeyState(secrets.is_secure(), secrets.backend_name(), {n: secrets.status(n) for n in KeyName})
@@ -231,8 +301,10 @@ class SettingsDialog(QDialog):
     def test_key(self, name: KeyName) -> None:
         row = self.rows[name]
         pasted = row.new_edit.text().strip()
-        secrets = self.services.secrets
-        settings = self.services.settings.current
+        secrets = self.secrets
+        settings = self.settings_store.current
+        if name is KeyName.VISION:  # the server as typed, saved or not
+            settings = settings.updated({k: v for k, v in self.general_values().items() if k.startswith("vision_")})
 
         async def work() -> KeyCheck:
             key = pasted or await _off_loop(lambda: secrets.get(name))
@@ -250,7 +322,7 @@ class SettingsDialog(QDialog):
         row.show_result(result.ok, result.message)
 
     def remove_key(self, name: KeyName) -> None:
-        secrets = self.services.secrets
+        secrets = self.secrets
         row = self.rows[name]
 
         def removed(_result: None) -> None:
@@ -260,35 +332,95 @@ class SettingsDialog(QDialog):
         self.bridge.run(f"settings-remove-{name.value}", _off_loop(lambda: secrets.delete(name)),
                         on_done=removed, on_error=lambda exc: row.show_result(False, describe_error(exc)))
 
+    # ---- the vision server ------------------------------------------------------------------------
+    @staticmethod
+    def server_problem(values: dict[str, Any]) -> str | None:
+        """Why the Pairing section's server cannot be asked as typed; None when it can (or when Grok pairs)."""
+        if values["pairing_provider"] != OPENAI_COMPATIBLE:
+            return None
+        if not values["vision_base_url"]:
+            return "enter the vision server's address (for example http://127.0.0.1:11434/v1)"
+        try:
+            normalise_base_url(values["vision_base_url"])
+        except PairingError as exc:
+            return str(exc)
+        if not values["vision_model"]:
+            return "name the vision model to ask on the server"
+        return None
+
+    def probe_server(self) -> None:
+        """Ask the server as typed (with the pasted key, else the stored one) which models it offers."""
+        values = {**self.general_values(), "pairing_provider": OPENAI_COMPATIBLE}
+        if problem := self.server_problem(values):
+            self.show_probe(EndpointProbe(False, (), problem))
+            return
+        settings = self.settings_store.current.updated(values)
+        pasted = self.rows[KeyName.VISION].new_edit.text()
+        self.probe_button.setEnabled(False)
+        self.probe_label.setText("Asking the server for its models…")
+        self.bridge.run("settings-probe", _probe(self.secrets, settings, pasted), on_done=self.show_probe,
+                        on_error=lambda exc: self.show_probe(EndpointProbe(False, (), describe_error(exc))))
+
+    def show_probe(self, probe: EndpointProbe) -> None:
+        self.probe_button.setEnabled(self.provider_combo.currentData() == OPENAI_COMPATIBLE)
+        text = probe.message[:1].upper() + probe.message[1:]
+        self.probe_label.setText(("✔ " if probe.ok else "✖ ") + text + ".")
+
     # ---- save --------------------------------------------------------------------------------------
     def save(self) -> None:
-        """Store the general settings, then every pasted key; close when everything worked."""
+        """Store the general settings, then every pasted key; with a vision server, ask it for its models.
+        Close when everything worked; stay open, saying why, when the server cannot be used."""
         if self.bridge.is_running("settings-save"):
             return
         values = self.general_values()
         if not values["xai_model"]:
-            self.tabs.setCurrentIndex(1)
-            self.error.show_message("the Grok model needs a name")
+            self._refuse(GENERAL_TAB, "the Grok model needs a name")
             return
-        pasted = {name: row.new_edit.text().strip() for name, row in self.rows.items() if row.new_edit.text().strip()}
+        if problem := self.server_problem(values):
+            self._refuse(GENERAL_TAB, problem)
+            return
+        pasted: dict[KeyName, str] = {}
+        for name, row in self.rows.items():
+            if row.new_edit.text().strip():
+                try:
+                    pasted[name] = clean_key(name, row.new_edit.text())
+                except KeyFormatError as exc:
+                    self._refuse(GENERAL_TAB if name is KeyName.VISION else 0, f"{exc} Nothing was saved.")
+                    return
         self.error.clear()
         self.buttons.setEnabled(False)
         self.bridge.run("settings-save", self._save(values, pasted), on_done=self._saved, on_error=self._failed)
 
-    async def _save(self, values: dict[str, Any], pasted: dict[KeyName, str]) -> list[str]:
-        settings, secrets = self.services.settings, self.services.secrets
+    def _refuse(self, tab: int, message: str) -> None:
+        self.tabs.setCurrentIndex(tab)
+        self.error.show_message(message)
+
+    async def _save(self, values: dict[str, Any], pasted: dict[KeyName, str]
+                    ) -> tuple[list[str], EndpointProbe | None]:
+        settings, secrets = self.settings_store, self.secrets
         await _off_loop(lambda: settings.update(**values))
         notes = ["Settings saved."]
         for name, key in pasted.items():
             source = await _off_loop(lambda n=name, k=key: secrets.set(n, k))
             notes.append(describe_stored(name, source))
-        return notes
+        probe = None
+        if values["pairing_provider"] == OPENAI_COMPATIBLE:
+            probe = await _probe(secrets, settings.current, "")
+            notes.append(f"Vision server: {probe.message}.")
+        return notes, probe
 
-    def _saved(self, notes: list[str]) -> None:
+    def _saved(self, result: tuple[list[str], EndpointProbe | None]) -> None:
+        notes, probe = result
         self.buttons.setEnabled(True)
         for row in self.rows.values():
             row.new_edit.clear()
         self.saved.emit(" ".join(notes))
+        if probe is not None:
+            self.show_probe(probe)
+            if not probe.ok:
+                self._refuse(GENERAL_TAB, f"the settings were saved, but {probe.message}")
+                self.refresh_keys()
+                return
         self.accept()
 
     def reject(self) -> None:
@@ -299,7 +431,7 @@ class SettingsDialog(QDialog):
     def done(self, result: int) -> None:
         """Closing stops the dialog's other work (key reads, tests, removals): nobody would see the answers."""
         names = [f"settings-{action}-{n.value}" for n in KeyName for action in ("test", "remove")]
-        for name in [*names, "settings-read-keys"]:
+        for name in [*names, "settings-read-keys", "settings-probe"]:
             self.bridge.cancel(name)
         super().done(result)
 

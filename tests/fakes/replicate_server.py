@@ -4,7 +4,8 @@ It follows the real API: ``POST /v1/models/{owner}/{name}/predictions`` (201), `
 ``GET /v1/predictions/{id}`` (``starting → processing → succeeded|failed|canceled|aborted`` by time since
 creation, growing tqdm ``logs``, ``metrics.predict_time``, an ``output`` URL serving a real MP4), the cursor-paged
 list, cancel, ``POST /v1/files`` (multipart ``content``), ``GET /v1/models/{owner}/{name}`` with the input schema,
-RFC 7807 problems (401, 404, 422), 429 + ``Retry-After`` and 5xx. ``Scenario`` switches failures on per test;
+RFC 7807 problems (401, 404, 422), 429 + ``Retry-After`` and 5xx, and outputs that are damaged (a real MP4 whose
+frames do not decode), once or every time. ``Scenario`` switches failures on per test;
 ``creates_by_frames`` counts creates per (model, prompt, first frame bytes, last frame bytes) to prove that no
 clip is ever created twice.
 """
@@ -75,6 +76,16 @@ def sample_mp4() -> bytes:
         return target.read_bytes()
 
 
+@cache
+def damaged_mp4() -> bytes:
+    """``sample_mp4()`` with its coded frames scrambled: it probes as a video, and decoding it fails (NAL errors)."""
+    data = bytearray(sample_mp4())
+    frames, index = data.find(b"mdat"), data.find(b"moov")
+    for i in range(frames + 600, index - 600, 3):
+        data[i] ^= 0x5A
+    return bytes(data)
+
+
 @dataclass
 class Scenario:
     """What the fake does; tests change fields before (or while) the client runs."""
@@ -88,7 +99,8 @@ class Scenario:
     create_delay_s: float = 0.0  # hold the create's answer after the prediction exists
     create_delay_when: Callable[[dict[str, Any]], bool] = lambda _input: True
     poll_errors_every: int = 0  # every Nth prediction GET answers 500/502/503 in turn
-    output_mode: str = "video"  # video | expired (404) | text (not a video)
+    output_mode: str = "video"  # video | expired (404) | text (not a video) | damaged (frames do not decode)
+    output_modes: list[str] = field(default_factory=list)  # modes for the next output requests, then output_mode
     page_size: int = 100
     renamed_inputs: dict[str, dict[str, str]] = field(default_factory=dict)  # model → {catalog name: new name}
     schema_durations: dict[str, list[int]] = field(default_factory=dict)  # model → durations its schema lists
@@ -123,6 +135,7 @@ class FakeReplicate:
         self.prediction_gets = 0
         self.list_requests = 0
         self.cancels: list[str] = []
+        self.output_requests = 0
         self.unauthorized = 0
         self.creates_in_flight = 0
         self.create_times: list[float] = []  # time.monotonic() of every prediction made (system-wide on Linux)
@@ -476,11 +489,16 @@ def _handler_for(fake: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             self._problem(422, "Invalid input", "the multipart field content is missing")
 
         def _output(self, prediction_id: str) -> None:
-            mode = fake.scenario.output_mode
+            with fake.lock:
+                fake.output_requests += 1
+                queued = fake.scenario.output_modes
+                mode = queued.pop(0) if queued else fake.scenario.output_mode
             if mode == "expired" or prediction_id not in fake.predictions:
                 self._send(404, raw=b"Not Found", content_type="text/plain")
             elif mode == "text":
                 self._send(200, raw=b"<html>this is not a video</html>" * 50, content_type="video/mp4")
+            elif mode == "damaged":
+                self._send(200, raw=damaged_mp4(), content_type="video/mp4")
             else:
                 self._send(200, raw=sample_mp4(), content_type="video/mp4")
 
@@ -494,4 +512,4 @@ def fake_replicate() -> Iterator[FakeReplicate]:
         yield fake
 
 
-__all__ = ["TOKEN", "FakeReplicate", "Scenario", "fake_replicate", "sample_mp4"]
+__all__ = ["TOKEN", "FakeReplicate", "Scenario", "damaged_mp4", "fake_replicate", "sample_mp4"]

@@ -1,11 +1,17 @@
-"""A fake xAI API on 127.0.0.1 that the real ``openai`` client reaches through its base URL.
+"""A fake xAI API on 127.0.0.1 that the real ``openai`` client reaches through its base URL, and the same fake
+as another OpenAI-compatible vision server (Ollama, LM Studio, vLLM, llama.cpp's server).
 
 ``POST /v1/chat/completions`` checks what it receives the way the product needs it: a Bearer key, a strict
 ``json_schema`` response format, the campaign/brand context, and every image as a base64 JPEG data URI that
 decodes, right after a text part naming its asset id. A request that fails a check gets a 400 whose message
 lists the problems (and ``problems`` keeps them for assertions). Replies are scripted per test: good pairs,
 any bad reply, 429 with ``Retry-After``, 5xx, or a hang past the client's timeout. ``GET /v1/models`` answers
-the key check.
+the key check and the Settings dialog's probe.
+
+``formats`` says which response formats the server takes: xAI's fake takes only strict ``json_schema``
+(``XAI_FORMATS``); ``SCHEMA_AND_OBJECT`` is a server with schema support; ``OBJECT_ONLY`` refuses a
+``json_schema`` with a 400 naming ``response_format`` (OpenAI's error shape, as such servers answer) and takes a
+``json_object`` whose messages ask for JSON. ``api_key=None`` is a server that needs no key.
 """
 
 from __future__ import annotations
@@ -29,6 +35,10 @@ from PIL import Image
 
 API_KEY = "xai-fake-key-0123456789abcdef"
 MODEL = "grok-4-1-fast-non-reasoning"
+VISION_MODEL = "llava:13b"
+XAI_FORMATS = ("json_schema",)
+SCHEMA_AND_OBJECT = ("json_schema", "json_object")
+OBJECT_ONLY = ("json_object",)
 _LABEL = re.compile(r"asset id\s*[:#]?\s*(\d+)", re.IGNORECASE)
 _DATA_URI = "data:image/jpeg;base64,"
 
@@ -46,6 +56,7 @@ class ReceivedRequest:
     images: list[bytes] = field(default_factory=list)  # the decoded JPEG bytes
     text: str = ""  # every text part and system message, joined
     schema_name: str = ""
+    format: str = ""  # the response_format type asked for
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -114,6 +125,16 @@ def status(code: int, headers: dict[str, str] | None = None, message: str = "") 
     return lambda _request: Reply(code, body, dict(headers or {}))
 
 
+def fenced(script: Script) -> Script:
+    """``script``'s reply wrapped in prose and a code fence, as a small local model answers a ``json_object``."""
+    def wrapped(request: ReceivedRequest) -> Reply:
+        reply = script(request)
+        message = reply.body["choices"][0]["message"]
+        message["content"] = f"Sure! Here is the JSON you asked for:\n```json\n{message['content']}\n```"
+        return reply
+    return wrapped
+
+
 def hang(seconds: float, then: Script | None = None) -> Script:
     """Say nothing for ``seconds`` (past the client's timeout), then answer ``then`` (default: good pairs)."""
     def script(request: ReceivedRequest) -> Reply:
@@ -141,7 +162,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if self.path.rstrip("/") == "/v1/models":
             self._send(Reply(200, {"object": "list", "data": [
-                {"id": MODEL, "object": "model", "created": 0, "owned_by": "xai"}]}))
+                {"id": model, "object": "model", "created": 0, "owned_by": "fake"}
+                for model in self.server.fake.models]}))
         else:
             self._send(Reply(404, {"code": "not_found", "error": f"no route {self.path}"}))
 
@@ -153,6 +175,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(Reply(404, {"code": "not_found", "error": f"no route {self.path}"}))
             return
         fake = self.server.fake
+        if fake.refuses_format(request):
+            fake.refusals += 1
+            self._send(Reply(400, {"error": {
+                "message": "response_format type 'json_schema' is not supported by this server; use "
+                           "'json_object' or 'text'", "type": "invalid_request_error", "param": "response_format",
+                "code": None}}))
+            return
         fake.inspect(request)
         if request.problems:
             self._send(Reply(400, {"code": "invalid_request", "error": "; ".join(request.problems)}))
@@ -176,7 +205,8 @@ class _Handler(BaseHTTPRequestHandler):
         return request
 
     def _authorised(self, request: ReceivedRequest) -> bool:
-        if request.headers.get("authorization") == f"Bearer {self.server.fake.api_key}":
+        key = self.server.fake.api_key
+        if key is None or request.headers.get("authorization") == f"Bearer {key}":
             return True
         self._send(Reply(401, {"code": "unauthenticated", "error": "Incorrect API key provided"}))
         return False
@@ -198,9 +228,14 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeXai:
     """The fake server: ``script(...)`` queues replies; ``requests`` records everything received."""
 
-    def __init__(self, api_key: str = API_KEY, expect_text: tuple[str, ...] = ()) -> None:
+    def __init__(self, api_key: str | None = API_KEY, expect_text: tuple[str, ...] = (), *, model: str = MODEL,
+                 formats: tuple[str, ...] = XAI_FORMATS) -> None:
         self.api_key = api_key
         self.expect_text = expect_text  # strings every chat request must contain (campaign/brand context)
+        self.model = model
+        self.models: tuple[str, ...] = (model,)  # what GET /v1/models lists
+        self.formats = formats
+        self.refusals = 0  # json_schema requests refused with a 400
         self.default: Script = good()
         self.requests: list[ReceivedRequest] = []
         self.stopping = threading.Event()
@@ -244,16 +279,24 @@ class FakeXai:
     def problems(self) -> list[str]:
         return [p for r in self.requests for p in r.problems]
 
+    def refuses_format(self, request: ReceivedRequest) -> bool:
+        """True for a ``json_schema`` request to a server that does not take one."""
+        body = request.body if isinstance(request.body, dict) else {}
+        kind = (body.get("response_format") or {}).get("type")
+        return kind == "json_schema" and "json_schema" not in self.formats
+
     def inspect(self, request: ReceivedRequest) -> None:
         """Check a chat request; every finding goes into ``request.problems``."""
         body = request.body if isinstance(request.body, dict) else {}
         problems = request.problems
-        if body.get("model") != MODEL:
+        if body.get("model") != self.model:
             problems.append(f"unexpected model {body.get('model')!r}")
         fmt = body.get("response_format") or {}
         schema = fmt.get("json_schema") or {}
-        if fmt.get("type") != "json_schema" or schema.get("strict") is not True or \
-                (schema.get("schema") or {}).get("type") != "object":
+        request.format = str(fmt.get("type", ""))
+        strict = request.format == "json_schema" and schema.get("strict") is True and \
+            (schema.get("schema") or {}).get("type") == "object"
+        if not strict and not (request.format == "json_object" and "json_object" in self.formats):
             problems.append("no strict json_schema response_format")
         request.schema_name = str(schema.get("name", ""))
         texts: list[str] = []
@@ -268,6 +311,8 @@ class FakeXai:
             elif isinstance(content, list):
                 self._inspect_parts(content, request, texts)
         request.text = "\n".join(texts)
+        if request.format == "json_object" and "json" not in request.text.lower():
+            problems.append("a json_object request must ask for JSON in its messages")
         wanted_images = 2 if request.is_rewrite else None
         if wanted_images is not None and len(request.images) != wanted_images:
             problems.append(f"a rewrite sends both frames, got {len(request.images)} images")
@@ -315,4 +360,18 @@ class FakeXai:
 def xai_server() -> Iterator[FakeXai]:
     """A running fake xAI server (stopped after the test)."""
     with FakeXai() as server:
+        yield server
+
+
+@pytest.fixture
+def vision_server() -> Iterator[FakeXai]:
+    """An OpenAI-compatible vision server that takes strict JSON schemas and needs no key."""
+    with FakeXai(api_key=None, model=VISION_MODEL, formats=SCHEMA_AND_OBJECT) as server:
+        yield server
+
+
+@pytest.fixture
+def json_object_server() -> Iterator[FakeXai]:
+    """An OpenAI-compatible vision server that refuses strict JSON schemas (400) and takes ``json_object``."""
+    with FakeXai(api_key=None, model=VISION_MODEL, formats=OBJECT_ONLY) as server:
         yield server

@@ -50,7 +50,7 @@ def replicate_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 async def _dialog(services: Services, qtbot) -> SettingsDialog:
-    dialog = SettingsDialog(services, TaskBridge())
+    dialog = SettingsDialog(services.settings, services.secrets, TaskBridge())
     qtbot.addWidget(dialog)
     dialog.open()
     await wait_until(lambda: dialog.key_state is not None)

@@ -201,7 +201,7 @@ async def test_an_output_that_is_not_a_video_fails_the_clip_and_leaves_no_file(
     job = await _job(services, tmp_path, pairs=1)
     final = await gen.run_job(job.id)
     clip = final.clips[0]
-    assert clip.status is ClipStatus.FAILED and clip.error.startswith("the output is not a playable video")
+    assert clip.status is ClipStatus.FAILED and clip.error.startswith("the video Replicate returned is damaged")
     assert list((services.paths.job_dir(job.id) / "clips").iterdir()) == []
 
 

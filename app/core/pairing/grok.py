@@ -1,17 +1,27 @@
-"""The Grok client: the ``openai`` SDK pointed at xAI, with our own retry policy and user-facing errors.
+"""The Grok client: the ``openai`` SDK pointed at xAI (or any OpenAI-compatible vision server), with our own
+retry policy, time limits and user-facing errors.
 
 The SDK's built-in retries are switched off (``max_retries=0``) so that one policy decides: a 429 or a 5xx is
 retried up to ``MAX_ATTEMPTS`` times, waiting what ``Retry-After`` (or ``retry-after-ms``) asks, else an
 exponential backoff; each wait is reported so the page can say so. A timeout is not retried (it already cost the
-user ``xai_timeout_s``), nor is an unreachable host: both become a clear ``PairingError``.
+user ``xai_timeout_s``), nor is an unreachable host: both become a clear ``PairingError``. Each request has a
+deadline for the whole exchange too, so an answer that trickles in cannot hold it.
+
+``complete_structured`` asks for a strict ``json_schema`` reply; a server that refuses strict schemas (a 400
+about the response format, as llama.cpp, older vLLM and others answer) is asked again for a ``json_object``,
+with the schema in the instructions; the caller validates and repairs the reply either way, and the returned
+``Completion.mode`` says which was used.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email.utils
+import json
 import logging
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -21,6 +31,7 @@ from urllib.parse import urlsplit
 import openai
 
 from app.core.pairing.errors import PairingError
+from app.core.pairing.schema import JSON_OBJECT, JSON_SCHEMA, response_format
 from app.logging_setup import redact
 
 log = logging.getLogger(__name__)
@@ -29,19 +40,32 @@ MAX_ATTEMPTS = 4
 INITIAL_BACKOFF_S = 0.5
 MAX_BACKOFF_S = 8.0
 MAX_RETRY_AFTER_S = 60.0
-CONNECT_TIMEOUT_S = 10.0  # an unreachable host is reported long before a slow answer would be
 TEMPERATURE = 0.5
+NO_KEY = "no-key"  # what is sent to a server that needs no key (the SDK insists on one; such servers ignore it)
+_FORMAT_REFUSAL = re.compile(r"response_format|json_schema|json schema|schema", re.IGNORECASE)
 
 RetryReport = Callable[[float, str], None]  # (seconds to wait, why)
 
 
 @dataclass(frozen=True, slots=True)
 class Completion:
-    """The text of Grok's answer and the tokens it cost."""
+    """The text of Grok's answer, the tokens it cost, and the reply format it was asked for."""
 
     text: str | None
     prompt_tokens: int
     completion_tokens: int
+    mode: str = JSON_SCHEMA  # JSON_SCHEMA (strict) or JSON_OBJECT (validated and repaired afterwards)
+
+
+class SchemaRefused(PairingError):
+    """The server refused a strict ``json_schema`` response format (it may take a ``json_object``)."""
+
+
+def json_object_messages(messages: list[dict[str, Any]], schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """``messages`` plus the instruction a ``json_object`` reply needs: one JSON object of ``schema``'s shape."""
+    rule = ("Answer with one JSON object and nothing else (no prose, no code fence). It must follow this JSON "
+            f"schema exactly: {json.dumps(schema, separators=(',', ':'))}")
+    return [*messages, {"role": "system", "content": rule}]
 
 
 def retry_after_seconds(headers: Any) -> float | None:
@@ -70,17 +94,31 @@ def _api_message(exc: openai.APIStatusError) -> str:
     return redact(text.splitlines()[0][:300]) if text else ""
 
 
-class GrokClient:
-    """One connection to xAI's Chat Completions; ``async with`` closes it."""
+def _sentence(text: str) -> str:
+    """``text`` to open a sentence: "the vision server" → "The vision server" ("xAI" stays as it is)."""
+    return "T" + text[1:] if text.startswith("the ") else text
 
-    def __init__(self, *, base_url: str, api_key: str, model: str, timeout_s: float,
+
+class GrokClient:
+    """One connection to xAI's Chat Completions, or an OpenAI-compatible server's; ``async with`` closes it.
+
+    ``service`` and ``assistant`` name who answers in messages ("xAI" and "Grok", or "the vision server" and the
+    model's name); ``api_key`` None is for a server that needs none.
+    """
+
+    def __init__(self, *, base_url: str, api_key: str | None, model: str, timeout_s: float,
+                 connect_timeout_s: float = 10.0, service: str = "xAI", assistant: str = "Grok",
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.base_url = base_url
         self.model = model
         self.timeout_s = timeout_s
+        self.connect_timeout_s = min(connect_timeout_s, timeout_s)
+        self.service = service
+        self.assistant = assistant
         self._sleep = sleep
-        timeout = openai.Timeout(timeout_s, connect=min(CONNECT_TIMEOUT_S, timeout_s))
-        self._client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0)
+        timeout = openai.Timeout(timeout_s, connect=self.connect_timeout_s)
+        self._client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key or NO_KEY, timeout=timeout,
+                                          max_retries=0)
 
     async def __aenter__(self) -> GrokClient:
         return self
@@ -95,43 +133,60 @@ class GrokClient:
     def host(self) -> str:
         return urlsplit(self.base_url).netloc or self.base_url
 
+    async def complete_structured(self, messages: list[dict[str, Any]], name: str, schema: dict[str, Any],
+                                  on_retry: RetryReport | None = None) -> Completion:
+        """Ask for a reply of ``schema``'s shape: a strict ``json_schema`` where the server takes one, else a
+        ``json_object`` (see the module's docstring); ``Completion.mode`` says which."""
+        try:
+            return await self.complete(messages, response_format(name, schema), on_retry)
+        except SchemaRefused as exc:
+            log.info("%s refuses strict JSON schemas (%s); asking for a JSON object instead", self.host, exc)
+        completion = await self.complete(json_object_messages(messages, schema), {"type": JSON_OBJECT}, on_retry)
+        return dataclasses.replace(completion, mode=JSON_OBJECT)
+
     async def complete(self, messages: list[dict[str, Any]], response_format: dict[str, Any],
                        on_retry: RetryReport | None = None) -> Completion:
-        """Send one chat completion (retrying 429/5xx); returns its text and usage, or raises ``PairingError``."""
+        """Send one chat completion (retrying 429/5xx); returns its text and usage, or raises ``PairingError``
+        (``SchemaRefused`` when a strict ``json_schema`` format was refused)."""
         attempt = 0
+        service, offline = _sentence(self.service), "The local pairer works without a connection."
         while True:
             attempt += 1
             try:
-                response = await self._client.chat.completions.create(
-                    model=self.model, messages=messages, response_format=response_format,  # type: ignore[arg-type]
-                    temperature=TEMPERATURE)
+                async with asyncio.timeout(self.connect_timeout_s + self.timeout_s):
+                    response = await self._client.chat.completions.create(
+                        model=self.model, messages=messages, response_format=response_format,  # type: ignore
+                        temperature=TEMPERATURE)
             except (openai.RateLimitError, openai.InternalServerError) as exc:
                 wait = self._retry_wait(exc, attempt)
-                reason = ("xAI is limiting requests (HTTP 429)" if exc.status_code == 429
-                          else f"xAI server error (HTTP {exc.status_code})")
+                reason = (f"{service} is limiting requests (HTTP 429)" if exc.status_code == 429
+                          else f"{service} server error (HTTP {exc.status_code})")
                 log.info("%s; attempt %d of %d, waiting %.1f s", reason, attempt, MAX_ATTEMPTS, wait)
                 if on_retry:
                     on_retry(wait, reason)
                 await self._sleep(wait)
                 continue
-            except openai.APITimeoutError as exc:
+            except (openai.APITimeoutError, TimeoutError) as exc:
                 if "Connect" in type(exc.__cause__).__name__:
-                    raise PairingError(f"Cannot reach xAI at {self.host} (no connection within "
-                                       f"{min(CONNECT_TIMEOUT_S, self.timeout_s):g} s). Are you offline? "
-                                       "The local pairer works without a connection.") from None
-                raise PairingError(f"Grok did not answer within {self.timeout_s:g} s. Try again, ask for fewer "
-                                   "images, or use the local pairer.") from None
+                    raise PairingError(f"Cannot reach {self.service} at {self.host} (no connection within "
+                                       f"{self.connect_timeout_s:g} s). Are you offline? {offline}") from None
+                raise PairingError(f"{self.assistant} did not answer within {self.timeout_s:g} s. Try again, ask "
+                                   "for fewer images, or use the local pairer.") from None
             except openai.APIConnectionError as exc:
                 cause = redact(str(exc.__cause__ or exc).strip()) or "connection failed"
-                raise PairingError(f"Cannot reach xAI at {self.host} ({cause}). Are you offline? "
-                                   "The local pairer works without a connection.") from None
+                raise PairingError(f"Cannot reach {self.service} at {self.host} ({cause}). Are you offline? "
+                                   f"{offline}") from None
             except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-                raise PairingError(f"xAI refused the API key (HTTP {exc.status_code}). Check the key in Settings, "
-                                   "or use the local pairer.") from None
+                raise PairingError(f"{service} refused the API key (HTTP {exc.status_code}). Check the key in "
+                                   "Settings, or use the local pairer.") from None
             except openai.APIStatusError as exc:
                 detail = _api_message(exc)
-                raise PairingError(f"xAI rejected the request (HTTP {exc.status_code})"
-                                   f"{': ' + detail if detail else ''}.") from None
+                message = (f"{service} rejected the request (HTTP {exc.status_code})"
+                           f"{': ' + detail if detail else ''}.")
+                if response_format.get("type") == JSON_SCHEMA and exc.status_code in (400, 422) \
+                        and _FORMAT_REFUSAL.search(detail):
+                    raise SchemaRefused(message) from None
+                raise PairingError(message) from None
             usage = response.usage
             text = response.choices[0].message.content if response.choices else None
             return Completion(text, usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0)
@@ -140,12 +195,13 @@ class GrokClient:
         """How long to wait before the next attempt; raises ``PairingError`` when giving up."""
         asked = retry_after_seconds(exc.response.headers)
         what = "is limiting requests (HTTP 429)" if exc.status_code == 429 else f"answered HTTP {exc.status_code}"
+        service = _sentence(self.service)
         if asked is not None and asked > MAX_RETRY_AFTER_S:
             minutes = max(1, round(asked / 60))
-            raise PairingError(f"xAI {what} and asks to wait about {minutes} minute{'s' if minutes > 1 else ''}. "
-                               "Try again later, or use the local pairer.")
+            raise PairingError(f"{service} {what} and asks to wait about {minutes} minute"
+                               f"{'s' if minutes > 1 else ''}. Try again later, or use the local pairer.")
         if attempt >= MAX_ATTEMPTS:
-            raise PairingError(f"xAI {what} {MAX_ATTEMPTS} times in a row. Try again in a minute, "
+            raise PairingError(f"{service} {what} {MAX_ATTEMPTS} times in a row. Try again in a minute, "
                                "or use the local pairer.")
         if asked is not None:
             return asked

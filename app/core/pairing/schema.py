@@ -1,9 +1,12 @@
-"""The strict JSON schemas Grok must answer with (``response_format`` of type ``json_schema``)."""
+"""The strict JSON schemas Grok must answer with (``response_format`` of type ``json_schema``), and the names
+of the two reply formats (a server that refuses strict schemas is asked for a ``json_object``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+JSON_SCHEMA = "json_schema"
+JSON_OBJECT = "json_object"
 PAIRS_SCHEMA_NAME = "pair_suggestions"
 REWRITE_SCHEMA_NAME = "motion_prompt"
 
@@ -37,12 +40,4 @@ REWRITE_SCHEMA: dict[str, Any] = {
 
 def response_format(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     """The Chat Completions ``response_format`` asking for a strict ``schema`` reply."""
-    return {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": schema}}
-
-
-def pairs_response_format() -> dict[str, Any]:
-    return response_format(PAIRS_SCHEMA_NAME, PAIRS_SCHEMA)
-
-
-def rewrite_response_format() -> dict[str, Any]:
-    return response_format(REWRITE_SCHEMA_NAME, REWRITE_SCHEMA)
+    return {"type": JSON_SCHEMA, "json_schema": {"name": name, "strict": True, "schema": schema}}

@@ -1,9 +1,10 @@
-"""Pair suggestions of a campaign: made by Grok or the local pairer, edited by the user, stored.
+"""Pair suggestions of a campaign: made by Grok (or another vision model) or the local pairer, edited, stored.
 
 A "Suggest pairs" run replaces the campaign's current grok and local suggestions in one transaction, together
 with its ``pairing_runs`` row (tokens, cost, repairs). Pairs the user added by hand (source ``manual``) are kept:
 they follow the new suggestions, in their order. Every edit of the list is one ``save_pairs`` transaction.
-Grok's token cost is recorded even when its replies could not be used.
+Grok's token cost is recorded even when its replies could not be used. The "grok" pairer asks the vision model
+of the settings' ``VisionEndpoint``: xAI's Grok, or an OpenAI-compatible server (``pairing_provider``).
 """
 
 from __future__ import annotations
@@ -36,16 +37,23 @@ from app.core.domain import (
     PairSuggestion,
 )
 from app.core.library.service import LibraryService
-from app.core.pairing.errors import NO_KEY_MESSAGE, PairingError
+from app.core.pairing.endpoint import VisionEndpoint, endpoint_from_settings
+from app.core.pairing.errors import PairingError
 from app.core.pairing.feature_store import load_candidates
 from app.core.pairing.local import pair_locally
 from app.core.pairing.previews import load_previews
 from app.core.pairing.prompt import MAX_PAIRS, build_pairing_messages, build_rewrite_messages
-from app.core.pairing.schema import pairs_response_format, rewrite_response_format
+from app.core.pairing.schema import (
+    JSON_OBJECT,
+    PAIRS_SCHEMA,
+    PAIRS_SCHEMA_NAME,
+    REWRITE_SCHEMA,
+    REWRITE_SCHEMA_NAME,
+)
 from app.core.pairing.similarity import Candidate, preselect
 from app.core.pairing.templates import motion_prompt
 from app.core.pairing.validate import MalformedReply, ReplyRules, validate_pairs, validate_rewrite
-from app.core.secrets import KeyName, SecretStore
+from app.core.secrets import KeyFormatError, KeyName, SecretStore
 
 if TYPE_CHECKING:
     from app.core.pairing.grok import GrokClient
@@ -65,7 +73,10 @@ class _Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
-    def cost(self, settings: Settings) -> float:
+    def cost(self, settings: Settings, endpoint: VisionEndpoint) -> float:
+        """What the tokens cost at xAI's prices; nothing is known of another server's prices (a local one: free)."""
+        if not endpoint.priced:
+            return 0.0
         return round((self.prompt_tokens * settings.xai_price_input_per_mtok
                       + self.completion_tokens * settings.xai_price_output_per_mtok) / 1_000_000, 8)
 
@@ -100,43 +111,57 @@ class PairingService:
         self._open_clients: set[GrokClient] = set()
 
     def grok_available(self) -> bool:
-        """True when an xAI key is set (environment, keyring or this session)."""
-        return bool(self.secrets.get(KeyName.XAI))
+        """True when the vision pairer can be asked: an xAI key is set (environment, keyring or this session), or
+        an OpenAI-compatible server is configured. A key that cannot be used counts: asking then says why."""
+        settings = self.settings.current
+        if settings.pairing_provider != "xai":
+            return bool(settings.vision_base_url.strip() and settings.vision_model.strip())
+        try:
+            return bool(self.secrets.get(KeyName.XAI))
+        except KeyFormatError:
+            return True
+
+    def vision_endpoint(self, *, base_url: str | None = None, model: str | None = None) -> VisionEndpoint:
+        """The vision model pairing asks (``base_url``/``model`` override the settings, as ``pair --endpoint``
+        does); raises ``PairingError`` when it cannot be asked. Blocking: it reads the keyring."""
+        return endpoint_from_settings(self.settings.current, self.secrets, base_url=base_url, model=model)
 
     # ---- suggestions -------------------------------------------------------------------------------
     async def suggest(self, campaign_id: int, *, pairer: str | None = None, count: int | None = None,
-                      chain: bool = False, on_progress: ProgressCallback | None = None) -> PairingResult:
-        """Suggest pairs with ``pairer`` (default: grok with a key, else local) and store them.
+                      chain: bool = False, on_progress: ProgressCallback | None = None,
+                      endpoint: VisionEndpoint | None = None) -> PairingResult:
+        """Suggest pairs with ``pairer`` (default: grok when it can be asked, else local) and store them.
 
         ``count`` is 1–12, or None for the pairer's choice. ``on_progress`` receives ``PairingProgress``
-        values (``str()`` of one is a short status line). Raises ``PairingError`` with a message for the user.
+        values (``str()`` of one is a short status line). ``endpoint`` (default: the settings') is the vision
+        model the grok pairer asks. Raises ``PairingError`` with a message for the user.
         """
-        pairer = pairer or ("grok" if self.grok_available() else "local")
+        pairer = pairer or ("grok" if endpoint is not None or self.grok_available() else "local")
         if pairer not in PAIRERS:
             raise PairingError(f"unknown pairer {pairer!r}: use grok or local")
         if count is not None and not 1 <= count <= MAX_PAIRS:
             raise PairingError(f"ask for 1 to {MAX_PAIRS} pairs (or let the pairer decide)")
         report = on_progress or _noop
         settings = self.settings.current
-        key = None
-        if pairer == "grok" and not (key := self.secrets.get(KeyName.XAI)):
-            raise PairingError(NO_KEY_MESSAGE)
+        if pairer == "grok" and endpoint is None:
+            endpoint = self.vision_endpoint()
         campaign = await self.library.get_campaign(campaign_id)
         client = await self.library.get_client(campaign.client_id)
         pool = await self._pool(campaign.id, settings, report)
         usage = _Usage()
-        if key is not None:
+        if pairer == "grok":
+            assert endpoint is not None
             try:
-                pairs, repairs, notes = await self._grok_pairs(key, settings, campaign, client, pool, count, chain,
-                                                               usage, report)
+                pairs, repairs, notes = await self._grok_pairs(endpoint, settings, campaign, client, pool, count,
+                                                               chain, usage, report)
             except PairingError as exc:
-                await self._record_spent(campaign.id, "grok", settings, usage, chain, count, str(exc))
+                await self._record_spent(campaign.id, "grok", settings, endpoint, usage, chain, count, str(exc))
                 raise
         else:
             pairs, repairs, notes = await self._local_pairs(campaign, client, pool, count, chain, report)
         report(PairingProgress(PairingStage.SAVING))
-        model = settings.xai_model if pairer == "grok" else ""
-        cost = usage.cost(settings)
+        model = endpoint.model if pairer == "grok" and endpoint is not None else ""
+        cost = usage.cost(settings, endpoint) if pairer == "grok" and endpoint is not None else 0.0
         stored = await self._write(lambda s: _store_run(s, campaign.id, pairer, model, chain, count, usage, cost,
                                                         repairs, pairs))
         return PairingResult(tuple(stored.value), pairer, tuple(repairs), tuple(pool.notes + notes),
@@ -169,9 +194,9 @@ class PairingService:
         made = await asyncio.get_running_loop().run_in_executor(None, work)
         return made.pairs, [], made.notes
 
-    async def _grok_pairs(self, key: str, settings: Settings, campaign: CampaignInfo, client: ClientInfo,
-                          pool: _Pool, count: int | None, chain: bool, usage: _Usage, report: ProgressCallback
-                          ) -> tuple[list[PairSuggestion], list[str], list[str]]:
+    async def _grok_pairs(self, endpoint: VisionEndpoint, settings: Settings, campaign: CampaignInfo,
+                          client: ClientInfo, pool: _Pool, count: int | None, chain: bool, usage: _Usage,
+                          report: ProgressCallback) -> tuple[list[PairSuggestion], list[str], list[str]]:
         candidates, notes = pool.candidates, []
         if len(candidates) > settings.pairing_max_images:
             chosen = await asyncio.get_running_loop().run_in_executor(
@@ -188,39 +213,41 @@ class PairingService:
         rules = ReplyRules(frozenset(a.id for a, _ in images), pool.rejected_ids, pool.campaign_ids, count, chain,
                            lambda position: motion_prompt(campaign, client, position))
         messages = build_pairing_messages(campaign, client, images, count, chain)
-        async with self._grok(key, settings) as grok:
-            pairs, repairs = await self._ask(grok, messages, pairs_response_format(),
-                                             lambda text: validate_pairs(text, rules), usage, report, len(images))
+        async with self._grok(endpoint) as grok:
+            (pairs, repairs), mode = await self._ask(grok, messages, (PAIRS_SCHEMA_NAME, PAIRS_SCHEMA),
+                                                     lambda text: validate_pairs(text, rules), usage, report,
+                                                     len(images))
+        notes.append(answer_format_note(endpoint, mode))
         return pairs, repairs, notes
 
-    async def _ask(self, grok: GrokClient, messages: list[dict[str, Any]], response_format: dict[str, Any],
-                   parse: Callable[[str | None], T], usage: _Usage, report: ProgressCallback, images: int) -> T:
-        """Ask Grok and parse its reply; an unusable reply is asked for once more, then a ``PairingError``."""
+    async def _ask(self, grok: GrokClient, messages: list[dict[str, Any]], schema: tuple[str, dict[str, Any]],
+                   parse: Callable[[str | None], T], usage: _Usage, report: ProgressCallback, images: int
+                   ) -> tuple[T, str]:
+        """Ask Grok for a reply of ``schema`` (name, JSON schema) and parse it; an unusable reply is asked for
+        once more, then a ``PairingError``. Returns the parsed reply and the reply format that was used."""
         def on_retry(wait_s: float, reason: str) -> None:
             report(PairingProgress(PairingStage.RETRY, wait_s=wait_s, reason=reason))
 
         attempt = 1
         while True:
             report(PairingProgress(PairingStage.REQUEST, attempt, images))
-            completion = await grok.complete(messages, response_format, on_retry)
+            completion = await grok.complete_structured(messages, *schema, on_retry)
             usage.prompt_tokens += completion.prompt_tokens
             usage.completion_tokens += completion.completion_tokens
             try:
-                return parse(completion.text)
+                return parse(completion.text), completion.mode
             except MalformedReply as exc:
-                log.warning("unusable Grok reply (attempt %d): %s", attempt, exc)
+                log.warning("unusable reply of %s (attempt %d): %s", grok.assistant, attempt, exc)
                 if attempt == 2:
-                    raise PairingError(f"Grok's reply could not be used, twice in a row ({exc}). Try again, "
-                                       "or use the local pairer.") from None
-                report(PairingProgress(PairingStage.RETRY, reason=f"Grok's reply could not be used ({exc})"))
+                    raise PairingError(f"{grok.assistant}'s reply could not be used, twice in a row ({exc}). Try "
+                                       "again, or use the local pairer.") from None
+                report(PairingProgress(PairingStage.RETRY,
+                                       reason=f"{grok.assistant}'s reply could not be used ({exc})"))
                 attempt += 1
 
     @contextlib.asynccontextmanager
-    async def _grok(self, key: str, settings: Settings) -> AsyncIterator[GrokClient]:
-        from app.core.pairing.grok import GrokClient  # the openai SDK loads only when Grok is used
-
-        client = GrokClient(base_url=settings.xai_base_url, api_key=key, model=settings.xai_model,
-                            timeout_s=settings.xai_timeout_s)
+    async def _grok(self, endpoint: VisionEndpoint) -> AsyncIterator[GrokClient]:
+        client = endpoint.client()  # the openai SDK loads only when a vision model is asked
         self._open_clients.add(client)
         try:
             yield client
@@ -228,14 +255,15 @@ class PairingService:
             self._open_clients.discard(client)
             await client.aclose()
 
-    async def _record_spent(self, campaign_id: int, pairer: str, settings: Settings, usage: _Usage, chain: bool,
-                            count: int | None, error: str) -> None:
+    async def _record_spent(self, campaign_id: int, pairer: str, settings: Settings, endpoint: VisionEndpoint,
+                            usage: _Usage, chain: bool, count: int | None, error: str) -> None:
         """Keep the tokens of a request whose replies were not used: they were paid for."""
         if not (usage.prompt_tokens or usage.completion_tokens):
             return
-        run = PairingRun(campaign_id=campaign_id, pairer=pairer, model=settings.xai_model, chain=chain,
+        run = PairingRun(campaign_id=campaign_id, pairer=pairer, model=endpoint.model, chain=chain,
                          requested_count=count, prompt_tokens=usage.prompt_tokens,
-                         completion_tokens=usage.completion_tokens, cost_usd=usage.cost(settings), repairs=[error])
+                         completion_tokens=usage.completion_tokens, cost_usd=usage.cost(settings, endpoint),
+                         repairs=[error])
         with contextlib.suppress(IntegrityError):  # the campaign was deleted meanwhile
             await self.db.run(lambda s: s.add(run))
 
@@ -266,11 +294,14 @@ class PairingService:
     async def rewrite_prompt(self, pair_id: int, feedback: str) -> Op[PairSuggestion]:
         """Grok writes a new motion prompt for one pair, following ``feedback``; stored and returned."""
         feedback = " ".join(feedback.split())[:MAX_FEEDBACK_CHARS]
-        key = self.secrets.get(KeyName.XAI)
-        if not key:
-            raise PairingError("Rewriting a prompt needs Grok, and no xAI API key is set. Add it in Settings, "
-                               "or edit the prompt by hand.")
         settings = self.settings.current
+        try:
+            endpoint = self.vision_endpoint()
+        except PairingError as exc:
+            if settings.pairing_provider == "xai" and not self.grok_available():
+                raise PairingError("Rewriting a prompt needs Grok, and no xAI API key is set. Add it in Settings, "
+                                   "or edit the prompt by hand.") from None
+            raise PairingError(f"Rewriting a prompt needs the vision model: {exc}") from None
 
         def load(s: Session) -> tuple[PairSuggestion, int]:
             row = s.get(PairSuggestionRow, pair_id)
@@ -291,10 +322,11 @@ class PairingService:
                                           pair.prompt, feedback)
         usage = _Usage()
         try:
-            async with self._grok(key, settings) as grok:
-                prompt = await self._ask(grok, messages, rewrite_response_format(), validate_rewrite, usage, _noop, 2)
+            async with self._grok(endpoint) as grok:
+                prompt, _mode = await self._ask(grok, messages, (REWRITE_SCHEMA_NAME, REWRITE_SCHEMA),
+                                                validate_rewrite, usage, _noop, 2)
         except PairingError as exc:
-            await self._record_spent(campaign_id, REWRITE_RUN, settings, usage, False, None, str(exc))
+            await self._record_spent(campaign_id, REWRITE_RUN, settings, endpoint, usage, False, None, str(exc))
             raise
 
         def store(s: Session) -> PairSuggestion:
@@ -302,9 +334,10 @@ class PairingService:
             if row is None:
                 raise PairingError("That pair was removed while its prompt was being rewritten.")
             row.prompt = prompt
-            s.add(PairingRun(campaign_id=campaign_id, pairer=REWRITE_RUN, model=settings.xai_model,
+            s.add(PairingRun(campaign_id=campaign_id, pairer=REWRITE_RUN, model=endpoint.model,
                              prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
-                             cost_usd=usage.cost(settings), repairs=[f"rewrite of pair {pair_id}: {feedback}"]))
+                             cost_usd=usage.cost(settings, endpoint),
+                             repairs=[f"rewrite of pair {pair_id}: {feedback}"]))
             s.flush()
             return _suggestion(row)
 
@@ -316,6 +349,14 @@ class PairingService:
             with contextlib.suppress(Exception):
                 await client.aclose()
         self._open_clients.clear()
+
+
+def answer_format_note(endpoint: VisionEndpoint, mode: str) -> str:
+    """The note saying how the vision model was asked to answer (``Completion.mode``)."""
+    if mode == JSON_OBJECT:
+        return (f"{endpoint.describe()} answered as a JSON object: the server does not take strict JSON schemas, "
+                "so the reply was checked and repaired")
+    return f"{endpoint.describe()} answered with a strict JSON schema"
 
 
 def _store_run(s: Session, campaign_id: int, pairer: str, model: str, chain: bool, count: int | None,

@@ -4,16 +4,24 @@ Creates, uploads and cancels go through the ``replicate`` client. Reads (one pre
 a model's schema) go through a plain ``httpx`` client and are parsed here: replicate 1.0.7's ``Prediction`` model
 rejects the status ``aborted`` (its ``Literal`` lacks it), and a poll needs the ``Retry-After`` header of a
 throttled answer. Output files are fetched without the API key: they live on another host.
+
+Every request has a bounded time (``ReplicateTimeouts``, from the settings): the transport under all three
+clients applies the limits of the request's kind whatever the caller passed, since replicate 1.0.7 sends creates
+and uploads with ``timeout=None``, which switches the client's own limits off; a create or a read also has a
+deadline for the whole exchange, so an answer that trickles in cannot hold it either.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
+import enum
 import logging
 import mimetypes
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +32,7 @@ import httpx
 import replicate
 from replicate.exceptions import ReplicateError
 
+from app.config import Settings
 from app.logging_setup import redact
 
 log = logging.getLogger(__name__)
@@ -189,23 +198,109 @@ class CreateRateLimiter:
                 await asyncio.sleep(self.period_s - (now - self._sent[0]))
 
 
-class ReplicateAPI:
-    """One authenticated connection set to Replicate (``base_url`` may be a gateway or a test server)."""
+class RequestKind(enum.Enum):
+    CREATE = "create"  # a create or a file upload: Replicate may act on it
+    POLL = "poll"  # a status, list, model-info or cancel request
+    DOWNLOAD = "download"  # an output file: the limit is the longest silence, not the whole transfer
 
-    def __init__(self, token: str, base_url: str, *, timeout_s: float = 30.0) -> None:
+
+@dataclass(frozen=True, slots=True)
+class ReplicateTimeouts:
+    """How long each kind of request may wait, in seconds."""
+
+    connect_s: float
+    create_s: float
+    poll_s: float
+    download_s: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReplicateTimeouts:
+        return cls(settings.connect_timeout_s, settings.replicate_create_timeout_s,
+                   settings.replicate_poll_timeout_s, settings.replicate_download_timeout_s)
+
+    def answer_s(self, kind: RequestKind) -> float:
+        """How long an answer (or, for a download, the next piece of one) may take."""
+        return {RequestKind.CREATE: self.create_s, RequestKind.POLL: self.poll_s,
+                RequestKind.DOWNLOAD: self.download_s}[kind]
+
+    def for_request(self, kind: RequestKind) -> httpx.Timeout:
+        answer = self.answer_s(kind)
+        return httpx.Timeout(answer, connect=self.connect_s, pool=answer)
+
+
+# The limits of the request being sent from the current task (set by ``ReplicateAPI._bounded``).
+_request_limits: ContextVar[httpx.Timeout | None] = ContextVar("replicate_request_limits", default=None)
+
+
+class _BoundedTransport(httpx.AsyncBaseTransport):
+    """Gives every request the limits of its kind, replacing whatever the caller passed (even ``None``)."""
+
+    def __init__(self, wrapped: httpx.AsyncBaseTransport, fallback: Callable[[], httpx.Timeout]) -> None:
+        self._wrapped = wrapped
+        self._fallback = fallback
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        limits = _request_limits.get() or self._fallback()
+        request.extensions["timeout"] = limits.as_dict()
+        return await self._wrapped.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._wrapped.aclose()
+
+
+def no_answer(exc: BaseException, timeouts: ReplicateTimeouts, kind: RequestKind) -> str:
+    """A network failure in plain words (``exc`` is an ``httpx`` error or the deadline's ``TimeoutError``)."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"could not reach Replicate: no connection within {timeouts.connect_s:g} s"
+    if isinstance(exc, httpx.PoolTimeout):
+        return f"could not reach Replicate: no free connection within {timeouts.answer_s(kind):g} s"
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        return f"Replicate did not answer within {timeouts.answer_s(kind):g} s"
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        return "the connection to Replicate broke before its answer was complete"
+    return f"could not reach Replicate ({type(exc).__name__})"
+
+
+class ReplicateAPI:
+    """One authenticated connection set to Replicate (``base_url`` may be a gateway or a test server).
+
+    ``timeouts`` gives the limits in force when a request starts (the settings can change while the app runs).
+    """
+
+    def __init__(self, token: str, base_url: str, *,
+                 timeouts: Callable[[], ReplicateTimeouts] | None = None) -> None:
         """Blocking (it loads the TLS certificates, 0.1 s or more): build it off the event loop."""
         self.base_url = base_url.rstrip("/")
-        timeout = httpx.Timeout(timeout_s, connect=10.0, pool=None)
+        defaults = ReplicateTimeouts.from_settings(Settings())
+        self.timeouts: Callable[[], ReplicateTimeouts] = timeouts or (lambda: defaults)
         tls = httpx.create_ssl_context()
         mimetypes.init()  # the Files API upload guesses content types; the first guess reads the system tables
+
+        def bounded() -> _BoundedTransport:
+            return _BoundedTransport(httpx.AsyncHTTPTransport(verify=tls),
+                                     lambda: self.timeouts().for_request(RequestKind.POLL))
+
+        timeout = defaults.for_request(RequestKind.POLL)  # replaced per request by the transport
         self._client = replicate.Client(api_token=token, base_url=self.base_url, timeout=timeout,
-                                        transport=httpx.AsyncHTTPTransport(verify=tls),
-                                        event_hooks={"response": [self._raise_if_throttled]})
-        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=httpx.AsyncHTTPTransport(
-            verify=tls), headers={"Authorization": f"Bearer {token}"})
-        self._downloads = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0, pool=None),
-                                            transport=httpx.AsyncHTTPTransport(verify=tls), follow_redirects=True)
+                                        transport=bounded(), event_hooks={"response": [self._raise_if_throttled]})
+        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=bounded(),
+                                       headers={"Authorization": f"Bearer {token}"})
+        self._downloads = httpx.AsyncClient(timeout=timeout, transport=bounded(), follow_redirects=True)
         self.create_limiter = CreateRateLimiter()
+
+    @staticmethod
+    @contextlib.asynccontextmanager
+    async def _bounded(kind: RequestKind, timeouts: ReplicateTimeouts, *, whole: bool = True) -> AsyncIterator[None]:
+        """Send this block's requests with ``kind``'s limits; ``whole`` also bounds the whole exchange."""
+        token = _request_limits.set(timeouts.for_request(kind))
+        try:
+            if whole:
+                async with asyncio.timeout(timeouts.connect_s + timeouts.answer_s(kind)):
+                    yield
+            else:
+                yield
+        finally:
+            _request_limits.reset(token)
 
     @staticmethod
     async def _raise_if_throttled(response: httpx.Response) -> None:
@@ -222,22 +317,31 @@ class ReplicateAPI:
 
     # ---- writes through the replicate client ----------------------------------------------------------------
     async def upload(self, path: Path) -> str:
-        """Upload a file through the Files API; returns the URL to pass as an input."""
+        """Upload a file through the Files API; returns the URL to pass as an input.
+
+        The body may take long on a slow line, so only each step is bounded (connect, each write, the answer).
+        """
+        timeouts = self.timeouts()
         try:
-            uploaded = await self._client.files.async_create(path)
+            async with self._bounded(RequestKind.CREATE, timeouts, whole=False):
+                uploaded = await self._client.files.async_create(path)
         except ReplicateError as exc:
             raise Rejected(exc.status or 0, _replicate_problem(exc)) from None
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise NotSent(f"could not reach Replicate ({type(exc).__name__})") from None
+            raise NotSent(no_answer(exc, timeouts, RequestKind.CREATE)) from None
         except httpx.HTTPError as exc:
-            raise Transient(f"uploading {path.name} failed ({type(exc).__name__})") from None
+            raise Transient(f"uploading {path.name} failed: {no_answer(exc, timeouts, RequestKind.CREATE)}") \
+                from None
         return str(uploaded.urls["get"])
 
     async def create(self, model_id: str, inputs: Mapping[str, Any]) -> RemotePrediction:
-        """Create a prediction; raises Throttled / NotSent / Rejected (nothing created) or Ambiguous."""
+        """Create a prediction; raises Throttled / NotSent / Rejected (nothing created) or Ambiguous (no answer
+        in time, a broken or unreadable answer, a 5xx: the prediction may exist)."""
         await self.create_limiter.acquire()
+        timeouts = self.timeouts()
         try:
-            prediction = await self._client.predictions.async_create(model=model_id, input=dict(inputs))
+            async with self._bounded(RequestKind.CREATE, timeouts):
+                prediction = await self._client.predictions.async_create(model=model_id, input=dict(inputs))
         except (Throttled, NotSent):
             raise
         except ReplicateError as exc:
@@ -246,31 +350,35 @@ class ReplicateAPI:
                 raise Rejected(status, _replicate_problem(exc)) from None
             raise Ambiguous(f"Replicate answered HTTP {status}") from None
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise NotSent(f"could not reach Replicate ({type(exc).__name__})") from None
-        except httpx.HTTPError as exc:
-            raise Ambiguous(f"no clear answer from Replicate ({type(exc).__name__})") from None
+            raise NotSent(no_answer(exc, timeouts, RequestKind.CREATE)) from None
+        except (httpx.HTTPError, TimeoutError) as exc:
+            raise Ambiguous(no_answer(exc, timeouts, RequestKind.CREATE)) from None
         except Exception as exc:  # an answer the client could not read: the prediction may exist
-            raise Ambiguous(f"unreadable answer from Replicate ({type(exc).__name__})") from None
+            raise Ambiguous(f"Replicate's answer could not be read ({type(exc).__name__})") from None
         return RemotePrediction(id=prediction.id, model=prediction.model or model_id, status=prediction.status,
                                 input=dict(prediction.input or {}), created_at=parse_time(prediction.created_at))
 
     async def cancel(self, prediction_id: str) -> None:
         """Ask Replicate to cancel (harmless on a finished prediction)."""
+        timeouts = self.timeouts()
         try:
-            await self._client.predictions.async_cancel(prediction_id)
+            async with self._bounded(RequestKind.POLL, timeouts):
+                await self._client.predictions.async_cancel(prediction_id)
         except ReplicateError as exc:
             raise Transient(f"cancel refused: {_replicate_problem(exc)}") from None
-        except httpx.HTTPError as exc:
-            raise Transient(f"cancel failed ({type(exc).__name__})") from None
+        except (httpx.HTTPError, TimeoutError) as exc:
+            raise Transient(f"cancel failed: {no_answer(exc, timeouts, RequestKind.POLL)}") from None
         except ValueError:
             pass  # the canceled prediction came back in a shape the client cannot read (e.g. "aborted")
 
     # ---- reads ----------------------------------------------------------------------------------------------
     async def _get_json(self, url: str) -> Any:
+        timeouts = self.timeouts()
         try:
-            response = await self._http.get(url)
-        except httpx.HTTPError as exc:
-            raise Transient(f"could not reach Replicate ({type(exc).__name__})") from None
+            async with self._bounded(RequestKind.POLL, timeouts):
+                response = await self._http.get(url)
+        except (httpx.HTTPError, TimeoutError) as exc:
+            raise Transient(no_answer(exc, timeouts, RequestKind.POLL)) from None
         if response.status_code == 429 or response.status_code >= 500:
             raise Transient(f"Replicate answered HTTP {response.status_code}", retry_after(response.headers))
         if response.status_code >= 400:
@@ -331,9 +439,14 @@ class ReplicateAPI:
         return schemas, properties
 
     async def download(self, url: str, target: Path, cancel: asyncio.Event) -> None:
-        """Stream ``url`` into ``target`` (written by the caller's rules: a temp name beside the final one)."""
+        """Stream ``url`` into ``target`` (written by the caller's rules: a temp name beside the final one).
+
+        A big file on a slow line may take long: the limit is on each silence, not on the whole download.
+        """
+        timeouts = self.timeouts()
         try:
-            async with self._downloads.stream("GET", url) as response:
+            async with self._bounded(RequestKind.DOWNLOAD, timeouts, whole=False), \
+                    self._downloads.stream("GET", url) as response:
                 if response.status_code in (404, 410):
                     raise OutputGone(url)
                 if response.status_code >= 400:
@@ -344,5 +457,9 @@ class ReplicateAPI:
                         if cancel.is_set():
                             return
                         handle.write(chunk)
+        except httpx.TimeoutException as exc:
+            what = "nothing arrived" if isinstance(exc, httpx.ReadTimeout) else "no connection"
+            limit = timeouts.download_s if isinstance(exc, httpx.ReadTimeout) else timeouts.connect_s
+            raise Transient(f"downloading the output stalled: {what} for {limit:g} s") from None
         except httpx.HTTPError as exc:
             raise Transient(f"downloading the output failed ({type(exc).__name__})") from None

@@ -35,6 +35,7 @@ from app.core.generation.providers.replicate_api import (
     Rejected,
     RemotePrediction,
     ReplicateAPI,
+    ReplicateTimeouts,
     Throttled,
     Transient,
 )
@@ -131,8 +132,10 @@ class ReplicateProvider:
     """Makes clips with Replicate's hosted models."""
 
     def __init__(self, api: ReplicateAPI, settings: Callable[[], Settings]) -> None:
+        """``api``'s requests take their time limits from ``settings`` from now on (read as each one starts)."""
         self.api = api
         self._settings = settings
+        api.timeouts = lambda: ReplicateTimeouts.from_settings(settings())
         self._uploads: dict[Path, tuple[float, asyncio.Future[str]]] = {}
 
     async def aclose(self) -> None:
@@ -306,8 +309,8 @@ class ReplicateProvider:
                 return found.id
             if attempt < LOOKUP_TRIES - 1:
                 await asyncio.sleep(self._backoff(attempt))
-        raise ClipFailed(f"it is unclear whether Replicate received this clip ({reason}) and it is not among your "
-                         "recent predictions, so it was not created. Retry the clip.")
+        raise ClipFailed(f"{reason}, and the clip is not among your recent predictions on Replicate, so it was not "
+                         "created. Retry the clip.")
 
     async def _poll(self, prediction_id: str, request: ClipRequest, hooks: ClipHooks,
                     cancel: asyncio.Event) -> RemotePrediction:
@@ -362,17 +365,27 @@ class ReplicateProvider:
         await hooks.downloading(url)
         temp = temp_path_for(request.output_path)
         try:
-            await self._download(url, temp, cancel, cost)
-            if cancel.is_set():
-                raise ClipCanceled(cost)
-            try:
-                info = await asyncio.get_running_loop().run_in_executor(_checkers, _verify_off_loop, temp)
-            except FFmpegError as exc:
-                raise ClipFailed(f"the output is not a playable video ({exc})", cost_usd=cost) from None
+            info = await self._fetch_playable(url, temp, cancel, cost, request.clip_id)
             os.replace(temp, request.output_path)
         finally:
             temp.unlink(missing_ok=True)
         return ClipResult(request.output_path, info.duration_s, cost)
+
+    async def _fetch_playable(self, url: str, temp: Path, cancel: asyncio.Event, cost: float,
+                              clip_id: int) -> MediaInfo:
+        """Download the output and check that it decodes. A damaged copy is downloaded again (the URL lives for an
+        hour, and a transfer can be what damaged it) before the clip fails: a Retry would be paid for again."""
+        for attempt in (1, 2):
+            await self._download(url, temp, cancel, cost)
+            if cancel.is_set():
+                raise ClipCanceled(cost)
+            try:
+                return await asyncio.get_running_loop().run_in_executor(_checkers, _verify_off_loop, temp)
+            except FFmpegError as exc:
+                log.warning("clip %s: the downloaded output does not decode (download %d of 2): %s", clip_id,
+                            attempt, exc)
+        raise ClipFailed("the video Replicate returned is damaged (downloaded twice, neither copy plays). Retry the "
+                         "clip to make a new one.", cost_usd=cost)
 
     async def _download(self, url: str, temp: Path, cancel: asyncio.Event, cost: float) -> None:
         if url.startswith("data:"):
