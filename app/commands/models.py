@@ -225,8 +225,8 @@ async def cmd_presets_delete(args: argparse.Namespace) -> int:
     """Remove one of the user's presets."""
     paths, _, _ = _library(args)
     try:
-        await asyncio.to_thread(delete_preset, SettingsStore(paths.settings), args.name)
+        removed = await asyncio.to_thread(delete_preset, SettingsStore(paths.settings), args.name)
     except GenerationError as exc:
         raise CommandError(str(exc)) from None
-    print(f"Removed the preset {args.name.strip()}.")
+    print(f"Removed the preset {removed}.")
     return 0

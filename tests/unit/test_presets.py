@@ -51,7 +51,7 @@ def test_a_saved_preset_round_trips_through_the_settings_file(tmp_path: Path) ->
     save_preset(store, Preset("night shoot", "local", None, None, "cut"))  # the same name in another case
     assert SettingsStore(path).current.quality_presets == {
         "night shoot": {"model": "local", "resolution": None, "duration_s": None, "transition": "cut"}}
-    delete_preset(store, "NIGHT shoot")
+    assert delete_preset(store, "NIGHT shoot") == "night shoot"
     assert SettingsStore(path).current.quality_presets == {}
 
 

@@ -150,14 +150,15 @@ def save_preset(store: SettingsStore, preset: Preset, snapshots: SnapshotStore |
     return clean
 
 
-def delete_preset(store: SettingsStore, name: str) -> None:
-    """Remove the user's preset ``name`` (any case); built-in presets cannot be removed."""
+def delete_preset(store: SettingsStore, name: str) -> str:
+    """Remove the user's preset ``name`` (any case) and return its saved name; built-in ones cannot be removed."""
     wanted = name.strip().lower()
     if any(b.name.lower() == wanted for b in BUILTIN_PRESETS):
         raise GenerationError(f"{name.strip()} is a built-in preset and cannot be removed")
     presets = store.saved.quality_presets
-    kept = {n: entry for n, entry in presets.items() if n.lower() != wanted}
-    if len(kept) == len(presets):
+    found = next((n for n in presets if n.lower() == wanted), None)
+    if found is None:
         raise GenerationError(f"there is no saved preset {name.strip()!r}")
-    store.update(quality_presets=kept)
+    store.update(quality_presets={n: entry for n, entry in presets.items() if n != found})
+    return found
 
