@@ -93,11 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = _add(sub, "generate", "app.commands.generation:cmd_generate",
              "make every clip at once, wait, combine, print the output path")
     p.add_argument("--campaign", required=True)
+    p.add_argument("--preset", default=None, metavar="NAME", help="a quality preset (see `presets`); --model, "
+                   "--duration, --resolution and --transition override its fields")
     p.add_argument("--model", default=None, help="model id (see `models`); default: local without a key")
     p.add_argument("--duration", type=float, default=None, help="seconds per clip (snapped to the model)")
     p.add_argument("--aspect", default="16:9", choices=ASPECTS[:3])
     p.add_argument("--resolution", default=None)
-    p.add_argument("--transition", choices=TRANSITIONS, default="cut")
+    p.add_argument("--transition", choices=TRANSITIONS, default=None, help="default: the preset's, else cut")
     p.add_argument("--music", default=None, metavar="FILE")
     p.add_argument("--yes", action="store_true", help="do not ask before paying")
     p.add_argument("--json", action="store_true")
@@ -122,9 +124,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("-o", "--output", required=True, metavar="OUT")
 
-    p = _add(sub, "models", "app.commands.generation:cmd_models", "the model catalog with limits and prices",
-             library=False)
+    p = _add(sub, "models", "app.commands.models:cmd_models", "the model catalog with limits, prices and schema "
+             "checks", library=False)
     p.add_argument("--json", action="store_true")
+    models_sub = p.add_subparsers(dest="models_command", metavar="ACTION")
+    p = _add(models_sub, "refresh", "app.commands.models:cmd_models_refresh", "fetch each model's input schema "
+             "from Replicate into this library and report what changed", library=False)
+    p.add_argument("--json", action="store_true")
+
+    p = _add(sub, "presets", "app.commands.models:cmd_presets", "quality presets: model, resolution, clip length "
+             "and transition, with estimates", library=False)
+    p.add_argument("--pairs", type=int, default=1, metavar="N", help="estimate for N pairs (default 1)")
+    p.add_argument("--json", action="store_true")
+    presets_sub = p.add_subparsers(dest="presets_command", metavar="ACTION")
+    p = _add(presets_sub, "save", "app.commands.models:cmd_presets_save", "save (or replace) a preset of your own",
+             library=False)
+    p.add_argument("name")
+    p.add_argument("--model", required=True, help="model id (see `models`)")
+    p.add_argument("--resolution", default=None, help="default: the model's")
+    p.add_argument("--duration", type=float, default=None, help="seconds per clip (default: the model's)")
+    p.add_argument("--transition", choices=TRANSITIONS, default="cut")
+    p = _add(presets_sub, "delete", "app.commands.models:cmd_presets_delete", "remove a preset of your own",
+             library=False)
+    p.add_argument("name")
 
     p = _add(sub, "keys", "", "API keys in the OS keyring", library=False)
     keys_sub = p.add_subparsers(dest="keys_command", metavar="ACTION", required=True)

@@ -90,6 +90,25 @@ class LibraryPaths:
         return self
 
 
+def _preset_entries(value: Any) -> dict[str, dict[str, Any]]:
+    """Saved quality presets in their stored shape; raises TypeError on any other shape."""
+    if not isinstance(value, dict):
+        raise TypeError(value)
+    result: dict[str, dict[str, Any]] = {}
+    for name, entry in value.items():
+        if not isinstance(name, str) or not name.strip() or not isinstance(entry, dict):
+            raise TypeError(value)
+        model, resolution = entry.get("model"), entry.get("resolution")
+        duration, transition = entry.get("duration_s"), entry.get("transition", "cut")
+        number = isinstance(duration, int | float) and not isinstance(duration, bool)
+        if not isinstance(model, str) or not model.strip() or not isinstance(transition, str) \
+                or not (resolution is None or isinstance(resolution, str)) or not (duration is None or number):
+            raise TypeError(value)
+        result[name.strip()] = {"model": model.strip(), "resolution": resolution or None,
+                                "duration_s": None if duration is None else float(duration), "transition": transition}
+    return result
+
+
 @dataclass(slots=True)
 class Settings:
     """User settings. Add a field here (with a default) and it is loaded, saved and shown in the CLI."""
@@ -132,6 +151,11 @@ class Settings:
     music_fade_s: float = 1.5
     clip_audio: str = "keep"  # keep | mix | drop (mix: under the music)
     output_fps: int = 30
+    # Models and quality presets
+    generate_audio: bool = False  # let models that can add sound do so (they may cost more)
+    # name → {"model", "resolution" (None: the model's default), "duration_s" (None: its default), "transition"}
+    quality_presets: dict[str, dict[str, Any]] = field(default_factory=dict,
+                                                       metadata={"coerce": _preset_entries})
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -158,8 +182,9 @@ class Settings:
                 log.warning("ignoring unknown setting %r", key)
                 continue
             default = getattr(Settings(), key)
+            coerce = known[key].metadata.get("coerce")
             try:
-                coerced = _coerce(value, type(default))
+                coerced = coerce(value) if coerce else _coerce(value, type(default))
             except (TypeError, ValueError):
                 if strict:
                     raise ValueError(f"setting {key} expects {type(default).__name__}, got {value!r}") from None

@@ -18,6 +18,7 @@ echo "--- files"
 [[ -x "$APP" ]] || fail "no executable $APP"
 required=(
     "app/core/db/migrations/env.py"
+    "app/core/generation/schemas/google__veo-3.1.json"
     "resources/icons/pairframe.svg"
     "resources/icons/pairframe-256.png"
     "PySide6/Qt/plugins/platforms/libqoffscreen.so"

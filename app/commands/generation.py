@@ -1,18 +1,21 @@
-"""``generate``, ``jobs``, ``job``, ``resume``, ``cancel`` and ``models``: clip generation from the command line."""
+"""``generate``, ``jobs``, ``job``, ``resume`` and ``cancel``: clip generation from the command line."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from app.commands.common import CommandError, UsageError, confirm, err, print_json, print_table
-from app.config import LibraryPaths, Settings, resolve_data_dir
+from app.commands.models import price_text
 from app.core.domain import ClipState, ClipStatus, JobState, JobWorker, PairSuggestion, Transition
-from app.core.generation.catalog import ModelSpec, catalog, get_model
+from app.core.generation.catalog import get_model
 from app.core.generation.cost import usd
 from app.core.generation.errors import GenerationError
+from app.core.generation.presets import choose, get_preset
+from app.core.generation.schema_snapshots import SnapshotStore
 from app.core.generation.service import GenerationService, JobPlan
 from app.core.media.combine import CombineError, CombineOptions
 from app.core.services import Services
@@ -32,24 +35,6 @@ def _job_doc(job: JobState, output: Path | None = None) -> dict[str, Any]:
             "created_at": job.created_at.isoformat() if job.created_at else None,
             "clips": [_clip_doc(c) for c in job.clips],
             "output": str(output) if output else job.output_path}
-
-
-def _model_doc(model: ModelSpec) -> dict[str, Any]:
-    return {"id": model.id, "label": model.label, "provider": model.provider, "durations": list(model.durations),
-            "default_duration": model.default_duration, "resolutions": list(model.resolutions),
-            "default_resolution": model.default_resolution, "aspects": list(model.aspects),
-            "durations_by_resolution": {k: list(v) for k, v in model.durations_by_resolution.items()},
-            "first_image_input": model.first_image_input, "last_image_input": model.last_image_input,
-            "fixed_inputs": dict(model.fixed_inputs), "prompt_required": model.prompt_required,
-            "price_usd": model.price_usd, "price_unit": model.price_unit,
-            "typical_runtime_s": model.typical_runtime_s, "notes": model.notes}
-
-
-def _price(model: ModelSpec) -> str:
-    if model.is_local:
-        return "free"
-    unit = {"second": "/s of video", "compute_second": "/s of compute", "run": "/clip"}[model.price_unit]
-    return f"${model.price_usd:g}{unit}"
 
 
 def _clip_line(clip: ClipState, total: int) -> str:
@@ -85,9 +70,11 @@ def _failure_message(job: JobState) -> str | None:
            f"Retry them in the app, or run `resume {job.id}` for interrupted ones."
 
 
-def _print_plan(plan: JobPlan) -> None:
+def _print_plan(plan: JobPlan, preset_name: str | None, transition: str) -> None:
     model = plan.model
-    err(f"Model: {model.label} ({model.id}), {_price(model)}")
+    if preset_name:
+        err(f"Preset: {preset_name}")
+    err(f"Model: {model.label} ({model.id}), {price_text(model)}")
     err(f"Clips: {len(plan.pairs)} × {plan.duration_s:g} s at {plan.resolution}, {plan.aspect}")
     for note in plan.adjustments:
         err(f"  adjusted: {note}")
@@ -97,6 +84,7 @@ def _print_plan(plan: JobPlan) -> None:
     else:
         err(f"Budget: {usd(plan.budget_usd)}, already spent or committed {usd(plan.spent_usd)}, "
             f"left {usd(plan.remaining_usd or 0.0)}")
+    err(f"Transition: {transition}")
 
 
 async def _pairs(services: Services, campaign_id: int) -> list[PairSuggestion]:
@@ -130,16 +118,26 @@ async def _combine(services: Services, job: JobState, args: argparse.Namespace) 
 
 
 async def cmd_generate(args: argparse.Namespace, services: Services) -> int:
-    """Plan, confirm, make every clip at once, combine, print the output path (or one JSON document)."""
+    """Plan, confirm, make every clip at once, combine, print the output path (or one JSON document).
+
+    ``--preset`` chooses the model, resolution, clip length and transition; each explicit option overrides its field.
+    """
     gen = services.generation
     if args.music and not Path(args.music).is_file():
         raise UsageError(f"the music file {args.music} does not exist")
     try:
         campaign = await services.library.get_campaign(args.campaign)
-        model = get_model(args.model, services.settings.current) if args.model else await gen.default_model()
+        settings = services.settings.current
+        preset = get_preset(args.preset, settings) if args.preset else None
+        choice = choose(preset, model_id=args.model, duration_s=args.duration, resolution=args.resolution,
+                        transition=args.transition)
+        args.transition = choice.transition  # the combine step below uses it too
+        model_id = choice.model_id or (await gen.default_model()).id
+        snapshots = SnapshotStore.for_library(services.paths.root)
+        model = await asyncio.to_thread(get_model, model_id, settings, snapshots)  # reads the stored schema
         pairs = await _pairs(services, campaign.id)
-        plan = await gen.plan(campaign.id, model.id, args.duration, args.aspect, args.resolution, pairs)
-        _print_plan(plan)
+        plan = await gen.plan(campaign.id, model.id, choice.duration_s, args.aspect, choice.resolution, pairs)
+        _print_plan(plan, preset.name if preset else None, choice.transition)
         if plan.over_budget:
             raise CommandError(f"over budget: the estimate {usd(plan.estimate_usd)} is more than the "
                                f"{usd(plan.remaining_usd or 0.0)} left; raise the campaign's budget")
@@ -249,21 +247,4 @@ async def cmd_cancel(args: argparse.Namespace, services: Services) -> int:
         raise CommandError(str(exc)) from None
     canceled = sum(c.status is ClipStatus.CANCELED for c in job.clips)
     print(f"Job {job.id}: {job.status.value}; {canceled} of {len(job.clips)} clips canceled")
-    return 0
-
-
-async def cmd_models(args: argparse.Namespace) -> int:
-    """The model catalog with input limits and prices (the library's price overrides applied when it exists)."""
-    paths = LibraryPaths(resolve_data_dir(getattr(args, "data_dir", None)))
-    settings = Settings.load(paths.settings) if paths.settings.is_file() else Settings()
-    models = catalog(settings)
-    if args.json:
-        print_json([_model_doc(m) for m in models])
-        return 0
-    rows = [[m.id, m.label, ", ".join(f"{d:g}" for d in m.durations), ", ".join(m.resolutions),
-             ", ".join(m.aspects), _price(m)] for m in models]
-    print_table(rows, ["id", "name", "durations (s)", "resolutions", "aspects", "price"])
-    for model in models:
-        if model.notes:
-            print(f"{model.id}: {model.notes}")
     return 0

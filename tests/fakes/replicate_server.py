@@ -8,6 +8,11 @@ RFC 7807 problems (401, 404, 422), 429 + ``Retry-After`` and 5xx, and outputs th
 frames do not decode), once or every time. ``Scenario`` switches failures on per test;
 ``creates_by_frames`` counts creates per (model, prompt, first frame bytes, last frame bytes) to prove that no
 clip is ever created twice.
+
+Every model it knows has the input schema of the app's stored snapshot (``app/core/generation/schemas``): it
+serves that schema and, like Replicate, refuses with 422 an input the schema does not allow (an unknown field, a
+missing required one, a value outside an enum or range, a file it cannot fetch) and the few cross-field rules the
+models document. ``alter_schema`` changes one model's schema for a test (its version id changes with it).
 """
 
 from __future__ import annotations
@@ -34,35 +39,58 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from app.core.generation.schema_snapshots import packaged_snapshots
 from app.core.media.ffmpeg import ffmpeg_exe
 
-_URI = {"type": "string", "format": "uri"}
-_VEO = {
-    "prompt": {"type": "string"}, "image": _URI, "last_frame": _URI,
-    "duration": {"allOf": [{"$ref": "#/components/schemas/duration"}], "default": 8},
-    "resolution": {"type": "string", "enum": ["720p", "1080p"], "default": "1080p"},
-    "aspect_ratio": {"type": "string", "enum": ["16:9", "9:16"], "default": "16:9"},
-    "generate_audio": {"type": "boolean", "default": True}, "negative_prompt": {"type": "string"},
-    "seed": {"type": "integer"},
-}
-MODEL_INPUTS: dict[str, dict[str, Any]] = {
-    "google/veo-3.1": _VEO,
-    "google/veo-3.1-fast": _VEO,
-    "minimax/hailuo-02": {
-        "prompt": {"type": "string"}, "first_frame_image": _URI, "last_frame_image": _URI,
-        "duration": {"type": "integer", "enum": [6, 10], "default": 6},
-        "resolution": {"type": "string", "enum": ["512p", "768p", "1080p"], "default": "1080p"},
-        "prompt_optimizer": {"type": "boolean", "default": True},
-    },
-    "kwaivgi/kling-v2.1": {
-        "prompt": {"type": "string"}, "start_image": _URI, "end_image": _URI,
-        "duration": {"type": "integer", "enum": [5, 10], "default": 5},
-        "mode": {"type": "string", "enum": ["standard", "pro"], "default": "standard"},
-        "negative_prompt": {"type": "string"},
-    },
-}
-MODEL_DURATIONS = {"google/veo-3.1": [4, 6, 8], "google/veo-3.1-fast": [4, 6, 8]}
-IMAGE_INPUTS = {"image", "last_frame", "first_frame_image", "last_frame_image", "start_image", "end_image"}
+MODEL_SCHEMAS: dict[str, dict[str, Any]] = {model_id: dict(snapshot.schemas)
+                                            for model_id, snapshot in packaged_snapshots().items()}
+
+
+def _cross_field_rules(model: str, values: dict[str, Any]) -> str | None:
+    """What the models document beyond their schemas (a 422 description), or None."""
+    if model == "minimax/hailuo-02" and values.get("duration") == 10 and values.get("resolution") != "768p":
+        return "10 second videos are only available at 768p"
+    if model == "kwaivgi/kling-v2.1" and values.get("end_image") and values.get("mode") != "pro":
+        return "end_image requires mode pro"
+    if model == "pixverse/pixverse-v4" and values.get("duration") == 8 and values.get("quality") == "1080p":
+        return "8 second videos are not available at 1080p"
+    if model.startswith("bytedance/seedance-2.0") and values.get("reference_images") \
+            and (values.get("image") or values.get("last_frame_image")):
+        return "reference_images cannot be combined with image or last_frame_image"
+    return None
+
+
+def _rule(schemas: dict[str, Any], prop: dict[str, Any]) -> dict[str, Any]:
+    """A property with the component schema it refers to merged in (cog publishes enums of numbers that way)."""
+    merged: dict[str, Any] = {}
+    for part in [prop, *prop.get("allOf", [])]:
+        ref = part.get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            merged.update(schemas.get(ref.rsplit("/", 1)[-1], {}))
+    merged.update({k: v for k, v in prop.items() if k not in ("allOf", "$ref")})
+    return merged
+
+
+_JSON_TYPES = {"integer": int, "number": (int, float), "string": str, "boolean": bool, "array": list, "object": dict}
+
+
+def _field_problem(name: str, rule: dict[str, Any], value: Any) -> tuple[str, str] | None:
+    """(kind, description) of what is wrong with one value, as Replicate's validator words it."""
+    kind = rule.get("type")
+    expected = _JSON_TYPES.get(kind or "")
+    if expected is not None and (not isinstance(value, expected) or (isinstance(value, bool) and kind != "boolean")
+                                 or (kind == "integer" and isinstance(value, float))):
+        return "invalid_type", f"Invalid type. Expected: {kind}, given: {type(value).__name__}"
+    if "enum" in rule and not any(value == e and isinstance(value, bool) == isinstance(e, bool)
+                                  for e in rule["enum"]):
+        return "enum", f"{name} must be one of the following: {', '.join(map(str, rule['enum']))}"
+    if "minimum" in rule and isinstance(value, int | float) and value < rule["minimum"]:
+        return "number_gte", f"Must be greater than or equal to {rule['minimum']}"
+    if "maximum" in rule and isinstance(value, int | float) and value > rule["maximum"]:
+        return "number_lte", f"Must be less than or equal to {rule['maximum']}"
+    return None
+
+
 TOKEN = "r8_fake-test-token-0000"
 
 
@@ -140,6 +168,8 @@ class FakeReplicate:
         self.creates_in_flight = 0
         self.create_times: list[float] = []  # time.monotonic() of every prediction made (system-wide on Linux)
         self.max_creates_in_flight = 0
+        self.schemas: dict[str, dict[str, Any]] = copy.deepcopy(MODEL_SCHEMAS)  # model → components.schemas
+        self.versions = {model: hashlib.sha256(model.encode()).hexdigest() for model in self.schemas}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self), bind_and_activate=False)
         self._server.request_queue_size = 128
         self._server.daemon_threads = True
@@ -222,35 +252,49 @@ class FakeReplicate:
                      "web": f"https://replicate.com/p/{p.id}"},
         }
 
-    def model_inputs(self, model: str) -> dict[str, Any]:
-        inputs = dict(MODEL_INPUTS[model])
+    # ---- the models' input schemas --------------------------------------------------------------------------
+    def alter_schema(self, model: str, change: Callable[[dict[str, Any]], None]) -> None:
+        """Change ``model``'s schema in place (``change`` gets its ``components.schemas``); a new version id."""
+        with self.lock:
+            change(self.schemas[model])
+            self.versions[model] = hashlib.sha256(f"{model}:{len(self.versions)}:{time.time()}".encode()).hexdigest()
+
+    def model_schemas(self, model: str) -> dict[str, Any]:
+        """``model``'s schema as served and enforced now: its own, with the scenario's renames and durations."""
+        schemas = copy.deepcopy(self.schemas[model])
+        properties = schemas["Input"]["properties"]
         for old, new in self.scenario.renamed_inputs.get(model, {}).items():
-            inputs[new] = inputs.pop(old)
-        return inputs
+            properties[new] = properties.pop(old)
+        if durations := self.scenario.schema_durations.get(model):
+            refs = [p["$ref"] for p in properties["duration"].get("allOf", []) if "$ref" in p]
+            target = schemas[refs[0].rsplit("/", 1)[-1]] if refs else properties["duration"]
+            target["enum"] = list(durations)
+            for bound in ("minimum", "maximum"):
+                target.pop(bound, None)
+        return schemas
 
-    def durations(self, model: str) -> list[int]:
-        return self.scenario.schema_durations.get(model) or MODEL_DURATIONS.get(model) or [5, 10]
+    def model_inputs(self, model: str) -> dict[str, Any]:
+        return self.model_schemas(model)["Input"]["properties"]
 
-    def validate(self, model: str, values: dict[str, Any]) -> str | None:
-        """Replicate's 422 detail for a bad input, or None."""
-        if detail := self.scenario.reject_when(values):
-            return detail
-        known = self.model_inputs(model)
+    def validate(self, model: str, values: dict[str, Any]) -> tuple[str, str, str] | None:
+        """(kind, field, description) of Replicate's 422 for a bad input, or None."""
+        schemas = self.model_schemas(model)
+        inputs = schemas["Input"]
+        properties = inputs["properties"]
         for name in values:
-            if name not in known:
-                return f"input: Additional property {name} is not allowed"
-        if not isinstance(values.get("prompt"), str) or not values["prompt"].strip():
-            return "input: prompt is required"
+            if name not in properties:
+                return "additional_property_not_allowed", "input", f"Additional property {name} is not allowed"
+        for name in inputs.get("required", []):
+            if name not in values or (isinstance(values[name], str) and not values[name].strip()):
+                return "required", "input", f"{name} is required"
         for name, value in values.items():
-            allowed = known[name].get("enum") or (self.durations(model) if name == "duration" else None)
-            if allowed and value not in allowed:
-                return f"input.{name}: {name} must be one of the following: {', '.join(map(str, allowed))}"
-            if name in IMAGE_INPUTS and self._file_bytes(value) is None:
-                return f"E006 invalid input: {name} could not be fetched"
-        if model == "minimax/hailuo-02" and values.get("duration") == 10 and values.get("resolution") != "768p":
-            return "input: 10 second videos are only available at 768p"
-        if model == "kwaivgi/kling-v2.1" and values.get("end_image") and values.get("mode") != "pro":
-            return "input: end_image requires mode pro"
+            rule = _rule(schemas, properties[name])
+            if problem := _field_problem(name, rule, value):
+                return problem[0], f"input.{name}", problem[1]
+            if rule.get("format") == "uri" and self._file_bytes(value) is None:
+                return "E006", f"input.{name}", f"E006 invalid input: {name} could not be fetched"
+        if rule_broken := _cross_field_rules(model, values):
+            return "invalid_input", "input", rule_broken
         return None
 
     def _file_bytes(self, url: Any) -> bytes | None:
@@ -262,8 +306,9 @@ class FakeReplicate:
         return None
 
     def frames_key(self, model: str, values: dict[str, Any]) -> tuple[str, str, str, str]:
+        files = {name for name, prop in self.model_inputs(model).items() if prop.get("format") == "uri"}
         digests = [hashlib.sha256(self._file_bytes(values[k]) or b"").hexdigest()[:16]
-                   for k in values if k in IMAGE_INPUTS]
+                   for k in values if k in files]
         first, last = (*digests, "", "")[:2]
         return model, str(values.get("prompt", "")), first, last
 
@@ -305,10 +350,11 @@ def _handler_for(fake: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
 
-        def _problem(self, status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> None:
+        def _problem(self, status: int, title: str, detail: str, headers: dict[str, str] | None = None,
+                     extra: dict[str, Any] | None = None) -> None:
             self._send(status, {"type": "https://replicate.com/docs/errors", "title": title, "status": status,
-                                "detail": detail, "instance": self.path}, content_type="application/problem+json",
-                       headers=headers)
+                                "detail": detail, "instance": self.path, **(extra or {})},
+                       content_type="application/problem+json", headers=headers)
 
         def _authorized(self) -> bool:
             scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
@@ -382,7 +428,7 @@ def _handler_for(fake: FakeReplicate) -> type[BaseHTTPRequestHandler]:
                 self._problem(429, "Request was throttled", "Request was throttled. Your rate limit resets in ~30s.",
                               headers={"Retry-After": scenario.retry_after})
                 return
-            if model not in MODEL_INPUTS:
+            if model not in fake.schemas:
                 self._problem(404, "Model not found", f"model {model} does not exist")
                 return
             try:
@@ -391,8 +437,9 @@ def _handler_for(fake: FakeReplicate) -> type[BaseHTTPRequestHandler]:
                 self._problem(400, "Bad request", "the body must be JSON with an input object")
                 return
             with fake.lock:
-                problem = fake.validate(model, values)
-                if problem is None:
+                detail = scenario.reject_when(values)
+                problem = None if detail else fake.validate(model, values)
+                if problem is None and detail is None:
                     prediction = FakePrediction(_new_id(), model, values, time.time(), scenario.outcome(values),
                                                 scenario.starting_s, scenario.processing_s)
                     fake.predictions[prediction.id] = prediction
@@ -403,8 +450,13 @@ def _handler_for(fake: FakeReplicate) -> type[BaseHTTPRequestHandler]:
                     if ambiguous:
                         scenario.create_500_after_creating -= 1
                     view = fake._view(prediction)
+            if detail is not None:
+                self._problem(422, "Invalid input", detail)
+                return
             if problem is not None:
-                self._problem(422, "Invalid input", problem)
+                kind, name, description = problem
+                self._problem(422, "Input validation failed", f"{name}: {description}",
+                              extra={"invalid_fields": [{"type": kind, "field": name, "description": description}]})
                 return
             if scenario.create_delay_s and scenario.create_delay_when(values):
                 time.sleep(scenario.create_delay_s)
@@ -454,15 +506,17 @@ def _handler_for(fake: FakeReplicate) -> type[BaseHTTPRequestHandler]:
                 self._send(200, view)
 
         def _model(self, model: str) -> None:
-            if model not in MODEL_INPUTS:
+            with fake.lock:
+                known = model in fake.schemas
+                schemas = fake.model_schemas(model) if known else {}
+                version_id = fake.versions.get(model, "")
+            if not known:
                 self._problem(404, "Not found", f"model {model} does not exist")
                 return
             owner, name = model.split("/")
-            schemas = {"Input": {"type": "object", "properties": fake.model_inputs(model)},
-                       "duration": {"type": "integer", "enum": fake.durations(model)},
-                       "Output": {"type": "string", "format": "uri"}}
-            version = {"id": hashlib.sha256(model.encode()).hexdigest(), "created_at": _iso(time.time()),
-                       "cog_version": "0.14.0", "openapi_schema": {"components": {"schemas": schemas}}}
+            schemas["Output"] = {"type": "string", "format": "uri"}
+            version = {"id": version_id, "created_at": _iso(time.time()), "cog_version": "0.14.0",
+                       "openapi_schema": {"components": {"schemas": schemas}}}
             self._send(200, {"url": f"https://replicate.com/{model}", "owner": owner, "name": name,
                              "description": "fake", "visibility": "public", "github_url": None, "paper_url": None,
                              "license_url": None, "run_count": 1, "cover_image_url": None, "default_example": None,
@@ -512,4 +566,4 @@ def fake_replicate() -> Iterator[FakeReplicate]:
         yield fake
 
 
-__all__ = ["TOKEN", "FakeReplicate", "Scenario", "damaged_mp4", "fake_replicate", "sample_mp4"]
+__all__ = ["MODEL_SCHEMAS", "TOKEN", "FakeReplicate", "Scenario", "damaged_mp4", "fake_replicate", "sample_mp4"]

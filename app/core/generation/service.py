@@ -32,6 +32,7 @@ from app.core.generation.providers.base import Provider
 from app.core.generation.providers.local_provider import LocalProvider
 from app.core.generation.providers.replicate_api import ReplicateAPI
 from app.core.generation.providers.replicate_provider import ReplicateProvider
+from app.core.generation.schema_snapshots import SnapshotStore
 from app.core.library.service import LibraryService
 from app.core.media.combine import CombineOptions, CombineResult
 from app.core.media.export import export_ad
@@ -84,6 +85,7 @@ class GenerationService:
         self._orchestrator = Orchestrator(self)
         self._combiner = Combiner(db, paths.root, paths.job_dir, lambda: self.settings.current)
         self.me = db.origin
+        self.snapshots = SnapshotStore.for_library(paths.root)  # the models' input schemas this library trusts
         self._keepers: dict[int, lease.LeaseKeeper] = {}
         self._holds: Counter[int] = Counter()
         self._lease_locks: dict[int, asyncio.Lock] = {}
@@ -94,7 +96,7 @@ class GenerationService:
     # ---- catalog and providers ---------------------------------------------------------------------------
     def models(self) -> list[ModelSpec]:
         """The model catalog with the user's prices."""
-        return catalog(self.settings.current)
+        return catalog(self.settings.current, self.snapshots)
 
     async def has_replicate_key(self) -> bool:
         return bool(await asyncio.to_thread(self.secrets.get, KeyName.REPLICATE))
@@ -134,7 +136,7 @@ class GenerationService:
     async def plan(self, campaign_id: int, model_id: str, duration_s: float | None = None, aspect: str = "16:9",
                    resolution: str | None = None, pairs: Sequence[PairSuggestion] | None = None) -> JobPlan:
         """The job these choices make: values snapped to the model, the estimate and the budget left."""
-        model = get_model(model_id, self.settings.current)
+        model = await asyncio.to_thread(get_model, model_id, self.settings.current, self.snapshots)
         snapped = snap(model, duration_s, resolution, aspect)
         if pairs is None:
             pairs = await self.saved_pairs(campaign_id)

@@ -15,7 +15,7 @@ import os
 import random
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,6 +39,7 @@ from app.core.generation.providers.replicate_api import (
     Throttled,
     Transient,
 )
+from app.core.generation.schema_snapshots import mismatch_text, verify
 from app.core.media.ffmpeg import FFmpegError
 from app.core.media.probe import MediaInfo, verify_video
 
@@ -86,26 +87,11 @@ def build_input(model: ModelSpec, prompt: str, first_url: str, last_url: str, du
     if model.duration_input:
         values[model.duration_input] = int(duration_s) if float(duration_s).is_integer() else duration_s
     if model.resolution_input:
-        values[model.resolution_input] = resolution
+        values[model.resolution_input] = model.resolution_values.get(resolution, resolution)
     if model.aspect_input:
         values[model.aspect_input] = aspect
     values.update(model.fixed_inputs)
     return values
-
-
-def _enum_values(schema: Mapping[str, Any], prop: Any) -> set[Any] | None:
-    """The allowed values of one schema property (directly, or through ``$ref`` / ``allOf``)."""
-    if not isinstance(prop, Mapping):
-        return None
-    if isinstance(prop.get("enum"), list):
-        return set(prop["enum"])
-    refs = [prop.get("$ref")] + [p.get("$ref") for p in prop.get("allOf") or () if isinstance(p, Mapping)]
-    for ref in refs:
-        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-            target = schema.get(ref.rsplit("/", 1)[-1])
-            if isinstance(target, Mapping) and isinstance(target.get("enum"), list):
-                return set(target["enum"])
-    return None
 
 
 # Checking a video decodes it (CPU-bound): one check per core at a time, each on a worker thread's own loop, since
@@ -163,27 +149,12 @@ class ReplicateProvider:
             _checked_models.add(key)
             return
         schemas, properties = data
-        missing = [name for name in model.input_names() if name not in properties]
-        if missing:
-            raise GenerationError(
-                f"{model.label} ({model.id}) on Replicate no longer takes the input(s) {', '.join(missing)} "
-                f"(it takes: {', '.join(sorted(properties))}). Nothing was sent; the model catalog needs updating.")
-        self._check_values(model, schemas, properties)
+        if problems := verify(model, schemas):
+            takes = any(p.missing for p in problems)
+            tail = f" (it takes: {', '.join(sorted(properties))})" if takes else ""
+            raise GenerationError(f"{mismatch_text(model, problems, 'on Replicate')}{tail}. Nothing was sent; the "
+                                  "model catalog needs updating.")
         _checked_models.add(key)
-
-    def _check_values(self, model: ModelSpec, schemas: Mapping[str, Any], properties: Mapping[str, Any]) -> None:
-        checks = [(model.duration_input, [int(d) if d.is_integer() else d for d in model.durations]),
-                  (model.resolution_input, list(model.resolutions)), (model.aspect_input, list(model.aspects))]
-        for name, ours in checks:
-            allowed = _enum_values(schemas, properties.get(name)) if name else None
-            if allowed is None:
-                continue
-            unknown = [v for v in ours if v not in allowed]
-            if unknown:
-                shown = ", ".join(str(v) for v in sorted(allowed, key=str))
-                raise GenerationError(f"{model.label} on Replicate now takes {name} {shown}, not "
-                                      f"{', '.join(str(v) for v in unknown)}. Nothing was sent; the model catalog "
-                                      "needs updating.")
 
     # ---- one clip ----------------------------------------------------------------------------------------
     async def run(self, request: ClipRequest, hooks: ClipHooks, cancel: asyncio.Event) -> ClipResult:
