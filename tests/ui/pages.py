@@ -6,6 +6,7 @@ tests can read notices and stop the loader.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 from PySide6.QtWidgets import QWidget
@@ -36,7 +37,8 @@ class UiParts:
         return self.shown[-1].text if self.shown else ""
 
     def close(self) -> None:
-        self.feed.close()
+        with contextlib.suppress(RuntimeError):  # already deleted with the application
+            self.feed.close()
         self.thumbnails.stop()
 
 

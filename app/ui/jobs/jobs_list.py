@@ -53,7 +53,14 @@ class JobsListModel(QAbstractTableModel):
 
     # ---- updates -----------------------------------------------------------------------------------
     def set_jobs(self, jobs: list[JobState]) -> None:
-        """Replace every row."""
+        """Show ``jobs``: the rows of the same jobs are updated in place (a view keeps its selection and scroll);
+        a different set of jobs replaces every row."""
+        if sorted(j.id for j in jobs) == sorted(r.job.id for r in self._rows):
+            for job in jobs:
+                row = self._rows[self.row_of(job.id)]  # type: ignore[index]
+                if row.job != job:
+                    self.upsert_job(job)
+            return
         self.beginResetModel()
         self._rows = []
         for job in sorted(jobs, key=_newest_first):

@@ -149,8 +149,15 @@ class JobsPage(QWidget):
         return f"jobs-{campaign_id or (self.campaign.id if self.campaign else 0)}"
 
     def apply_changes(self, changes: Changes) -> None:
-        """Read the list and the shown job again when a job of the campaign (or a clip of one) changed."""
-        if self.campaign is not None and changes.jobs_of(self.campaign.id):
+        """Read the list and the shown job again when a job of the campaign (or a clip of one) changed.
+
+        Jobs this window drives report every change through their generation events already: their own stored
+        changes need no second read (another process's changes, or a change to any other job, do)."""
+        if self.campaign is None or not changes.jobs_of(self.campaign.id):
+            return
+        driven_here = not changes.external and not changes.everything and all(
+            self.activity.busy(job_id) for job_id in changes.jobs)
+        if not driven_here:
             self._reload_timer.start()
 
     # ---- campaign and jobs list --------------------------------------------------------------------
