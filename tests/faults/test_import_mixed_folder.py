@@ -37,7 +37,7 @@ def damaged_copies(original: Path, folder: Path, rng: random.Random) -> list[Pat
     return paths
 
 
-@pytest.mark.slow  # 45 files of every kind through the CLI
+@pytest.mark.slow  # 52 files of every kind through the CLI
 def test_every_file_of_a_mixed_folder_gets_an_outcome(library: Path, tmp_path: Path) -> None:
     folder = tmp_path / "mixed"
     rng = random.Random(7)

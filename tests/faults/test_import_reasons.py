@@ -58,6 +58,7 @@ def tiff_with_corrupt_header(path: Path) -> Path:
     return path
 
 
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data")  # in-process, pytest collects Pillow's warnings itself
 async def test_reasons_say_what_is_accepted_and_call_a_broken_file_damaged(
         services: Services, campaign: CampaignInfo, tmp_path: Path) -> None:
     tga = tmp_path / "logo.tga"
