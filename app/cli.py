@@ -167,7 +167,7 @@ def resolve_handler(spec: str) -> Handler:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run the command; returns the exit status (0 ok, 1 failed, 2 bad usage)."""
-    from app.commands.common import CommandError, UsageError, err
+    from app.commands.common import CommandError, UsageError, disk_full_message, err
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -193,6 +193,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like: not an error of the work
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # a full disk is the one failure of any command that people can fix themselves
+        message = disk_full_message(exc, data_dir)
+        if message is None:
+            raise
+        err(f"pairframe: {message}")
+        return 1
 
 
 async def _run(handler: Handler, args: argparse.Namespace, data_dir: Any) -> int:

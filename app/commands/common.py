@@ -1,4 +1,8 @@
-"""What every sub-command shares: errors that become exit status 1, JSON output, confirmation."""
+"""What every sub-command shares: errors that become exit status 1, JSON output, confirmation.
+
+Text for people escapes control characters in names (``printable``): a name holding a newline cannot break a
+table or an error line, nor forge one. JSON keeps every name as it is.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,9 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+
+from app.core.disk_space import NoSpaceError, is_no_space, no_space_message
+from app.core.printable import printable
 
 
 class CommandError(Exception):
@@ -44,7 +51,7 @@ def print_json(value: Any) -> None:
 
 def print_table(rows: list[list[str]], headers: list[str]) -> None:
     """A plain aligned table for people."""
-    table = [headers, *rows]
+    table = [headers, *([printable(str(cell)) for cell in row] for row in rows)]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(headers))]
     for row in table:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
@@ -61,4 +68,15 @@ def confirm(question: str) -> bool:
 
 
 def err(message: str) -> None:
-    print(message, file=sys.stderr)
+    """Print one line for people on standard error."""
+    print(printable(message), file=sys.stderr)
+
+
+def disk_full_message(exc: BaseException, data_dir: Path) -> str | None:
+    """The plain message for a command that failed because the disk holding the library is full (SQLite's
+    "database or disk is full", ENOSPC, ...), or None when ``exc`` is about something else."""
+    if not is_no_space(exc, data_dir):
+        return None
+    if isinstance(exc, NoSpaceError):
+        return str(exc)
+    return no_space_message(data_dir)

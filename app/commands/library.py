@@ -1,7 +1,9 @@
 """Library sub-commands: clients, campaigns, import and the asset list (DESIGN.md §5).
 
 ``import`` exits with 1 when no input ended up in the campaign (none imported or linked) and at least one was
-rejected, with 130 when interrupted (what finished by then stays imported), otherwise 0.
+rejected, or when the disk filled up (what was done stays imported; the message says which folder is full and how
+much space the rest needs), with 130 when interrupted (what finished by then stays imported), otherwise 0. Names
+shown to people have their control characters escaped; ``--json`` keeps them as they are.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from app.commands.common import print_json, print_table
+from app.commands.common import CommandError, print_json, print_table
 from app.core.domain import AssetInfo, CampaignInfo, ClientInfo, ImportProgress, ImportReport, ImportResult
+from app.core.library.importer import ImportStopped
 from app.core.library.validate import human_bytes
+from app.core.printable import printable
 from app.core.services import Services
 
 
@@ -27,7 +31,7 @@ async def cmd_client_add(args: argparse.Namespace, services: Services) -> int:
     if args.json:
         print_json(client)
     else:
-        print(f"client {client.id}: {client.name}")
+        print(f"client {client.id}: {printable(client.name)}")
     return 0
 
 
@@ -38,7 +42,7 @@ async def cmd_campaign_add(args: argparse.Namespace, services: Services) -> int:
     if args.json:
         print_json(campaign)
     else:
-        print(f"campaign {campaign.id}: {campaign.name} (client {campaign.client_name})")
+        print(f"campaign {campaign.id}: {printable(campaign.name)} (client {printable(campaign.client_name)})")
     return 0
 
 
@@ -64,8 +68,12 @@ async def cmd_import(args: argparse.Namespace, services: Services) -> int:
     campaign = await services.library.get_campaign(args.campaign)
     cancel = asyncio.Event()
     show = _progress_line if sys.stderr.isatty() and not args.json else None
+    stopped: ImportStopped | None = None
     with _interrupt_sets(cancel):
-        report = await services.library.import_sources(campaign.id, args.sources, show, cancel)
+        try:
+            report = await services.library.import_sources(campaign.id, args.sources, show, cancel)
+        except ImportStopped as exc:  # the disk filled up: what was done is kept and reported
+            stopped, report = exc, exc.report
     if show is not None:
         sys.stderr.write("\n")
     counts = {result: report.count(result) for result in ImportResult}
@@ -73,9 +81,12 @@ async def cmd_import(args: argparse.Namespace, services: Services) -> int:
         print_json({"campaign": {"id": campaign.id, "name": campaign.name, "client": campaign.client_name},
                     "imported": counts[ImportResult.IMPORTED], "duplicates": counts[ImportResult.DUPLICATE],
                     "linked": counts[ImportResult.LINKED], "rejected": counts[ImportResult.REJECTED],
-                    "canceled": report.canceled, "outcomes": report.outcomes})
+                    "canceled": report.canceled, "error": str(stopped) if stopped else None,
+                    "outcomes": report.outcomes})
     else:
         _print_report(report, counts)
+    if stopped is not None:
+        raise CommandError(str(stopped))
     if report.canceled:
         return 130
     landed = counts[ImportResult.IMPORTED] + counts[ImportResult.LINKED]
@@ -122,7 +133,7 @@ def _progress_line(progress: ImportProgress) -> None:
 def _print_report(report: ImportReport, counts: dict[ImportResult, int]) -> None:
     for outcome in report.outcomes:
         if outcome.result is not ImportResult.IMPORTED:
-            print(f"{outcome.result.value:9s} {outcome.source}: {outcome.reason}")
+            print(f"{outcome.result.value:9s} {printable(outcome.source)}: {printable(outcome.reason)}")
     summary = (f"imported {counts[ImportResult.IMPORTED]}, duplicates {counts[ImportResult.DUPLICATE]}, "
                f"linked {counts[ImportResult.LINKED]}, rejected {counts[ImportResult.REJECTED]}")
     print(summary + (" (canceled before the end)" if report.canceled else ""))

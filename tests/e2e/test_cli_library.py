@@ -84,7 +84,8 @@ def test_import_reports_each_input_and_assets_lists_them(library: Path, tmp_path
     assert (report["imported"], report["duplicates"], report["linked"], report["rejected"]) == (2, 1, 0, 1)
     assert report["campaign"] == {"id": 1, "name": "Spring", "client": "Acme"}
     outcomes = {Path(o["source"]).name: o for o in report["outcomes"]}
-    assert outcomes["readme.jpg"]["result"] == "rejected" and outcomes["readme.jpg"]["reason"] == "not an image"
+    assert outcomes["readme.jpg"]["result"] == "rejected"
+    assert outcomes["readme.jpg"]["reason"] == "not an image: Pairframe takes JPEG, PNG, WebP, BMP, TIFF, GIF and AVIF"
     assert outcomes["again.jpg"]["result"] == "duplicate"
     assert outcomes["again.jpg"]["asset_id"] == outcomes["hero shot.jpg"]["asset_id"]
 

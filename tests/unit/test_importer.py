@@ -178,13 +178,14 @@ async def test_bad_files_are_rejected_with_their_reasons(
                               "ftp://example.com/a.jpg")
     reasons = {Path(o.source).name: o.reason for o in report.outcomes}
     assert all(o.result is ImportResult.REJECTED for o in report.outcomes)
-    assert reasons["truncated.jpg"].startswith("truncated or corrupt image (image file is truncated")
-    assert reasons["notes.jpg"] == "not an image"
+    accepted = "Pairframe takes JPEG, PNG, WebP, BMP, TIFF, GIF and AVIF"
+    assert reasons["truncated.jpg"] == "damaged image: the file is incomplete"
+    assert reasons["notes.jpg"] == f"not an image: {accepted}"
     assert reasons["empty.png"] == "empty file (0 bytes)"
-    assert reasons["favicon.ico"] == "unsupported image format (ICO)"
-    assert reasons["IMG_0001.HEIC"] == "unsupported image format (HEIC)"
+    assert reasons["favicon.ico"] == f"unsupported image format (ICO): {accepted}"
+    assert reasons["IMG_0001.HEIC"] == f"unsupported image format (HEIC): {accepted}"
     assert reasons["missing.png"] == "not found"
-    assert reasons["a.jpg"] == "unsupported URL scheme (ftp:)"
+    assert reasons["a.jpg"] == "not a web address Pairframe can download (ftp:): use an http:// or https:// address"
     assert await services.library.list_assets(campaign.id) == []
     assert not any(services.paths.store.rglob("*.*")), "a rejected file was left in the store"
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
@@ -250,11 +251,11 @@ async def test_a_read_error_while_copying_is_reported_and_leaves_no_staged_file(
 
     source = make_image(tmp_path / "flaky.jpg", SMALL, seed=1)
 
-    def failing_copy(src: Path, dst: Path) -> None:
-        Path(dst).write_bytes(b"partial")
+    def failing_copy(source_fd: int, target_fd: int, limit: int) -> None:
+        os.write(target_fd, b"partial")
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(staging.shutil, "copyfile", failing_copy)
+    monkeypatch.setattr(staging, "copy_contents", failing_copy)
     outcome = only(await run_import(services, campaign, source))
     assert (outcome.result, outcome.reason) == (ImportResult.REJECTED, "unreadable: Input/output error")
     assert part_files(services.paths.root) == []

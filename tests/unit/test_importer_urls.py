@@ -83,7 +83,7 @@ async def test_url_failures_say_why(services: Services, campaign: CampaignInfo, 
         "html": "not an image (text/html)",
         "declared": "larger than 195.3 KB",
         "chunked": "larger than 195.3 KB",
-        "lying": "not an image",
+        "lying": "not an image: Pairframe takes JPEG, PNG, WebP, BMP, TIFF, GIF and AVIF",
         "refused": "could not connect",
         "server error": "HTTP 500 Internal Server Error",
     }

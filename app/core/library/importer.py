@@ -3,15 +3,20 @@
 Each input is read once; on a pool of worker threads it is hashed, checked from its header, decoded once at
 reduced scale (validation, thumbnail and visual features share that decode) and copied atomically into the
 store. Only then is its row inserted, in batches of one transaction each, so a cancel or a crash at any moment
-leaves no row without its file (a stored file without a row is harmless: the next import reuses it).
+leaves no row without its file (a stored file without a row is harmless: the next import reuses it; an import
+that fails removes the files it stored for rows it could not write).
+
+A problem with one input (unreadable, not an image, a malformed address) is that input's outcome and the rest
+go on. A full disk is not the inputs' fault: the import stops at the first write that finds no space, keeps
+what was done and raises ``ImportStopped`` with the report so far and one message naming the full folder.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -21,18 +26,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from PIL import Image
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.core.db.models import Asset, Campaign, CampaignAsset
+from app.core.disk_space import RESERVE_BYTES, NoSpaceError, is_no_space, space_needed
 from app.core.domain import ImportOutcome, ImportProgress, ImportReport, ImportResult
 from app.core.library.features import color_histogram, perceptual_hash
 from app.core.library.fetch import download, new_client
 from app.core.library.images import open_oriented
+from app.core.library.service import LibraryError
 from app.core.library.sources import ImportItem, expand_sources
 from app.core.library.staging import keep_staged, stage_copy
+from app.core.library.store import sha256_file
 from app.core.library.thumbnails import thumbnail_path, write_thumbnail
 from app.core.library.validate import ImportRejected, check_size, decode
 
@@ -70,6 +79,17 @@ class Prepared:
         return not self.fmt
 
 
+class ImportStopped(LibraryError):
+    """The import stopped before its end for a reason that is no input's fault (the disk is full).
+
+    What was done by then stays imported; ``report`` lists it (inputs not reached have no outcome).
+    """
+
+    def __init__(self, message: str, report: ImportReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
 class Importer:
     """Imports inputs into one campaign of a library; see ``run``."""
 
@@ -83,7 +103,8 @@ class Importer:
 
         ``on_progress`` gets ``ImportProgress(done, total, current)`` after each input; setting ``cancel`` stops
         after the inputs in progress (what is finished by then stays imported). The report lists every input
-        handled, in input order, with its result and, when rejected, the reason.
+        handled, in input order, with its result and, when rejected, the reason. Raises ImportStopped when the
+        disk fills up (the work done by then is kept and listed in its report).
         """
         campaign = await self.library.get_campaign(campaign_id)
         run = _ImportRun(self.library, campaign.id, campaign.client_id, self.workers, on_progress,
@@ -103,7 +124,11 @@ class _ImportRun:
         self.workers = workers
         self.on_progress = on_progress
         self.cancel = cancel
-        self.stop = threading.Event()  # ``cancel`` as seen from worker threads
+        self.halt = asyncio.Event()  # stop taking inputs: ``cancel`` was set, or the disk is full
+        self.stop = threading.Event()  # ``halt`` as seen from worker threads
+        self.no_space: NoSpaceError | None = None  # why the import stopped early, when the disk filled up
+        self.created: dict[str, list[Path]] = {}  # files this import wrote into the store and cache, by hash
+        self.created_lock = threading.Lock()
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="pairframe-import")
         self.known: set[str] = set()  # hashes with a committed row for this client
         self.outcomes: dict[int, ImportOutcome] = {}
@@ -116,6 +141,7 @@ class _ImportRun:
     async def execute(self, sources: Sequence[str]) -> ImportReport:
         loop = asyncio.get_running_loop()
         watcher = asyncio.create_task(self._mirror_cancel())
+        items: list[ImportItem] = []
         try:
             items = await loop.run_in_executor(self.pool, expand_sources, list(sources), self.stop)
             walk_cut_short = self.stop.is_set()
@@ -135,29 +161,95 @@ class _ImportRun:
                             group.create_task(self._consume(urls, client))
                 except* Exception as group_error:  # a failure that is not about one input (e.g. the database)
                     raise group_error.exceptions[0] from None
-            await self._commit(final=True)
+            await self._commit_or_stop(final=True)
+        except BaseException:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            await asyncio.to_thread(self.pool.shutdown)  # running jobs finish, so every file they wrote is known
+            raise
         finally:
             watcher.cancel()
             self.pool.shutdown(wait=False, cancel_futures=True)
+            await self._discard_uncommitted()
         outcomes = tuple(self.outcomes[i] for i in sorted(self.outcomes))
         cut_short = walk_cut_short or (self.cancel.is_set() and len(outcomes) < len(items))
-        return ImportReport(outcomes, canceled=cut_short)
+        report = ImportReport(outcomes, canceled=cut_short)
+        if self.no_space is not None:
+            raise ImportStopped(await asyncio.to_thread(self._stopped_message, items, report), report)
+        return report
 
     async def _mirror_cancel(self) -> None:
         await self.cancel.wait()
+        self.halt.set()
         self.stop.set()
+
+    def _stop_for(self, full: NoSpaceError) -> None:
+        """Take no more inputs: the disk is full (the first such error is the one reported)."""
+        log.warning("import stopped: %s", full)
+        if self.no_space is None:
+            self.no_space = full
+        self.halt.set()
+        self.stop.set()
+
+    def _stopped_message(self, items: list[ImportItem], report: ImportReport) -> str:
+        """Worker thread: the one message of an import the disk stopped, with the space its remaining inputs need."""
+        assert self.no_space is not None
+        left = [item for index, item in enumerate(items) if index not in self.outcomes]
+        needed = RESERVE_BYTES
+        for item in left:
+            with contextlib.suppress(OSError):
+                needed += item.path.stat().st_size if item.path is not None and not item.problem else 0
+        kept = sum(1 for o in report.outcomes if o.result is not ImportResult.REJECTED)
+        folder = self.no_space.folder
+        inputs = "input" if len(left) == 1 else "inputs"
+        return (f"not enough disk space in {folder}: the import stopped with {len(left)} {inputs} left, which need "
+                f"{space_needed(folder, needed)}. Free up space and import again: the {kept} already imported "
+                f"stay.")
+
+    async def _commit_or_stop(self, *, final: bool = False) -> None:
+        """Commit pending rows; a database that finds the disk full stops the import instead of failing it."""
+        try:
+            await self._commit(final=final)
+        except Exception as exc:
+            if not is_no_space(exc, self.library.paths.root):
+                raise
+            self._stop_for(NoSpaceError(self.library.paths.root))
+
+    def _record_created(self, sha: str, paths: list[Path]) -> None:
+        if paths:
+            with self.created_lock:
+                self.created.setdefault(sha, []).extend(paths)
+
+    async def _discard_uncommitted(self) -> None:
+        """Remove the files this import stored whose rows were never written (the import failed or stopped
+        before their batch), unless some row of the library uses them."""
+        orphans = {sha: paths for sha, paths in self.created.items() if sha not in self.known}
+        if not orphans:
+            return
+        try:
+            used = set(await self.library.db.run(lambda s: set(s.scalars(
+                select(Asset.sha256).where(Asset.sha256.in_(list(orphans)))))))
+        except Exception as exc:  # a broken or full database: keeping a file without a row is harmless
+            log.warning("stored files without rows are kept: %s", exc)
+            return
+        for sha, paths in orphans.items():
+            if sha not in used:
+                for path in paths:
+                    path.unlink(missing_ok=True)
 
     def _client_hashes(self, s: Session) -> set[str]:
         return set(s.scalars(select(Asset.sha256).where(Asset.client_id == self.client_id)))
 
     # ---- per input ---------------------------------------------------------------------------------
     async def _consume(self, queue: deque[tuple[int, ImportItem]], client: httpx.AsyncClient | None) -> None:
-        while queue and not self.cancel.is_set():
+        while queue and not self.halt.is_set():
             index, item = queue.popleft()
             try:
                 prepared = await self._prepare(item, client)
             except ImportRejected as exc:
                 self.outcomes[index] = ImportOutcome(item.source, ImportResult.REJECTED, str(exc))
+            except NoSpaceError as exc:  # not this input's fault: it stays without an outcome
+                self._stop_for(exc)
+                return
             else:
                 if prepared is None:  # canceled mid-download
                     return
@@ -166,7 +258,7 @@ class _ImportRun:
             if self.on_progress is not None:
                 self.on_progress(ImportProgress(self.done, self.total, item.source))
             if len(self.pending) >= BATCH_SIZE or time.monotonic() - self.last_commit >= BATCH_SECONDS:
-                await self._commit()
+                await self._commit_or_stop()
 
     async def _prepare(self, item: ImportItem, client: httpx.AsyncClient | None) -> Prepared | None:
         loop = asyncio.get_running_loop()
@@ -186,9 +278,9 @@ class _ImportRun:
             fetched.path.unlink(missing_ok=True)
 
     async def _unless_canceled(self, work: Coroutine[Any, Any, T]) -> T | None:
-        """``work``'s result, or None when the import is canceled first (``work`` is then canceled)."""
+        """``work``'s result, or None when the import is halted first (``work`` is then canceled)."""
         task = asyncio.ensure_future(work)
-        waiter = asyncio.ensure_future(self.cancel.wait())
+        waiter = asyncio.ensure_future(self.halt.wait())
         try:
             await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -205,26 +297,43 @@ class _ImportRun:
 
     def _examine(self, staged: Path, name: str) -> Prepared:
         """Worker thread: hash the staged file; if new to the client, validate it, keep it in the store under
-        its hash, write its thumbnail and compute its features. The staged file never outlives this call."""
+        its hash (without trailing data after the image), write its thumbnail and compute its features. The
+        staged file never outlives this call; the stored hash is always the hash of the stored bytes."""
         settings = self.settings
         try:
-            data = staged.read_bytes()
-            check_size(len(data), settings.import_max_bytes)
-            sha = hashlib.sha256(data).hexdigest()
+            size = staged.stat().st_size
+            check_size(size, settings.import_max_bytes)
+            sha = sha256_file(staged)
             if sha in self.known:
-                return Prepared(sha, len(data))
-            decoded = decode(data, name, settings.import_max_pixels, settings.thumbnail_px)
-            try:
-                keep_staged(staged, self.library.store.path_for(sha, decoded.fmt))
-                thumb = thumbnail_path(self.library.paths.thumbs, sha)
-                if not thumb.is_file():
-                    write_thumbnail(decoded.image, thumb, settings.thumbnail_px)
-            except OSError as exc:
-                raise ImportRejected(f"could not be saved into the library ({exc.strerror or exc})") from None
-            return Prepared(sha, len(data), decoded.fmt, decoded.width, decoded.height,
+                return Prepared(sha, size)
+            decoded = decode(staged, name, settings.import_max_pixels, settings.thumbnail_px)
+            if decoded.length < size:  # trailing data after the image is not kept
+                os.truncate(staged, decoded.length)
+                size, sha = decoded.length, sha256_file(staged)
+                if sha in self.known:
+                    return Prepared(sha, size)
+            self._store(staged, sha, decoded.fmt, decoded.image)
+            return Prepared(sha, size, decoded.fmt, decoded.width, decoded.height,
                             perceptual_hash(decoded.image), color_histogram(decoded.image))
         finally:
             staged.unlink(missing_ok=True)
+
+    def _store(self, staged: Path, sha: str, fmt: str, small: Image.Image) -> None:
+        """Worker thread: move the staged file into the store and write the thumbnail, remembering what was new.
+        A full disk raises NoSpaceError; another write error rejects the input."""
+        created: list[Path] = []
+        try:
+            target = self.library.store.path_for(sha, fmt)
+            if keep_staged(staged, target):
+                created.append(target)
+            thumb = thumbnail_path(self.library.paths.thumbs, sha)
+            if not thumb.is_file():
+                write_thumbnail(small, thumb, self.settings.thumbnail_px)
+                created.append(thumb)
+        except OSError as exc:
+            raise ImportRejected(f"could not be saved into the library ({exc.strerror or exc})") from None
+        finally:
+            self._record_created(sha, created)
 
     # ---- rows --------------------------------------------------------------------------------------
     async def _commit(self, *, final: bool = False) -> None:
@@ -355,4 +464,4 @@ async def backfill_features(library: LibraryService, workers: int = IMPORT_WORKE
     return filled
 
 
-__all__ = ["IMPORT_WORKERS", "Importer", "Prepared", "backfill_features"]
+__all__ = ["IMPORT_WORKERS", "ImportStopped", "Importer", "Prepared", "backfill_features"]

@@ -8,6 +8,7 @@ from pathlib import Path
 from PIL import Image
 
 from app.core.atomic import atomic_write_bytes
+from app.core.disk_space import space_checked
 from app.core.library.images import open_oriented
 
 THUMB_QUALITY = 82
@@ -19,12 +20,15 @@ def thumbnail_path(thumbs_dir: Path, sha256: str) -> Path:
 
 
 def write_thumbnail(img: Image.Image, target: Path, size: int) -> Path:
-    """Write a copy of ``img`` (already oriented) shrunk to at most ``size`` px as a JPEG, atomically."""
+    """Write a copy of ``img`` (already oriented) shrunk to at most ``size`` px as a JPEG, atomically.
+
+    Raises NoSpaceError when the disk is full."""
     thumb = img.convert("RGB") if img.mode != "RGB" else img.copy()
     thumb.thumbnail((size, size), Image.Resampling.BICUBIC)
     buffer = io.BytesIO()
     thumb.save(buffer, format="JPEG", quality=THUMB_QUALITY)
-    atomic_write_bytes(target, buffer.getvalue())
+    with space_checked(target.parent, buffer.tell()):
+        atomic_write_bytes(target, buffer.getvalue())
     return target
 
 

@@ -1,7 +1,12 @@
-"""The import strip under the grid: progress with Cancel while it runs, then a summary with every outcome."""
+"""The import strip under the grid: progress with Cancel while it runs, then a summary with every outcome.
+
+Names and reasons come from outside (file names, addresses, server answers): they are shown with control
+characters escaped (``printable``) so a name holding a newline cannot break or forge a line.
+"""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
@@ -19,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.domain import ImportOutcome, ImportProgress, ImportReport, ImportResult
+from app.core.printable import printable
 
 _RESULT_TEXT = {ImportResult.IMPORTED: "Imported", ImportResult.DUPLICATE: "Duplicate",
                 ImportResult.LINKED: "Linked", ImportResult.REJECTED: "Rejected"}
@@ -48,6 +54,7 @@ class ImportPanel(QFrame):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.bar = QProgressBar()
         self.bar.setTextVisible(True)
         self.current = QLabel()
@@ -82,7 +89,7 @@ class ImportPanel(QFrame):
 
     def start(self, campaign_name: str, queued: int = 0) -> None:
         """Show the progress of a new import into ``campaign_name``."""
-        self.title.setText(f"Importing into {campaign_name}…")
+        self.title.setText(f"Importing into {printable(campaign_name)}…")
         self.bar.setRange(0, 0)  # busy until the total is known
         self.bar.show()
         self.current.setText(f"{queued} more waiting" if queued else "Looking at what was given…")
@@ -109,7 +116,7 @@ class ImportPanel(QFrame):
         self.show()
 
     def show_error(self, message: str) -> None:
-        self.title.setText(f"Import failed: {message}")
+        self.title.setText(f"Import failed: {printable(message)}")
         self.bar.hide()
         self.cancel_button.hide()
         self.current.hide()
@@ -127,9 +134,10 @@ class ImportPanel(QFrame):
         ordered = sorted(outcomes, key=lambda o: _DETAIL_ORDER.index(o.result))
         items = []
         for outcome in ordered:
-            item = QTreeWidgetItem([_RESULT_TEXT[outcome.result], outcome.source, outcome.reason])
-            item.setToolTip(1, outcome.source)
-            item.setToolTip(2, outcome.reason)
+            source, reason = printable(outcome.source), printable(outcome.reason)
+            item = QTreeWidgetItem([_RESULT_TEXT[outcome.result], source, reason])
+            item.setToolTip(1, _plain_tooltip(source))
+            item.setToolTip(2, _plain_tooltip(reason))
             items.append(item)
         self.details.addTopLevelItems(items)
         self.details.resizeColumnToContents(0)
@@ -141,9 +149,14 @@ class ImportPanel(QFrame):
             self.bar.setFormat(f"{progress.done} / {progress.total}")
         self.current.show()
         if progress.current:
-            self.current.setText(progress.current)
+            self.current.setText(printable(progress.current))
 
     def _cancel(self) -> None:
         self.cancel_button.setEnabled(False)
         self.current.setText("Cancelling…")
         self.cancel_requested.emit()
+
+
+def _plain_tooltip(text: str) -> str:
+    """A tooltip that shows ``text`` literally (a name such as ``<b>a</b>.jpg`` is not rendered as markup)."""
+    return f"<qt>{html.escape(text)}</qt>" if text else ""

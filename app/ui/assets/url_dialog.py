@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+
+from app.core.library.sources import url_problem
+from app.core.printable import printable
+
+SHOWN_PROBLEMS = 5
 
 
 def parse_urls(text: str) -> tuple[list[str], list[str]]:
-    """The http(s) URLs of ``text`` (one per line, blanks skipped, duplicates once) and the lines that are not."""
+    """The well-formed http(s) URLs of ``text`` (one per line, blanks skipped, duplicates once) and the lines that
+    are not (``line_problems`` says why)."""
     urls: list[str] = []
     bad: list[str] = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        try:
-            parts = urlsplit(line)
-            ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and " " not in line
-        except ValueError:
-            ok = False
-        if not ok:
+    for line, problem in _checked_lines(text):
+        if problem:
             bad.append(line)
         elif line not in urls:
             urls.append(line)
     return urls, bad
+
+
+def line_problems(text: str) -> list[tuple[str, str]]:
+    """Each line of ``text`` that is not a usable image address, with the reason in plain words."""
+    return [(line, problem) for line, problem in _checked_lines(text) if problem]
+
+
+def _checked_lines(text: str) -> list[tuple[str, str]]:
+    return [(line, url_problem(line)) for line in (raw.strip() for raw in text.splitlines()) if line]
 
 
 class UrlDialog(QDialog):
@@ -39,6 +44,7 @@ class UrlDialog(QDialog):
         self.resize(560, 320)
         self.editor = QPlainTextEdit(placeholderText="https://example.com/photo.jpg\nhttps://…  (one per line)")
         self.message = QLabel(wordWrap=True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -51,10 +57,12 @@ class UrlDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def _try_accept(self) -> None:
-        urls, bad = parse_urls(self.editor.toPlainText())
-        if bad:
-            shown = "\n".join(bad[:5]) + ("\n…" if len(bad) > 5 else "")
-            self.message.setText(f"These lines are not http(s) addresses; fix or remove them:\n{shown}")
+        text = self.editor.toPlainText()
+        urls, _ = parse_urls(text)
+        if problems := line_problems(text):
+            shown = "\n".join(f"{printable(line)} — {problem}" for line, problem in problems[:SHOWN_PROBLEMS])
+            more = f"\n… and {len(problems) - SHOWN_PROBLEMS} more" if len(problems) > SHOWN_PROBLEMS else ""
+            self.message.setText(f"These lines cannot be used; fix or remove them:\n{shown}{more}")
             self.message.show()
             return
         if not urls:
