@@ -81,8 +81,8 @@ async def _child_import(library_dir: Path, folder: Path) -> dict[str, object]:
 
     services = open_services(library_dir, SecretStore())
     try:
-        client = await services.library.create_client("Benchmark")
-        campaign = await services.library.create_campaign(client.id, "Huge")
+        client = (await services.library.create_client("Benchmark")).value
+        campaign = (await services.library.create_campaign(client.id, "Huge")).value
         before = _vm_resident()
         start = time.perf_counter()
         report = await services.library.import_sources(campaign.id, [str(folder)])

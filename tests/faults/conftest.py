@@ -38,7 +38,7 @@ def make_library(folder: Path) -> Path:
     async def make() -> None:
         services = open_services(folder)
         try:
-            client = await services.library.create_client("Acme")
+            client = (await services.library.create_client("Acme")).value
             await services.library.create_campaign(client.id, "Spring")
         finally:
             await services.aclose()

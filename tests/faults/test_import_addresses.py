@@ -46,8 +46,8 @@ def server() -> Iterator[FileServer]:
 @pytest.fixture
 async def campaign(services: Services) -> CampaignInfo:
     services.settings.update(url_timeout_s=5.0)
-    client = await services.library.create_client("Acme")
-    return await services.library.create_campaign(client.id, "Spring")
+    client = (await services.library.create_client("Acme")).value
+    return (await services.library.create_campaign(client.id, "Spring")).value
 
 
 def test_malformed_addresses_are_each_rejected_and_the_files_beside_them_import(library: Path,

@@ -15,8 +15,8 @@ from tests.helpers.images import make_image
 
 async def test_a_failed_import_removes_the_files_it_stored_for_rows_it_never_wrote(
         services: Services, tmp_path: Path) -> None:
-    client = await services.library.create_client("Acme")
-    campaign = await services.library.create_campaign(client.id, "Spring")
+    client = (await services.library.create_client("Acme")).value
+    campaign = (await services.library.create_campaign(client.id, "Spring")).value
     for i in range(40):
         make_image(tmp_path / "shoot" / f"{i:02d}.png", (64, 48), seed=i)
     deletions: list[asyncio.Task[None]] = []

@@ -52,8 +52,8 @@ class RecordingBudget(memory.MemoryBudget):
 
 @pytest.fixture
 async def campaign(services: Services) -> CampaignInfo:
-    client = await services.library.create_client("Acme")
-    return await services.library.create_campaign(client.id, "Spring")
+    client = (await services.library.create_client("Acme")).value
+    return (await services.library.create_campaign(client.id, "Spring")).value
 
 
 async def test_big_decodes_wait_for_each_other_within_the_shared_budget(

@@ -20,8 +20,8 @@ ACCEPTED = "Pairframe takes JPEG, PNG, WebP, BMP, TIFF, GIF and AVIF"
 
 @pytest.fixture
 async def campaign(services: Services) -> CampaignInfo:
-    client = await services.library.create_client("Acme")
-    return await services.library.create_campaign(client.id, "Spring")
+    client = (await services.library.create_client("Acme")).value
+    return (await services.library.create_campaign(client.id, "Spring")).value
 
 
 def tiff_with_bad_tag_type(path: Path) -> Path:

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes a
 
 @pytest.fixture
 async def campaign(services: Services) -> CampaignInfo:
-    client = await services.library.create_client("Acme")
-    return await services.library.create_campaign(client.id, "Spring")
+    client = (await services.library.create_client("Acme")).value
+    return (await services.library.create_campaign(client.id, "Spring")).value
 
 
 @pytest.mark.timeout(30)

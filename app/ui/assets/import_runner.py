@@ -7,7 +7,9 @@ import asyncio
 from PySide6.QtCore import QObject, Signal
 
 from app.core.domain import CampaignInfo, ImportOutcome, ImportReport, ImportResult
+from app.core.library.importer import ImportStopped
 from app.core.library.service import LibraryService
+from app.core.printable import printable
 from app.ui.assets.import_panel import ImportPanel
 from app.ui.bridge import TaskBridge, describe_error
 
@@ -75,7 +77,11 @@ class ImportRunner(QObject):
         self._cancel = None
         self._outcomes.clear()
         self._canceled = False
-        self.panel.show_error(describe_error(exc))
+        if isinstance(exc, ImportStopped):  # e.g. the disk filled up: what was done by then is listed
+            self.panel.show_report(exc.report)
+            self.panel.title.setText(f"{self.panel.title.text()} — stopped: {printable(describe_error(exc))}")
+        else:
+            self.panel.show_error(describe_error(exc))
         self.imported.emit(campaign.id, [])  # what was committed before the failure is worth showing
 
     def _after(self) -> None:

@@ -45,7 +45,7 @@ from app.ui.thumbnail_loader import ThumbnailLoader
 
 FIRST_PAGE = 1500  # rows asked first: more than one screen at the smallest zoom
 PAGE = 50_000  # then the rest, in as few pages as possible: each append re-lays out every row
-IMAGE_FILTER = "Images (*.jpg *.jpeg *.jpe *.png *.webp *.bmp *.tif *.tiff *.gif)"
+IMAGE_FILTER = "Images (*.jpg *.jpeg *.jpe *.png *.webp *.bmp *.tif *.tiff *.gif *.avif)"
 MIN_ZOOM = 64  # px; the largest zoom is the thumbnails' own size (never blown up)
 SCROLL_SETTLE_MS = 150
 RELOAD_ABOVE = 2000  # a change naming more assets than this reloads the grid instead of reading them one by one
