@@ -110,6 +110,7 @@ def test_a_second_holder_is_refused_and_told_who_works_the_job(services: Service
     worker = db.run_sync(lambda s: lease.acquire(s, job, "B", 30))
     assert worker is not None and (worker.owner, worker.pid, worker.host) == ("A", live_pid, socket.gethostname())
     assert worker.describe() == f"another Pairframe (pid {live_pid})"
+    assert JobWorker(worker.host, worker.pid).describe() == worker.describe()  # the CLI's and the window's words
     assert db.run_sync(lambda s: lease.holder(s, job, "B")) == worker
     assert db.run_sync(lambda s: lease.renew(s, job, "B", 30)) == (False, [])
     row = _lease_row(services, job)
