@@ -5,24 +5,21 @@ The cases that span several parts run in the real main window; the others on a p
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton
 
 from app.core.changes import ChangeHub, Changes
 from app.core.db.models import Asset
-from app.core.domain import AssetInfo, Flag, JobState
+from app.core.domain import AssetInfo, AssetSort, Flag, JobState
 from app.core.library.service import LibraryError
 from app.core.secrets import KeyName
 from app.core.services import Services
-from app.ui.bridge import TaskBridge
 from app.ui.change_feed import ChangeFeed
-from app.ui.main_window import MainWindow
 from app.ui.pages.assets_page import AssetsPage
 from app.ui.pages.jobs_page import JobsPage
 from app.ui.pairs.picker import ASSET_ROLE
@@ -31,31 +28,7 @@ from app.ui.widgets.forms import format_budget
 from tests.ui.assets_helpers import campaign_with_images, make_images, open_page
 from tests.ui.conftest import wait_signal, wait_until
 from tests.ui.jobs_helpers import campaign_with_pairs
-
-
-@asynccontextmanager
-async def open_window(services: Services, qtbot, tmp_path: Path) -> AsyncIterator[MainWindow]:
-    """The real main window over ``services``, started as the application starts it."""
-    bridge = TaskBridge()
-    window = MainWindow(services, bridge, settings=QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    window.start()
-    try:
-        yield window
-    finally:
-        window.close()
-        await bridge.shutdown()
-        await services.generation.aclose()
-
-
-async def show_campaign(window: MainWindow, campaign_id: int) -> None:
-    """Select the campaign in the sidebar (once the tree has it) and wait for its assets."""
-    await wait_until(lambda: not window.bridge.is_running("sidebar-load")
-                     and window.sidebar.select(Selection("campaign", campaign_id)))
-    await wait_until(lambda: window.workspace.campaign is not None and window.workspace.campaign.id == campaign_id
-                     and not window.workspace.assets_page.loading)
+from tests.ui.window_helpers import open_window, show_campaign
 
 
 def click(button: QAbstractButton) -> None:
@@ -142,6 +115,21 @@ async def test_the_details_panel_follows_filters_and_edits_and_never_shows_an_as
 
         await refiltered(page, lambda: page.filter_bar.search.clear())
         assert len(names(page)) == 4 and panel_agrees_with_grid(page)
+
+
+async def test_assets_imported_elsewhere_are_appended_without_reloading_the_grid(services: Services, qtbot,
+                                                                                tmp_path: Path) -> None:
+    campaign, _ = await campaign_with_images(services, tmp_path, count=3)
+    async with open_page(services, qtbot, campaign) as page:
+        assert page.filter.sort is AssetSort.IMPORTED  # the filter holds the enum, not what Qt handed back
+        keep = page.model.asset(1)
+        assert keep is not None
+        page.select_ids([keep.id])
+        reloads = page._generation
+        await services.library.import_sources(campaign.id, [str(p) for p in make_images(tmp_path / "new", 2, 40)])
+        await wait_until(lambda: names(page)[-2:] == ["photo 40.jpg", "photo 41.jpg"])
+        assert page._generation == reloads  # the new rows were read, the rest kept: no reset of the grid
+        assert page.selected_ids() == [keep.id] and page.detail.asset == keep
 
 
 async def test_the_panels_reject_button_saves_the_flag_and_lights_only_once_stored(
