@@ -5,6 +5,7 @@ The cases that span several parts run in the real main window; the others on a p
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from app.core.domain import AssetInfo, AssetSort, Flag, JobState
 from app.core.library.service import LibraryError
 from app.core.secrets import KeyName
 from app.core.services import Services
+from app.ui.bridge import TaskBridge
 from app.ui.change_feed import ChangeFeed
 from app.ui.pages.assets_page import AssetsPage
 from app.ui.pages.jobs_page import JobsPage
@@ -28,6 +30,7 @@ from app.ui.widgets.forms import format_budget
 from tests.ui.assets_helpers import campaign_with_images, make_images, open_page
 from tests.ui.conftest import wait_signal, wait_until
 from tests.ui.jobs_helpers import campaign_with_pairs
+from tests.ui.pages import pairs_page
 from tests.ui.window_helpers import open_window, show_campaign
 
 
@@ -183,6 +186,39 @@ async def test_switching_to_an_empty_campaign_empties_the_panel(services: Servic
         assert page.detail.asset is None or page.detail.asset.id in {a.id for a in page.model.assets()}
 
 
+# ---- the pair list --------------------------------------------------------------------------------------------
+async def test_the_pair_list_keeps_its_place_when_its_own_saves_come_back(services: Services, qtbot,
+                                                                         tmp_path: Path) -> None:
+    campaign, _pairs = await campaign_with_pairs(services, tmp_path, pairs=3)
+    bridge = TaskBridge()
+    page = pairs_page(services, bridge)
+    qtbot.addWidget(page)
+    page.show()
+    page.set_campaign(campaign)
+    await wait_until(lambda: page.model.rowCount() == 3 and not bridge.running_names())
+    resets: list[int] = []
+    page.model.modelReset.connect(lambda: resets.append(1))
+
+    async def edit_and_hear_it_back(edit: Callable[[], object]) -> None:
+        heard = asyncio.ensure_future(wait_signal(page.parts.feed.changed))
+        edit()
+        await heard  # the save's own change: the page reads the list again
+        await wait_until(lambda: not bridge.running_names())
+
+    page.select_row(0)
+    await edit_and_hear_it_back(page.down_action.trigger)
+    page.open_picker()
+    assert page.picker is not None
+    page.picker.choose(page.assets[0].id, page.assets[2].id)
+    await edit_and_hear_it_back(page.picker.add_button.click)
+    assert resets == []  # the stored list is the one shown: no reset
+    assert page.current_row() == 3 and page.model.rowCount() == 4
+    assert [p.position for p in page.model.pairs()] == [p.position for p in await services.pairing.list_pairs(
+        campaign.id)]
+    page.shutdown()
+    await bridge.shutdown()
+
+
 # ---- several parts of the window ----------------------------------------------------------------------------------
 async def launch_local_job(page: JobsPage, duration_s: float = 2.0) -> JobState:
     """Launch a local job through the Generate dialog, as a user would."""
@@ -211,7 +247,6 @@ async def test_the_ad_tab_lists_a_job_once_it_has_finished_clips(services: Servi
         job = await launch_local_job(window.workspace.jobs_page)
         await wait_until(lambda: ad.job_combo.findData(job.id) >= 0, timeout=30)
         window.workspace.setCurrentWidget(ad)
-        await wait_until(lambda: ad.clip_list.count() >= 1)
         await wait_until(lambda: ad.clip_list.count() == 2, timeout=30)
         assert ad.combine_button.isEnabled()
 

@@ -21,8 +21,7 @@ async def open_window(services: Services, qtbot, folder: Path) -> AsyncIterator[
     it watches other processes' changes."""
     bridge = TaskBridge()
     window = MainWindow(services, bridge, settings=QSettings(str(folder / "ui.ini"), QSettings.Format.IniFormat))
-    if qtbot is not None:
-        qtbot.addWidget(window)
+    qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()
     window.start()
