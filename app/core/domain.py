@@ -6,6 +6,7 @@ Services return these plain values, never ORM objects, so callers on any thread 
 from __future__ import annotations
 
 import enum
+import socket
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -162,7 +163,9 @@ class JobWorker:
     pid: int
 
     def describe(self) -> str:
-        return f"another Pairframe (pid {self.pid} on {self.host})"
+        """How messages name it: "another Pairframe (pid 4242)" (with the host when it is another machine)."""
+        here = self.host == socket.gethostname()
+        return f"another Pairframe (pid {self.pid}{'' if here else f' on {self.host}'})"
 
 
 @dataclass(frozen=True, slots=True)

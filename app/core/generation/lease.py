@@ -25,6 +25,7 @@ from app.core.changes import Changes
 from app.core.db import Database
 from app.core.db.models import Clip, JobLease, utcnow
 from app.core.db.tracking import record
+from app.core.domain import JobWorker
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,7 @@ class Worker:
 
     def describe(self) -> str:
         """How messages name it: "another Pairframe (pid 4242)" (with the host when it is another machine)."""
-        here = self.host == socket.gethostname()
-        return f"another Pairframe (pid {self.pid}{'' if here else f' on {self.host}'})"
+        return JobWorker(self.host, self.pid).describe()
 
 
 def pid_alive(pid: int) -> bool:

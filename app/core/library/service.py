@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.config import LibraryPaths, SettingsStore
 from app.core.changes import Changes, Op
 from app.core.db import Database
-from app.core.db.models import Asset, AssetTag, Campaign, CampaignAsset, Client, Job, PairSuggestionRow, Tag
+from app.core.db.models import Asset, AssetTag, Campaign, CampaignAsset, Client, Clip, Job, PairSuggestionRow, Tag
 from app.core.db.tracking import record
 from app.core.domain import (
     AssetFilter,
@@ -332,7 +332,10 @@ class LibraryService:
             campaigns = frozenset(s.scalars(select(CampaignAsset.campaign_id).where(CampaignAsset.asset_id.in_(ids))))
             paired = frozenset(s.scalars(select(PairSuggestionRow.campaign_id).where(
                 PairSuggestionRow.first_asset_id.in_(ids) | PairSuggestionRow.last_asset_id.in_(ids))))
-            record(s, Changes(assets=frozenset(ids), campaign_assets=campaigns, pairs=paired, tags=True))
+            framed = list(s.execute(select(Clip.id, Clip.job_id).where(  # the database sets their frames to NULL
+                Clip.first_asset_id.in_(ids) | Clip.last_asset_id.in_(ids))))
+            record(s, Changes(assets=frozenset(ids), campaign_assets=campaigns, pairs=paired, tags=True,
+                              clips=frozenset(c for c, _ in framed), jobs=frozenset(j for _, j in framed)))
             for row in rows:
                 s.delete(row)
             return [(r.sha256, r.format) for r in rows]

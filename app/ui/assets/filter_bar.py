@@ -76,7 +76,8 @@ class FilterBar(QWidget):
         """The filter the controls describe."""
         return AssetFilter(min_rating=int(self.rating.currentData() or 0), flags=self.flag.currentData(),
                            tag=self.tag.text().strip(), text=self.search.text().strip(),
-                           sort=self.sort.currentData(), descending=self.descending.isChecked())
+                           sort=AssetSort(self.sort.currentData()),  # Qt hands a string enum back as a str
+                           descending=self.descending.isChecked())
 
     def set_known_tags(self, tags: Sequence[str]) -> None:
         self._tags.setStringList(list(tags))

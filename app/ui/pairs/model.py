@@ -107,14 +107,14 @@ class PairListModel(QAbstractListModel):
         self.endResetModel()
 
     def apply_saved(self, saved: Sequence[PairSuggestion]) -> bool:
-        """Take the ids the service gave a saved list, if the list shown is still that one."""
+        """Hold the pairs as stored (ids, positions), if the list shown is still the one saved: the change the
+        save announces then finds nothing new, and the view keeps its place."""
         def key(p: PairSuggestion) -> tuple[Any, ...]:
             return (p.first_asset_id, p.last_asset_id, p.prompt.strip(), p.source)
 
         if [key(p) for p in saved] != [key(p) for p in self._pairs]:
             return False
-        self._pairs = [dataclasses.replace(mine, id=stored.id) for mine, stored in zip(self._pairs, saved,
-                                                                                    strict=True)]
+        self._pairs = list(saved)
         return True
 
     def replace_pair(self, updated: PairSuggestion) -> int | None:
