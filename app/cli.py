@@ -115,12 +115,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = _add(sub, "cancel", "app.commands.generation:cmd_cancel", "cancel a job's unfinished clips")
     p.add_argument("job_id", type=int, metavar="ID")
+    p = _add(sub, "retry", "app.commands.generation:cmd_retry", "make failed, canceled or interrupted clips again "
+             "(all of the job's, or the numbered ones), optionally with another model or prompt")
+    p.add_argument("job_id", type=int, metavar="JOB")
+    p.add_argument("clips", type=int, nargs="*", metavar="CLIP", help="clip numbers as `job` shows them")
+    p.add_argument("--model", default=None, help="model id (see `models`); default: each clip's own")
+    p.add_argument("--prompt", default=None, help="a new prompt (for one clip)")
+    p.add_argument("--json", action="store_true")
 
     p = _add(sub, "combine", "app.commands.media:cmd_combine", "combine a job's clips into one video")
     p.add_argument("job_id", type=int, metavar="ID")
     p.add_argument("--transition", choices=TRANSITIONS, default="cut")
     p.add_argument("--aspect", choices=ASPECTS, default="source")
     p.add_argument("--music", default=None, metavar="FILE")
+    p.add_argument("--skip-failed", action="store_true", help="leave out clips without a video (failed, canceled, "
+                   "interrupted, unfinished) instead of refusing; the ad's manifest lists them")
     p.add_argument("--json", action="store_true")
     p.add_argument("-o", "--output", required=True, metavar="OUT")
 

@@ -1,4 +1,4 @@
-"""``generate``, ``jobs``, ``job``, ``resume`` and ``cancel``: clip generation from the command line."""
+"""``generate``, ``jobs``, ``job``, ``resume``, ``retry`` and ``cancel``: clip generation from the command line."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from app.core.generation.catalog import get_model
 from app.core.generation.cost import usd
 from app.core.generation.errors import GenerationError
 from app.core.generation.presets import choose, get_preset
+from app.core.generation.repository import RETRYABLE
 from app.core.generation.schema_snapshots import SnapshotStore
 from app.core.generation.service import GenerationService, JobPlan
 from app.core.media.combine import CombineError, CombineOptions
@@ -24,7 +25,8 @@ from app.core.services import Services
 def _clip_doc(clip: ClipState) -> dict[str, Any]:
     return {"id": clip.id, "position": clip.position, "status": clip.status.value, "model": clip.model_id,
             "prediction_id": clip.prediction_id, "attempts": clip.attempts, "cost_usd": clip.cost_usd,
-            "file": clip.file_path, "duration_s": clip.duration_s, "error": clip.error or None}
+            "file": clip.file_path, "duration_s": clip.duration_s, "error": clip.error or None,
+            "working_s": round(clip.working_time_s(), 1)}
 
 
 def _job_doc(job: JobState, output: Path | None = None) -> dict[str, Any]:
@@ -33,6 +35,7 @@ def _job_doc(job: JobState, output: Path | None = None) -> dict[str, Any]:
             "transition": job.transition.value, "estimate_usd": job.estimate_usd,
             "actual_cost_usd": job.actual_cost_usd, "error": job.error or None,
             "created_at": job.created_at.isoformat() if job.created_at else None,
+            "working_s": round(job.working_time_s(), 1),
             "clips": [_clip_doc(c) for c in job.clips],
             "output": str(output) if output else job.output_path}
 
@@ -235,6 +238,62 @@ async def cmd_resume(args: argparse.Namespace, services: Services) -> int:
     if not job.output_path and not args.json:
         err(f"All clips are ready: combine them with `combine {job.id} -o OUT`.")
     return 0
+
+
+async def cmd_retry(args: argparse.Namespace, services: Services) -> int:
+    """Make a job's failed, canceled or interrupted clips again (the numbered ones, else all of them), each with its
+    own model and prompt unless ``--model`` / ``--prompt`` say otherwise; print the job. Exit 1 unless every
+    retried clip succeeds."""
+    gen = services.generation
+    try:
+        job = await gen.get_job(args.job_id)
+    except GenerationError as exc:
+        raise CommandError(str(exc)) from None
+    chosen = _clips_to_retry(job, args.clips)
+    if args.prompt is not None and len(chosen) > 1:
+        raise UsageError(f"--prompt is for one clip: name the clip to retry (the job has {len(chosen)} to retry)")
+    if args.model is not None and args.model not in {m.id for m in gen.models()}:
+        raise UsageError(f"unknown model {args.model!r}: see `models` for the model ids")
+    err(f"Job {job.id}: retrying clip{'s' * (len(chosen) != 1)} {', '.join(str(c.position) for c in chosen)}…")
+    unsubscribe = gen.subscribe(_status_printer(job.id, len(job.clips)))
+    try:
+        outcomes = await asyncio.gather(*(gen.retry_clip(c.id, model_id=args.model, prompt=args.prompt)
+                                          for c in chosen), return_exceptions=True)
+    finally:
+        unsubscribe()
+    job = await gen.get_job(job.id)
+    _show_job(job, as_json=args.json)
+    refused = [f"clip {c.position}: {o}" for c, o in zip(chosen, outcomes, strict=True) if isinstance(o, Exception)]
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+            raise outcome
+    retried = {c.id for c, o in zip(chosen, outcomes, strict=True) if not isinstance(o, BaseException)}
+    bad = [c for c in job.clips if c.id in retried and c.status is not ClipStatus.SUCCEEDED]
+    if refused or bad:
+        details = refused + [f"clip {c.position} {c.status.value}" + (f": {c.error}" if c.error else "") for c in bad]
+        raise CommandError(f"job {job.id}: {len(details)} of {len(chosen)} retried clips did not succeed "
+                           f"({'; '.join(details)})")
+    if not args.json:
+        err(f"Retried clips are ready: combine the job with `combine {job.id} -o OUT`.")
+    return 0
+
+
+def _clips_to_retry(job: JobState, positions: list[int]) -> list[ClipState]:
+    """The clips ``positions`` name (all retryable ones when empty); bad numbers are bad usage."""
+    by_position = {c.position: c for c in job.clips}
+    if unknown := sorted({p for p in positions if p not in by_position}):
+        raise UsageError(f"job {job.id} has clips 1 to {len(job.clips)}; there is no clip "
+                         f"{', '.join(map(str, unknown))}")
+    if positions:
+        chosen = [by_position[p] for p in dict.fromkeys(positions)]
+        if busy := [c for c in chosen if c.status not in RETRYABLE]:
+            raise CommandError("only a failed, canceled or interrupted clip can be retried: "
+                               + ", ".join(f"clip {c.position} is {c.status.value}" for c in busy))
+        return chosen
+    chosen = [c for c in job.clips if c.status in RETRYABLE]
+    if not chosen:
+        raise CommandError(f"job {job.id} has no failed, canceled or interrupted clip to retry")
+    return chosen
 
 
 async def cmd_cancel(args: argparse.Namespace, services: Services) -> int:

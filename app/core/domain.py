@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 import socket
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 class Flag(enum.StrEnum):
@@ -133,6 +133,15 @@ class PairSuggestion:
     id: int | None = None
 
 
+def working_seconds(done_s: float, since: datetime | None, now: datetime | None = None) -> float:
+    """Working time: the seconds of finished spans plus the span open since ``since`` (naive UTC), up to ``now``."""
+    if since is None:
+        return max(0.0, done_s)
+    moment = now or datetime.now(UTC)
+    moment = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    return max(0.0, done_s) + max(0.0, (moment - since).total_seconds())
+
+
 @dataclass(frozen=True, slots=True)
 class ClipState:
     id: int
@@ -153,6 +162,12 @@ class ClipState:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     cancel_requested: bool = False
+    working_s: float = 0.0  # seconds a process drove the clip, in spans that ended
+    working_since: datetime | None = None  # a live process drives it since then (None: nobody does)
+
+    def working_time_s(self, now: datetime | None = None) -> float:
+        """Seconds a process has driven the clip, up to ``now`` (the time the app was closed never counts)."""
+        return working_seconds(self.working_s, self.working_since, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +205,12 @@ class JobState:
     output_meta: dict[str, object] = field(default_factory=dict, compare=False)
     music_path: str | None = None
     worker: JobWorker | None = None  # set when another process works the job
+    working_s: float = 0.0  # seconds a process held the job's lease, in spans that ended
+    working_since: datetime | None = None  # a live process holds the lease since then (None: nobody does)
+
+    def working_time_s(self, now: datetime | None = None) -> float:
+        """Seconds a process has worked the job, up to ``now`` (not the time it sat interrupted or closed)."""
+        return working_seconds(self.working_s, self.working_since, now)
 
     def succeeded_clips(self) -> tuple[ClipState, ...]:
         """The clips with a finished video, in their order."""

@@ -64,3 +64,24 @@ def test_an_unknown_transition_is_bad_usage(library_dir, tmp_path) -> None:
     result = run_cli(library_dir, "combine", "1", "--transition", "wipe", "-o", str(tmp_path / "ad.mp4"))
     assert result.returncode == 2
     assert "invalid choice: 'wipe'" in result.stderr
+
+
+async def test_a_job_with_failed_clips_is_refused_unless_they_are_skipped(services, library_dir, tmp_path) -> None:
+    files = [make_clip(tmp_path / f"c{i}.mp4") for i in range(5)]
+    job_id = await add_job(services, files, statuses=["succeeded", "succeeded", "failed", "succeeded", "canceled"])
+    out = tmp_path / "ad.mp4"
+    refused = run_cli(library_dir, "combine", str(job_id), "-o", str(out))
+    assert refused.returncode == 1
+    assert "clip 3 failed, clip 5 was canceled" in refused.stderr and "--skip-failed" in refused.stderr
+    assert not out.exists() and (await services.generation.get_job(job_id)).status.value == "succeeded"
+
+    skipped = run_cli(library_dir, "combine", str(job_id), "--skip-failed", "--json", "-o", str(out))
+    assert skipped.returncode == 0, skipped.stderr
+    document = json.loads(skipped.stdout)
+    assert document["clip_count"] == 3 and abs(document["duration_s"] - 3.0) < 0.1
+    assert [(c["position"], c["status"]) for c in document["skipped"]] == [(3, "failed"), (5, "canceled")]
+    assert "Left out: clip 3 (failed), clip 5 (canceled)" in skipped.stderr
+    manifest = json.loads((await services.generation.export(job_id, tmp_path / "delivery" / "ad.mp4"))
+                          .read_text(encoding="utf-8"))
+    assert [c["position"] for c in manifest["clips"]] == [1, 2, 4]
+    assert [(c["position"], c["status"]) for c in manifest["skipped_clips"]] == [(3, "failed"), (5, "canceled")]

@@ -153,3 +153,24 @@ async def test_show_job_selects_that_job(qtbot, services, tmp_path) -> None:
     assert page.clip_list.count() == 1
     page.set_campaign(None)
     assert page.job is None and page.job_combo.count() == 0 and not page.combine_button.isEnabled()
+
+
+async def test_a_job_with_failed_clips_is_combined_only_when_the_user_leaves_them_out(qtbot, services,
+                                                                                        tmp_path) -> None:
+    files = [make_clip(tmp_path / f"c{i}.mp4") for i in range(4)]
+    page, job_id = await open_page(qtbot, services, files, statuses=["succeeded", "failed", "succeeded", "canceled"])
+    assert page.clip_list.count() == 2
+    form = page.options_form
+    assert not form.skip_failed.isChecked()
+    page.combine_button.click()
+    (message,) = await wait_signal(page.error_shown, timeout=10)
+    assert "clip 2 failed, clip 4 was canceled" in message and "Leave out clips that did not succeed" in message
+    assert not (services.paths.job_dir(job_id) / "ad.mp4").exists()
+    await wait_until(lambda: page.combine_button.isEnabled())
+
+    form.skip_failed.setChecked(True)
+    page.combine_button.click()
+    (result,) = await wait_signal(page.combined, timeout=30)
+    assert result.clip_count == 2
+    skipped = (await services.generation.get_job(job_id)).output_meta["skipped"]
+    assert [(c["position"], c["status"]) for c in skipped] == [(2, "failed"), (4, "canceled")]

@@ -26,9 +26,10 @@ def _shown(widget) -> bool:
     return not widget.isHidden()
 
 
-def test_a_running_clip_shows_progress_elapsed_time_and_only_cancel(qtbot) -> None:
-    started = (NOW - timedelta(seconds=75)).replace(tzinfo=None)  # stored timestamps are naive UTC
-    card = ClipCard(_clip(status=ClipStatus.RUNNING, progress=0.42, started_at=started, attempts=1))
+def test_a_running_clip_shows_progress_working_time_and_only_cancel(qtbot) -> None:
+    since = (NOW - timedelta(seconds=75)).replace(tzinfo=None)  # stored timestamps are naive UTC
+    card = ClipCard(_clip(status=ClipStatus.RUNNING, progress=0.42, started_at=since, working_since=since,
+                          attempts=1))
     qtbot.addWidget(card)
     card.tick(NOW)
     assert card.title.text() == "Clip 1"  # positions count from 1
@@ -46,9 +47,9 @@ def test_a_failed_clip_shows_its_error_cost_and_retry(qtbot) -> None:
     started = datetime(2025, 5, 1, 11, 0, 0)
     card = ClipCard(_clip(status=ClipStatus.FAILED, progress=0.6, attempts=2, cost_usd=0.48,
                           error="The model refused the input image", started_at=started,
-                          finished_at=started + timedelta(seconds=65)))
+                          finished_at=started + timedelta(seconds=65), working_s=65.0))
     qtbot.addWidget(card)
-    card.tick(NOW)  # finished: the elapsed time no longer grows
+    card.tick(NOW)  # finished: the working time no longer grows
     assert card.elapsed_label.text() == "1:05"
     assert card.status_label.text() == "Failed · attempt 2"
     assert card.cost_label.text() == "$0.48"
@@ -64,6 +65,26 @@ def test_a_succeeded_clip_is_full_and_can_be_opened(qtbot) -> None:
     assert card.status_label.text() == "Done"
     assert _shown(card.open_button) and not _shown(card.cancel_button) and not _shown(card.retry_button)
     assert card.elapsed_label.text() == "—"  # never started (no timestamps)
+
+
+def test_a_resumed_clip_counts_only_its_working_time(qtbot) -> None:
+    started = (NOW - timedelta(hours=2)).replace(tzinfo=None)  # it started before the app was closed for hours
+    interrupted = _clip(status=ClipStatus.INTERRUPTED, started_at=started, working_s=4.0)
+    card = ClipCard(interrupted)
+    qtbot.addWidget(card)
+    card.tick(NOW)
+    assert card.elapsed_label.text() == "0:04" and not card.is_running
+    card.tick(NOW + timedelta(minutes=5))  # sitting interrupted: nothing counts
+    assert card.elapsed_label.text() == "0:04"
+    resumed_at = NOW.replace(tzinfo=None)
+    card.set_state(dataclasses.replace(interrupted, status=ClipStatus.RUNNING, working_since=resumed_at))
+    assert card.is_running
+    card.tick(NOW + timedelta(seconds=2))
+    assert card.elapsed_label.text() == "0:06"  # 4 s before the stop, 2 s since the resume
+    card.set_state(dataclasses.replace(interrupted, status=ClipStatus.SUCCEEDED, working_s=6.5,
+                                       finished_at=resumed_at + timedelta(seconds=2)))
+    card.tick(NOW + timedelta(hours=1))
+    assert card.elapsed_label.text() == "0:06"
 
 
 def test_updates_change_the_card_in_place(qtbot) -> None:

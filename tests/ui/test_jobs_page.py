@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -80,6 +80,25 @@ def test_summary_counts_clips_by_status_and_cost_against_the_estimate(qtbot) -> 
     assert summary.resume_button.isEnabled() and summary.delete_button.isEnabled()
     summary.show_job(None, ())
     assert not summary.cancel_button.isEnabled() and summary.title.text() == "No job selected"
+
+
+def test_summary_shows_working_time_not_the_time_since_the_job_was_created(qtbot) -> None:
+    summary = JobSummary()
+    qtbot.addWidget(summary)
+    created = datetime(2025, 1, 1, 9, 0)  # days ago: the app was closed most of that time
+    now = datetime(2025, 1, 3, 12, 0, tzinfo=UTC)
+    interrupted = _job(5, created, JobStatus.INTERRUPTED, working_s=42.0)
+    summary.show_job(interrupted, [_clip(3, 5, ClipStatus.INTERRUPTED)], driving=False)
+    summary.tick(now)
+    assert summary.elapsed_label.text() == "0:42"
+    summary.tick(now + timedelta(minutes=10))  # interrupted: nothing runs, nothing counts
+    assert summary.elapsed_label.text() == "0:42"
+    resumed = dataclasses.replace(interrupted, status=JobStatus.RUNNING, working_since=now.replace(tzinfo=None))
+    summary.show_job(resumed, [_clip(3, 5, ClipStatus.RUNNING)], driving=True)
+    summary.tick(now + timedelta(seconds=18))
+    assert summary.elapsed_label.text() == "1:00"
+    summary.show_job(_job(6, created, JobStatus.PENDING), [_clip(4, 6, ClipStatus.PENDING)])
+    assert summary.elapsed_label.text() == "—"  # never worked
 
 
 # ---- the page against the real generation service and the offline local model ---------------------------------

@@ -177,6 +177,9 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Working time: seconds a process held the job's lease, plus the span open since ``working_since`` (if any).
+    working_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    working_since: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     clips: Mapped[list[Clip]] = relationship(back_populates="job", cascade="all, delete-orphan",
                                              passive_deletes=True, order_by="Clip.position")
@@ -210,6 +213,9 @@ class Clip(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Working time: seconds a process drove the clip, plus the span open since ``working_since`` (if any).
+    working_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    working_since: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     job: Mapped[Job] = relationship(back_populates="clips")
 

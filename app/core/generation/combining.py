@@ -1,8 +1,9 @@
 """Combining a job's clips into its ad: a step of the job's life, run by the job's owner under its lease.
 
 FFmpeg writes under a temporary name renamed at the end, so a failure or a cancel leaves no partial file and the
-previous ad untouched. The job row's status (``combining`` while it runs), output and metadata change only
-through ``repository`` functions called from here, inside the job's owner.
+previous ad untouched; partial files a process that died left beside the same output are swept first. The job
+row's status (``combining`` while it runs, with the path being written), output and metadata change only through
+``repository`` functions called from here, inside the job's owner.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from app.config import Settings
-from app.core.atomic import temp_path_for
+from app.core import faultpoints
+from app.core.atomic import partial_file, publish, remove_abandoned_partials
 from app.core.db import Database
 from app.core.domain import JobStatus
 from app.core.generation import repository as repo
@@ -33,13 +34,23 @@ from app.core.media.combine import (
     pad_color,
     plan_combine,
 )
-from app.core.media.ffmpeg import FFmpegError, run_ffmpeg
+from app.core.media.ffmpeg import FFmpegError, ffmpeg_command, run_ffmpeg
 from app.core.media.jobs import ClipMedia, JobMedia
 from app.core.media.probe import MediaInfo, probe
 
 log = logging.getLogger(__name__)
 PROBE_CONCURRENCY = 4
 DEFAULT_OUTPUT_NAME = "ad.mp4"
+
+
+class MissingClips(CombineError):
+    """Clips of the job have no video: combining the others would make a shorter ad without saying so."""
+
+    def __init__(self, job_id: int, missing: Sequence[repo.MissingClip]) -> None:
+        self.job_id = job_id
+        self.missing = tuple(missing)
+        super().__init__(f"job {job_id} has clips without a video: {', '.join(m.describe() for m in missing)}. "
+                         "Retry them, or leave them out of the ad")
 
 
 class Combiner:
@@ -62,8 +73,10 @@ class Combiner:
             await asyncio.wait(running, timeout=10)
 
     async def combine(self, job: JobMedia, options: CombineOptions, output: Path | None,
-                      on_progress: Callable[[float], None] | None, cancel: asyncio.Event | None) -> CombineResult:
-        """Combine ``job`` (its clips as of now) into ``output`` (default ``jobs/<id>/ad.mp4``)."""
+                      on_progress: Callable[[float], None] | None, cancel: asyncio.Event | None,
+                      skipped: Sequence[repo.MissingClip] = ()) -> CombineResult:
+        """Combine ``job`` (its clips as of now) into ``output`` (default ``jobs/<id>/ad.mp4``); ``skipped``: the
+        clips left out, listed in the ad's metadata."""
         check_options(options)
         if not job.clips:
             raise CombineError(f"job {job.id} has no succeeded clips to combine")
@@ -71,51 +84,56 @@ class Combiner:
         container_for(target)
         if any(_same_file(target, clip.path) for clip in job.clips):
             raise CombineError(f"the output {target.name} would overwrite one of the clips")
+        await asyncio.to_thread(ffmpeg_command)  # its first call runs commands: never on the loop
         clips = await self._probe_clips(job.clips)
         music = await self._probe_music(options.music_path) if options.music_path else None
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
         try:
-            return await self._run(job, clips, music, options, target, on_progress, cancel)
+            return await self._run(job, clips, music, options, target, on_progress, cancel, skipped)
         finally:
             self._running.discard(task)  # type: ignore[arg-type]
 
     async def _run(self, job: JobMedia, clips: list[ClipInput], music: MediaInfo | None, options: CombineOptions,
-                   target: Path, on_progress: Callable[[float], None] | None,
-                   cancel: asyncio.Event | None) -> CombineResult:
+                   target: Path, on_progress: Callable[[float], None] | None, cancel: asyncio.Event | None,
+                   skipped: Sequence[repo.MissingClip]) -> CombineResult:
         started = time.monotonic()
-        previous = await self.db.run(lambda s: repo.begin_combine(s, job.id))
-        temp = temp_path_for(target)
-        concat_list = temp_path_for(self.job_dir(job.id) / "concat.txt")
-        try:
-            plan = plan_combine(clips, options, self.settings(), output=temp, list_path=concat_list, music=music,
-                                color=pad_color(job.brand_colors))
-            if plan.stream_copy:
-                concat_list.write_text(plan.concat_list, encoding="utf-8")
+        with contextlib.suppress(OSError):
+            await asyncio.to_thread(remove_abandoned_partials, target)
+        previous = await self.db.run(lambda s: repo.begin_combine(s, job.id, str(target)))
+
+        def progressed(fraction: float) -> None:
+            if fraction > 0:
+                faultpoints.reached("mid-combine")
             if on_progress:
-                on_progress(0.0)
-            args = plan.args if plan.stream_copy else ("-xerror", *plan.args)
-            log.info("combining job %s: %d clip(s), %s, stream copy %s", job.id, len(clips),
-                     plan.transition.value, plan.stream_copy)
-            try:
-                await run_ffmpeg(args, duration_s=plan.duration_s, on_progress=on_progress, cancel=cancel,
-                                 what="combining the clips")
-            except FFmpegError as exc:
-                raise CombineError(await _explain_failure(str(exc), clips)) from None
-            info = await self._check_output(temp, plan, clips)
-            try:
-                os.replace(temp, target)
-            except OSError as exc:  # e.g. the old video is open in a player on Windows
-                raise CombineError(f"cannot replace {target}: {exc.strerror or exc}") from None
+                on_progress(fraction)
+        try:
+            with partial_file(target) as temp, partial_file(self.job_dir(job.id) / "concat.txt") as concat_list:
+                plan = plan_combine(clips, options, self.settings(), output=temp, list_path=concat_list,
+                                    music=music, color=pad_color(job.brand_colors))
+                if plan.stream_copy:
+                    concat_list.write_text(plan.concat_list, encoding="utf-8")
+                progressed(0.0)
+                args = plan.args if plan.stream_copy else ("-xerror", *plan.args)
+                log.info("combining job %s: %d clip(s), %s, stream copy %s", job.id, len(clips),
+                         plan.transition.value, plan.stream_copy)
+                try:
+                    await run_ffmpeg(args, duration_s=plan.duration_s, on_progress=progressed, cancel=cancel,
+                                     what="combining the clips")
+                except FFmpegError as exc:
+                    raise CombineError(await _explain_failure(str(exc), clips)) from None
+                info = await self._check_output(temp, plan, clips)
+                try:
+                    publish(temp, target)
+                except OSError as exc:  # e.g. the old video is open in a player on Windows
+                    raise CombineError(f"cannot replace {target}: {exc.strerror or exc}") from None
         except BaseException:
-            temp.unlink(missing_ok=True)
             with contextlib.suppress(Exception):
                 await asyncio.shield(self.db.run(lambda s: repo.end_combine(s, job.id, previous)))
             raise
-        finally:
-            concat_list.unlink(missing_ok=True)
         meta = _output_meta(plan, info, job.clips, clips, target, music, time.monotonic() - started)
+        meta["skipped"] = [clip.as_record() for clip in skipped]
         await asyncio.shield(self.db.run(lambda s: repo.record_combined(
             s, job.id, str(target), meta, plan.transition.value, str(music.path) if music else None, previous)))
         return CombineResult(output_path=target, duration_s=info.duration_s, width=info.width, height=info.height,
@@ -211,4 +229,4 @@ async def _explain_failure(message: str, clips: Sequence[ClipInput]) -> str:
     return message
 
 
-__all__ = ["DEFAULT_OUTPUT_NAME", "Combiner", "restore_status"]
+__all__ = ["DEFAULT_OUTPUT_NAME", "Combiner", "MissingClips", "restore_status"]

@@ -70,6 +70,18 @@ def holder(s: Session, job_id: int, me: str) -> Worker | None:
     return Worker(row.host, row.pid, row.owner, row.expires_at)
 
 
+def held(s: Session, job_id: int) -> bool:
+    """Whether a live process (this one included) holds ``job_id``'s lease."""
+    row = s.get(JobLease, job_id)
+    return row is not None and not _gone(row, utcnow())
+
+
+def last_seen(s: Session, job_id: int) -> datetime | None:
+    """When the holder of ``job_id``'s lease (live or not) last renewed it; None when nobody holds it."""
+    row = s.get(JobLease, job_id)
+    return row.heartbeat_at if row is not None else None
+
+
 def acquire(s: Session, job_id: int, me: str, ttl_s: float) -> Worker | None:
     """Take (or renew) the lease of ``job_id`` for ``me``; returns the live holder instead when another has it."""
     now = utcnow()
@@ -131,15 +143,12 @@ class LeaseKeeper:
     def start(self) -> None:
         self._task = asyncio.create_task(self._beat(), name=f"lease-{self.job_id}")
 
-    async def stop(self, *, release_lease: bool = True) -> None:
-        """Stop renewing; give the lease back unless told not to."""
+    async def stop(self) -> None:
+        """Stop renewing (the lease's owner gives it back: ``release``)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if release_lease:
-            me = self.db.origin
-            await asyncio.shield(self.db.run(lambda s: release(s, self.job_id, me)))
 
     async def _beat(self) -> None:
         me = self.db.origin
@@ -158,4 +167,5 @@ class LeaseKeeper:
                 await self._on_cancel_requested(requested)
 
 
-__all__ = ["LeaseKeeper", "LeaseLost", "Worker", "acquire", "holder", "pid_alive", "release", "renew"]
+__all__ = ["LeaseKeeper", "LeaseLost", "Worker", "acquire", "held", "holder", "last_seen", "pid_alive", "release",
+           "renew"]

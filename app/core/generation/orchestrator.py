@@ -20,7 +20,7 @@ from app.core.generation.catalog import ModelSpec, frame_size, get_model, snap
 from app.core.generation.errors import ClipCanceled, ClipFailed, ClipInterrupted, GenerationError
 from app.core.generation.frames import ensure_frame
 from app.core.generation.providers.base import ClipRequest, Provider, Submission
-from app.core.media.ffmpeg import ffmpeg_exe
+from app.core.media.ffmpeg import ffmpeg_command
 
 if TYPE_CHECKING:
     from app.core.generation.service import GenerationService
@@ -47,6 +47,9 @@ class _Hooks:
             if prediction_id:
                 await self.o.cancel_remote(state.model_id, prediction_id)
             raise ClipCanceled()
+
+    async def not_created(self) -> None:
+        await self.o.commit(repo.mark_not_created, self.clip_id)
 
     def progressed(self, fraction: float) -> None:
         self.o.progressed(self.clip_id, fraction, self)
@@ -137,7 +140,7 @@ class Orchestrator:
             message = str(exc)
             await self.db.run(lambda s: repo.set_job_error(s, job_id, message))
             raise
-        await asyncio.to_thread(ffmpeg_exe)  # its first call runs `ffmpeg -version`: never on the loop
+        await asyncio.to_thread(ffmpeg_command)  # its first call runs commands: never on the loop
         await self._prepare_frames([clip_id for clip_id, _ in clips])
         tasks = [self.start_clip(clip_id) for clip_id, _ in clips]
         if tasks:
@@ -204,6 +207,8 @@ class Orchestrator:
             fresh = model.is_local or (state.prediction_id is None and run.submission is None)
             if state.status is ClipStatus.PENDING:
                 await self.commit(repo.begin_attempt, clip_id)
+            else:
+                await self.commit(repo.start_working, clip_id)
             result = await provider.run(self._request(run, model, fresh), _Hooks(self, clip_id), cancel)
         except ClipCanceled as exc:
             return await self.commit(repo.mark_finished, clip_id, ClipStatus.CANCELED, cost_usd=exc.cost_usd)
@@ -213,7 +218,9 @@ class Orchestrator:
         except (ClipInterrupted, GenerationError) as exc:
             status = ClipStatus.INTERRUPTED if isinstance(exc, ClipInterrupted) else ClipStatus.FAILED
             return await self.commit(repo.mark_finished, clip_id, status, error=str(exc))
-        except asyncio.CancelledError:
+        except asyncio.CancelledError:  # tracking stops (the app closes): the clip stays resumable, its time stops
+            with contextlib.suppress(Exception):
+                await self.commit(repo.stop_working, clip_id)
             raise
         except Exception as exc:
             log.exception("clip %s failed unexpectedly", clip_id)

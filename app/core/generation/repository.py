@@ -46,27 +46,33 @@ UNFINISHED = (ClipStatus.PENDING.value, ClipStatus.INTERRUPTED.value, *IN_FLIGHT
 RETRYABLE = (ClipStatus.FAILED, ClipStatus.CANCELED, ClipStatus.INTERRUPTED)
 
 
-def clip_state(row: Clip) -> ClipState:
+def clip_state(row: Clip, live: bool = True) -> ClipState:
+    """The clip's read model; ``live``: a live process holds its job's lease (else an open working span is a dead
+    process's, and does not count)."""
     return ClipState(
         id=row.id, job_id=row.job_id, position=row.position, first_asset_id=row.first_asset_id,
         last_asset_id=row.last_asset_id, prompt=row.prompt, model_id=row.model_id, status=ClipStatus(row.status),
         prediction_id=row.prediction_id, progress=row.progress, attempts=row.attempts, error=row.error,
         file_path=row.file_path, duration_s=row.duration_s, cost_usd=row.cost_usd, started_at=row.started_at,
-        finished_at=row.finished_at, cancel_requested=row.cancel_requested)
+        finished_at=row.finished_at, cancel_requested=row.cancel_requested, working_s=row.working_s or 0.0,
+        working_since=row.working_since if live else None)
 
 
 def job_state(row: Job, me: str | None = None) -> JobState:
     """The job's read model; with ``me`` (the reading process), ``worker`` names another live holder of its lease."""
+    session: Session = Session.object_session(row)  # type: ignore[assignment]
     worker = None
-    if me is not None and (other := lease.holder(Session.object_session(row), row.id, me)) is not None:  # type: ignore[arg-type]
+    if me is not None and (other := lease.holder(session, row.id, me)) is not None:
         worker = JobWorker(other.host, other.pid)
+    live = lease.held(session, row.id)
     return JobState(
         id=row.id, campaign_id=row.campaign_id, model_id=row.model_id, duration_s=row.duration_s, aspect=row.aspect,
         resolution=row.resolution, status=JobStatus(row.status), estimate_usd=row.estimate_usd,
         actual_cost_usd=row.actual_cost_usd, transition=Transition(row.transition), output_path=row.output_path,
         error=row.error, created_at=row.created_at, finished_at=row.finished_at,
-        clips=tuple(clip_state(c) for c in row.clips), output_meta=dict(row.output_meta or {}),
-        music_path=row.music_path, worker=worker)
+        clips=tuple(clip_state(c, live) for c in row.clips), output_meta=dict(row.output_meta or {}),
+        music_path=row.music_path, worker=worker, working_s=row.working_s or 0.0,
+        working_since=row.working_since if live else None)
 
 
 def get_job_row(s: Session, job_id: int) -> Job:
@@ -190,13 +196,44 @@ def _attempt_row(s: Session, clip: Clip) -> ClipAttempt | None:
 def begin_attempt(s: Session, clip_id: int) -> ClipState:
     """Count a new attempt, unless the last one never reached the provider (stopped while preparing)."""
     clip = get_clip_row(s, clip_id)
+    _open_work(clip)
     last = _attempt_row(s, clip)
     if last is not None and last.status == ClipStatus.PENDING.value:
+        s.flush()
         return clip_state(clip)
     clip.attempts += 1
     clip.error = ""
     s.add(ClipAttempt(clip_id=clip.id, attempt=clip.attempts, model_id=clip.model_id, prompt=clip.prompt,
                       status=ClipStatus.PENDING.value))
+    s.flush()
+    return clip_state(clip)
+
+
+def _open_work(row: Clip | Job, now: datetime | None = None) -> None:
+    if row.working_since is None:
+        row.working_since = now or utcnow()
+
+
+def _close_work(row: Clip | Job, until: datetime | None = None) -> None:
+    """End the open working span at ``until`` (now by default), adding its seconds to the working time."""
+    if row.working_since is not None:
+        end = until or utcnow()
+        row.working_s = round((row.working_s or 0.0) + max(0.0, (end - row.working_since).total_seconds()), 3)
+        row.working_since = None
+
+
+def start_working(s: Session, clip_id: int) -> ClipState:
+    """This process drives the clip again (re-attached after a stop): its working time runs."""
+    clip = get_clip_row(s, clip_id)
+    _open_work(clip)
+    s.flush()
+    return clip_state(clip)
+
+
+def stop_working(s: Session, clip_id: int) -> ClipState:
+    """This process stopped driving the clip without an outcome (it closes): its working time stops."""
+    clip = get_clip_row(s, clip_id)
+    _close_work(clip)
     s.flush()
     return clip_state(clip)
 
@@ -233,6 +270,29 @@ def mark_created(s: Session, clip_id: int, prediction_id: str | None) -> ClipSta
     return clip_state(clip)
 
 
+def mark_not_created(s: Session, clip_id: int) -> ClipState:
+    """The create a submission record announced never made a prediction (the provider's lookup says so): the
+    clip is pending again, in the same attempt, and a fresh create makes it."""
+    clip = get_clip_row(s, clip_id)
+    if clip.prediction_id is not None:
+        raise GenerationError(f"clip {clip.position} has prediction {clip.prediction_id}: it was created")
+    clip.status = ClipStatus.PENDING.value
+    clip.submit_token = clip.submitted_at = None
+    _drop_submission(clip)
+    if attempt := _attempt_row(s, clip):
+        attempt.status = ClipStatus.PENDING.value
+    s.flush()
+    return clip_state(clip)
+
+
+def _drop_submission(clip: Clip) -> None:
+    options = dict(clip.job.options or {})
+    records = dict(options.get("submissions") or {})
+    if records.pop(str(clip.id), None) is not None:
+        options["submissions"] = records
+        clip.job.options = options
+
+
 def mark_progress(s: Session, clip_id: int, progress: float) -> None:
     clip = s.get(Clip, clip_id)
     if clip is not None and clip.status in IN_FLIGHT:
@@ -255,15 +315,12 @@ def mark_finished(s: Session, clip_id: int, status: ClipStatus, *, cost_usd: flo
     clip.error = error
     clip.cancel_requested = False
     clip.cost_usd = round(clip.cost_usd + cost_usd, 4)
+    _close_work(clip)
     if status is ClipStatus.SUCCEEDED:
         clip.file_path, clip.duration_s, clip.progress = file_path, duration_s, 1.0
     if status is not ClipStatus.INTERRUPTED:
         clip.finished_at = utcnow()
-        options = dict(clip.job.options or {})
-        records = dict(options.get("submissions") or {})
-        if records.pop(str(clip.id), None) is not None:
-            options["submissions"] = records
-            clip.job.options = options
+        _drop_submission(clip)
     if attempt := _attempt_row(s, clip):
         attempt.status, attempt.error = status.value, error
         attempt.cost_usd = round(attempt.cost_usd + cost_usd, 4)
@@ -285,7 +342,8 @@ def reset_for_retry(s: Session, clip_id: int, model_id: str | None, prompt: str 
     clip.status = ClipStatus.PENDING.value
     clip.prediction_id = clip.submit_token = clip.output_url = clip.file_path = None
     clip.progress, clip.error, clip.cancel_requested = 0.0, "", False
-    clip.duration_s = clip.submitted_at = clip.started_at = clip.finished_at = None
+    clip.duration_s = clip.submitted_at = clip.started_at = clip.finished_at = clip.working_since = None
+    clip.working_s = 0.0  # the card times the new attempt
     job = clip.job
     job.status, job.error, job.finished_at = JobStatus.RUNNING.value, "", None
     s.flush()
@@ -357,9 +415,9 @@ def list_jobs(s: Session, campaign_id: int | None, me: str | None = None) -> lis
 
 
 def mark_interrupted(s: Session, active_clip_ids: set[int], me: str) -> list[JobState]:
-    """Work an ended process left behind: its in-flight clips become interrupted, a combine it left is undone, and
-    a job it left running is recomputed. Jobs another live process works (it holds their lease) are left alone;
-    returns the jobs changed."""
+    """Work an ended process left behind: its in-flight clips become interrupted, a combine it left is undone, its
+    working time stops where it was last seen, and a job it left running is recomputed. Jobs another live process
+    works (it holds their lease) are left alone; returns the jobs changed."""
     worked_elsewhere = {job_id for job_id in s.scalars(select(JobLease.job_id))
                         if lease.holder(s, job_id, me) is not None}
     rows = [c for c in s.scalars(select(Clip).where(Clip.status.in_(IN_FLIGHT)))
@@ -371,8 +429,60 @@ def mark_interrupted(s: Session, active_clip_ids: set[int], me: str) -> list[Job
             stale.add(job_id)
     for clip in rows:
         clip.status = ClipStatus.INTERRUPTED.value
+    working = set(s.scalars(select(Job.id).where(Job.working_since.is_not(None))))
+    working |= set(s.scalars(select(Clip.job_id).where(Clip.working_since.is_not(None))))
+    for job_id in sorted(working):
+        if not lease.held(s, job_id):  # no live process (this one included) works it
+            _stop_abandoned_work(get_job_row(s, job_id), lease.last_seen(s, job_id), active_clip_ids)
+            stale.add(job_id)
     s.flush()
     return [refresh_job(s, job_id, active_clip_ids, combining_done=True) for job_id in sorted(stale)]
+
+
+def _stop_abandoned_work(job: Job, last_seen: datetime | None, driven: Collection[int]) -> None:
+    """Close the working spans a process that ended left open, where it was last seen alive (a span it opened
+    after that counts nothing); clips ``driven`` by this process keep theirs."""
+    for row in (job, *(c for c in job.clips if c.id not in driven)):
+        if row.working_since is not None:
+            _close_work(row, max(row.working_since, last_seen) if last_seen else row.working_since)
+
+
+def take_lease(s: Session, job_id: int, me: str, ttl_s: float, driven: Collection[int]
+               ) -> tuple[lease.Worker | None, str | None]:
+    """Take ``job_id``'s lease for ``me`` and start the job's working time; returns (the live holder instead, None)
+    when another process has it.
+
+    Taking it means no other process works the job: what a process that died left is reclaimed. Its in-flight
+    clips (not ``driven`` here) are interrupted, a ``combining`` status it left is undone and the path that combine
+    was writing is returned (its partial file is to be swept); its working spans end where it was last seen alive.
+    """
+    get_job_row(s, job_id)
+    seen = lease.last_seen(s, job_id)
+    other = lease.acquire(s, job_id, me, ttl_s)
+    if other is not None:
+        return other, None
+    job = get_job_row(s, job_id)
+    _stop_abandoned_work(job, seen, driven)
+    left = [c for c in job.clips if c.status in IN_FLIGHT and c.id not in driven]
+    for clip in left:
+        clip.status = ClipStatus.INTERRUPTED.value
+    target = _forget_combine_target(job)
+    if left or job.status == JobStatus.COMBINING.value:
+        refresh_job(s, job_id, driven, combining_done=True)
+    _open_work(job)
+    s.flush()
+    return None, target
+
+
+def give_back_lease(s: Session, job_id: int, me: str) -> JobState | None:
+    """``me`` stops working ``job_id``: its working time stops and the lease is released; returns the job."""
+    job = s.get(Job, job_id)
+    lease.release(s, job_id, me)
+    if job is None:
+        return None
+    _close_work(job)
+    s.flush()
+    return job_state(job)
 
 
 def _driven(s: Session, job_id: int, active_clip_ids: set[int]) -> bool:
@@ -421,8 +531,34 @@ def resolve_path(root: Path, stored: str) -> Path:
     return path if path.is_absolute() else root / path
 
 
-def begin_combine(s: Session, job_id: int) -> JobStatus:
-    """Mark the job ``combining``; returns its status before (restored by ``end_combine`` or ``record_combined``).
+@dataclass(frozen=True, slots=True)
+class MissingClip:
+    """A clip of a job that has no video to combine, and why."""
+
+    id: int
+    position: int
+    status: ClipStatus
+    error: str
+
+    def describe(self) -> str:
+        """"clip 3 failed", "clip 5 was canceled", "clip 2 was interrupted", "clip 4 is not finished"."""
+        words = {ClipStatus.FAILED: "failed", ClipStatus.CANCELED: "was canceled",
+                 ClipStatus.INTERRUPTED: "was interrupted"}.get(self.status, "is not finished")
+        return f"clip {self.position} {words}"
+
+    def as_record(self) -> dict[str, object]:
+        return {"clip_id": self.id, "position": self.position, "status": self.status.value, "error": self.error}
+
+
+def missing_clips(s: Session, job_id: int) -> list[MissingClip]:
+    """The job's clips without a video to combine (failed, canceled, interrupted or unfinished), in order."""
+    return [MissingClip(c.id, c.position, ClipStatus(c.status), c.error) for c in get_job_row(s, job_id).clips
+            if not (c.status == ClipStatus.SUCCEEDED.value and c.file_path)]
+
+
+def begin_combine(s: Session, job_id: int, target: str) -> JobStatus:
+    """Mark the job ``combining`` and note the path being written; returns its status before (restored by
+    ``end_combine`` or ``record_combined``).
 
     A job still making clips keeps its status: a combine of the clips done so far is a preview of the ad.
     """
@@ -430,14 +566,37 @@ def begin_combine(s: Session, job_id: int) -> JobStatus:
     previous = JobStatus(job.status)
     if previous not in (JobStatus.PENDING, JobStatus.RUNNING):
         job.status = JobStatus.COMBINING.value
+    job.options = {**(job.options or {}), "combining_to": target}
     return previous
 
 
 def end_combine(s: Session, job_id: int, previous: JobStatus) -> None:
     """A combine ended without a new ad: the job's status before it returns."""
     job = s.get(Job, job_id)
-    if job is not None and job.status == JobStatus.COMBINING.value:
+    if job is None:
+        return
+    _forget_combine_target(job)
+    if job.status == JobStatus.COMBINING.value:
         job.status = _after_combine(previous).value
+
+
+def forget_abandoned_combines(s: Session, job_ids: Iterable[int]) -> list[str]:
+    """The paths that combines of processes which ended were writing, for the jobs ``job_ids`` that no live process
+    works; each is forgotten (its partial file is to be swept)."""
+    targets = []
+    for job_id in job_ids:
+        job = s.get(Job, job_id)
+        if job is not None and not lease.held(s, job_id) and (target := _forget_combine_target(job)):
+            targets.append(target)
+    return targets
+
+
+def _forget_combine_target(job: Job) -> str | None:
+    options = dict(job.options or {})
+    target = options.pop("combining_to", None)
+    if target is not None:
+        job.options = options
+    return target
 
 
 def record_combined(s: Session, job_id: int, output_path: str, meta: dict[str, object], transition: str,

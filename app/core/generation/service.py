@@ -17,14 +17,17 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from app.config import LibraryPaths, SettingsStore
+from app.core.atomic import remove_abandoned_partials
 from app.core.changes import Op
 from app.core.db import Database
 from app.core.domain import ClipState, ClipStatus, JobState, JobStatus, JobWorker, PairSuggestion, Transition
 from app.core.generation import lease
 from app.core.generation import repository as repo
 from app.core.generation.catalog import ModelSpec, catalog, get_model, snap
-from app.core.generation.combining import Combiner
+from app.core.generation.combining import Combiner, MissingClips
 from app.core.generation.cost import estimate, remaining
 from app.core.generation.errors import GenerationError
 from app.core.generation.orchestrator import Orchestrator
@@ -36,6 +39,7 @@ from app.core.generation.schema_snapshots import SnapshotStore
 from app.core.library.service import LibraryService
 from app.core.media.combine import CombineOptions, CombineResult
 from app.core.media.export import export_ad
+from app.core.media.jobs import JobMedia
 from app.core.secrets import KeyName, SecretStore
 
 __all__ = ["GenerationError", "GenerationService", "JobPlan", "WorkedElsewhere"]
@@ -181,10 +185,12 @@ class GenerationService:
         """Hold job ``job_id``'s lease for the block (nested holds in this process share it; the last gives it
         back). Raises ``WorkedElsewhere`` when another live process holds it."""
         lock = self._lease_locks.setdefault(job_id, asyncio.Lock())
+        abandoned = None
         async with lock:
             if self._holds[job_id] == 0:
                 ttl = self.settings.current.job_lease_s
-                other = await self.db.run(lambda s: lease.acquire(s, job_id, self.me, ttl))
+                driven = self._orchestrator.active_clip_ids()
+                other, abandoned = await self.db.run(lambda s: repo.take_lease(s, job_id, self.me, ttl, driven))
                 if other is not None:
                     raise WorkedElsewhere(job_id, other)
                 self._lost.discard(job_id)
@@ -197,6 +203,9 @@ class GenerationService:
         if holder is not None:
             self._holders.add(holder)
         try:
+            if abandoned:  # a combine of a process that died: FFmpeg's partial file of it goes too
+                with contextlib.suppress(OSError):
+                    await asyncio.to_thread(remove_abandoned_partials, Path(abandoned))
             yield
         finally:
             try:
@@ -205,9 +214,16 @@ class GenerationService:
                     if self._holds[job_id] <= 0:
                         del self._holds[job_id]
                         keeper = self._keepers.pop(job_id)
-                        await asyncio.shield(keeper.stop(release_lease=job_id not in self._lost))
+                        await asyncio.shield(self._give_back(keeper, job_id))
             finally:
                 self._holders.discard(holder)  # type: ignore[arg-type]
+
+    async def _give_back(self, keeper: lease.LeaseKeeper, job_id: int) -> None:
+        await keeper.stop()
+        if job_id not in self._lost:  # a lost lease is another's now: its working time is theirs to keep
+            state = await self.db.run(lambda s: repo.give_back_lease(s, job_id, self.me))
+            if state is not None:
+                self._orchestrator.emit(state)
 
     def _lease_lost(self, job_id: int) -> None:
         self._lost.add(job_id)
@@ -290,7 +306,8 @@ class GenerationService:
 
     async def retry_clip(self, clip_id: int, *, model_id: str | None = None, prompt: str | None = None) -> ClipState:
         """A new attempt for a failed, canceled or interrupted clip (optionally another model or prompt), run to
-        its end."""
+        its end. An interrupted clip retried as it is (same model and prompt) is re-attached instead: its prediction
+        is polled or found again, never created twice."""
         if self._orchestrator.is_running(clip_id):
             raise GenerationError("this clip is still running; cancel it first")
         run = await self._orchestrator.load_run(clip_id)
@@ -302,6 +319,11 @@ class GenerationService:
             model = get_model(model_id or run.state.model_id, self.settings.current)
             provider = await self.provider_for(model)
             await provider.check_model(model)
+            if run.state.status is ClipStatus.INTERRUPTED and model.id == run.state.model_id \
+                    and prompt in (None, run.state.prompt):  # the same clip: re-attached, never created twice
+                task = self._orchestrator.start_clip(clip_id)
+                await self._orchestrator.refresh_job(run.state.job_id)
+                return await asyncio.shield(task)
             if run.state.status is ClipStatus.INTERRUPTED and run.state.prediction_id:
                 old = get_model(run.state.model_id, self.settings.current)
                 if not old.is_local:
@@ -312,16 +334,25 @@ class GenerationService:
     # ---- the ad ------------------------------------------------------------------------------------------
     async def combine(self, job_id: int, options: CombineOptions, output: Path | None = None,
                       on_progress: Callable[[float], None] | None = None,
-                      cancel: asyncio.Event | None = None) -> CombineResult:
+                      cancel: asyncio.Event | None = None, *, skip_failed: bool = False) -> CombineResult:
         """Join the job's succeeded clips into its ad at ``output`` (default ``jobs/<id>/ad.mp4``), under the job's
-        lease, and record it on the job. Raises ``CombineError`` (naming the clip when one is missing or damaged),
-        ``GenerationError`` (unknown job, clips still being made, worked elsewhere) or ``asyncio.CancelledError``.
+        lease, and record it on the job.
+
+        A clip without a video (failed, canceled, interrupted, not finished) refuses the combine with
+        ``MissingClips`` naming each, unless ``skip_failed``: then the ad is made of the others and its metadata
+        (and exported manifest) lists the clips left out. Raises ``CombineError`` (naming the clip when one is
+        missing or damaged), ``GenerationError`` (unknown job, worked elsewhere) or ``asyncio.CancelledError``.
         """
         root = self.paths.root
-        media = await self.db.read(lambda s: repo.media_source(s, job_id, root))
+
+        def read(s: Session) -> tuple[JobMedia, list[repo.MissingClip]]:
+            return repo.media_source(s, job_id, root), repo.missing_clips(s, job_id)
+        await self.db.read(read)  # an unknown job fails before any lease is taken
         async with self.lease(job_id):
-            media = await self.db.read(lambda s: repo.media_source(s, job_id, root))
-            return await self._combiner.combine(media, options, output, on_progress, cancel)
+            media, missing = await self.db.read(read)
+            if missing and media.clips and not skip_failed:
+                raise MissingClips(job_id, missing)
+            return await self._combiner.combine(media, options, output, on_progress, cancel, skipped=missing)
 
     async def export(self, job_id: int, target: Path) -> Path:
         """Copy the job's ad to ``target`` (atomically) with its manifest beside it; returns the manifest's path.
@@ -352,12 +383,17 @@ class GenerationService:
         await asyncio.to_thread(shutil.rmtree, self.paths.job_dir(job_id), True)
 
     async def mark_interrupted(self) -> list[JobState]:
-        """At start-up: work an ended process left (in-flight clips, a combine) is marked interrupted or undone;
-        jobs another live process works are left alone. Returns the jobs changed."""
+        """At start-up: work an ended process left (in-flight clips, a combine and its partial file) is marked
+        interrupted or undone; jobs another live process works are left alone. Returns the jobs changed."""
         active = self._orchestrator.active_clip_ids()
         jobs = await self.db.run(lambda s: repo.mark_interrupted(s, active, self.me))
         for job in jobs:
             self._orchestrator.emit(job)
+        if jobs:
+            targets = await self.db.run(lambda s: repo.forget_abandoned_combines(s, [j.id for j in jobs]))
+            for target in targets:  # beside a folder of the user's choosing: the library sweep does not reach it
+                with contextlib.suppress(OSError):
+                    await asyncio.to_thread(remove_abandoned_partials, Path(target))
         return jobs
 
     async def aclose(self) -> None:

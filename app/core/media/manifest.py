@@ -24,7 +24,8 @@ def build_manifest(job: JobMedia, video: Path, video_bytes: int, sha256: str,
     """The manifest of ``job``'s last combine, exported as ``video``.
 
     Lists the clips the combine used (``output_meta["clip_ids"]``, in that order) with their assets, prompts,
-    model, prediction id, cost and duration, then the joins, the music and the totals.
+    model, prediction id, cost and duration, the clips it left out (``output_meta["skipped"]``: failed, canceled,
+    …), then the joins, the music and the totals.
     """
     meta = job.output_meta
     by_id = {clip.id: clip for clip in job.clips}
@@ -52,6 +53,7 @@ def build_manifest(job: JobMedia, video: Path, video_bytes: int, sha256: str,
             "has_audio": meta.get("has_audio"), "stream_copy": meta.get("stream_copy"),
         },
         "clips": clips,
+        "skipped_clips": [dict(entry) for entry in meta.get("skipped", [])],  # left out of the ad, and why
         "joins": {"transition": meta.get("transition"), "count": max(0, len(clips) - 1),
                   "length_s": meta.get("join_s", 0.0)},
         "music": ({"file": meta["music"], "volume": meta.get("music_volume"), "fade_s": meta.get("music_fade_s")}

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.media.ffmpeg import FFmpegError, creation_flags, ffmpeg_exe, run_ffmpeg
+from app.core.media.ffmpeg import FFmpegError, child_options, ffmpeg_command, run_ffmpeg
 
 _DURATION = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
 _VIDEO = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+)[^,]*,\s*(\w+)?.*?(\d{2,5})x(\d{2,5})")
@@ -71,8 +71,8 @@ async def probe(path: Path) -> MediaInfo:
     if not path.is_file():
         raise FFmpegError(f"{path} does not exist")
     process = await asyncio.create_subprocess_exec(
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, creationflags=creation_flags())
+        *ffmpeg_command(), "-hide_banner", "-nostdin", "-i", str(path), stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, **child_options())
     _, stderr = await process.communicate()
     return parse_probe(path, stderr.decode("utf-8", "replace"))
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -78,6 +79,9 @@ class CombineOptionsForm(QGroupBox):
         self.volume.setValue(round(settings.music_volume * 100))
         self.clip_audio = _combo(CLIP_AUDIO)
         _select(self.clip_audio, settings.clip_audio)
+        self.skip_failed = QCheckBox("Leave &out clips that did not succeed")
+        self.skip_failed.setToolTip("Combine the finished clips even though others failed or were canceled; the "
+                                    "exported manifest lists the clips left out")
         self.music_dialog: QFileDialog | None = None
 
         music_row = QHBoxLayout()
@@ -96,6 +100,7 @@ class CombineOptionsForm(QGroupBox):
         form.addRow(music_label, music_row)
         form.addRow("Music &volume", self.volume)
         form.addRow("&Clip audio", self.clip_audio)
+        form.addRow(self.skip_failed)
 
         self.choose_music.clicked.connect(self.open_music_dialog)
         self.clear_music.clicked.connect(lambda: self.set_music(None))

@@ -1,4 +1,4 @@
-"""One clip's progress card: its two frames, status, progress, elapsed time, cost, error, Cancel and Retry."""
+"""One clip's progress card: its two frames, status, progress, working time, cost, error, Cancel and Retry."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.domain import ClipState, ClipStatus
-from app.ui.jobs.format import STATUS_COLOR, STATUS_TEXT, clock, elapsed_s, usd
+from app.ui.jobs.format import STATUS_COLOR, STATUS_TEXT, usd, working_time
 
 THUMB_W, THUMB_H = 128, 72
 CARD_WIDTH = 2 * THUMB_W + 56
@@ -65,7 +65,7 @@ class ProgressLine(QWidget):
 
 
 class ClipCard(QFrame):
-    """Shows a ``ClipState``; ``set_state`` repaints only what changed, ``tick`` refreshes the elapsed time."""
+    """Shows a ``ClipState``; ``set_state`` repaints only what changed, ``tick`` refreshes the working time."""
 
     cancel_requested = Signal(int)  # clip id
     retry_requested = Signal(int)
@@ -114,8 +114,8 @@ class ClipCard(QFrame):
 
     @property
     def is_running(self) -> bool:
-        """Whether the elapsed time is still growing."""
-        return self.state is not None and self.state.status.is_in_flight
+        """Whether the working time is still growing (a live process drives the clip)."""
+        return self.state is not None and self.state.status.is_in_flight and self.state.working_since is not None
 
     def set_state(self, clip: ClipState) -> None:
         """Show ``clip``; nothing is touched when it equals what is already shown."""
@@ -147,10 +147,9 @@ class ClipCard(QFrame):
         self.tick()
 
     def tick(self, now: datetime | None = None) -> None:
-        """Refresh the elapsed time (the page calls this every second for running cards)."""
+        """Refresh the working time (the page calls this every second for running cards)."""
         assert self.state is not None
-        spent = elapsed_s(self.state.started_at, self.state.finished_at, now)
-        self.elapsed_label.setText("—" if spent is None else clock(spent))
+        self.elapsed_label.setText(working_time(self.state, now))
 
     def set_frame(self, which: int, pixmap: QPixmap) -> None:
         """Show ``pixmap`` as the first (``which == 0``) or last frame."""

@@ -1,10 +1,10 @@
-"""How generation values read on screen: money, durations, elapsed time, price rules, statuses."""
+"""How generation values read on screen: money, durations, working time, price rules, statuses."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from app.core.domain import ClipStatus, JobStatus
+from app.core.domain import ClipState, ClipStatus, JobState, JobStatus
 
 STATUS_TEXT = {
     ClipStatus.PENDING: "Waiting",
@@ -62,12 +62,12 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def elapsed_s(started: datetime | None, finished: datetime | None, now: datetime | None = None) -> float | None:
-    """Seconds from ``started`` to ``finished`` (or to ``now`` while it runs); None before it starts."""
-    if started is None:
-        return None
-    end = finished or now or datetime.now(UTC)
-    return max(0.0, (as_utc(end) - as_utc(started)).total_seconds())
+def working_time(state: ClipState | JobState, now: datetime | None = None) -> str:
+    """The time a process has worked a clip or a job, as ``m:ss`` (the time the app was closed and the time the
+    work sat interrupted do not count); ``—`` before any work."""
+    if not state.working_s and state.working_since is None:
+        return "—"
+    return clock(state.working_time_s(now))
 
 
 def local_time(moment: datetime | None) -> str:

@@ -1,4 +1,4 @@
-"""The selected job at a glance: counts by status, cost so far against the estimate, elapsed time, actions."""
+"""The selected job at a glance: counts by status, cost so far against the estimate, working time, actions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.core.domain import ClipState, ClipStatus, JobState, JobStatus
-from app.ui.jobs.format import JOB_STATUS_TEXT, STATUS_TEXT, clock, elapsed_s, seconds, usd
+from app.ui.jobs.format import JOB_STATUS_TEXT, STATUS_TEXT, seconds, usd, working_time
 
 UNFINISHED = (ClipStatus.PENDING, ClipStatus.SUBMITTING, ClipStatus.RUNNING, ClipStatus.DOWNLOADING,
               ClipStatus.INTERRUPTED)
@@ -102,8 +102,7 @@ class JobSummary(QWidget):
         self.tick()
 
     def tick(self, now: datetime | None = None) -> None:
-        """Refresh the elapsed time."""
+        """Refresh the working time: while a process holds the job, not while it sits interrupted or closed."""
         if self.job is None:
             return
-        spent = elapsed_s(self.job.created_at, self.job.finished_at if self.job.status.is_terminal else None, now)
-        self.elapsed_label.setText("—" if spent is None else clock(spent))
+        self.elapsed_label.setText(working_time(self.job, now))

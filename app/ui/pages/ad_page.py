@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from app.config import LibraryPaths, SettingsStore
 from app.core.changes import Changes
 from app.core.domain import AssetInfo, CampaignInfo, ClipState, JobState
+from app.core.generation.combining import MissingClips
 from app.core.generation.service import GenerationService
 from app.core.library.service import LibraryService
 from app.core.media.combine import CombineResult
@@ -321,7 +322,8 @@ class AdPage(QWidget):
         self.progress.setValue(0)
         self.status_label.setText("Combining…")
         task = self.bridge.run(f"combine-{job_id}", self.generation.combine(
-            job_id, self.options_form.options(), on_progress=self.combine_progress.emit),
+            job_id, self.options_form.options(), on_progress=self.combine_progress.emit,
+            skip_failed=self.options_form.skip_failed.isChecked()),
             on_done=lambda result: self._on_combined(job_id, result), on_error=self._on_task_error)
         task.add_done_callback(lambda t: self._on_combine_ended(job_id, t))
         self._update_buttons()
@@ -408,7 +410,10 @@ class AdPage(QWidget):
         self.reveal_button.setEnabled(has_ad or self.last_export is not None)
 
     def _on_task_error(self, exc: BaseException) -> None:
-        self._show_error(describe_error(exc))
+        message = describe_error(exc)
+        if isinstance(exc, MissingClips):
+            message += f": tick “{self.options_form.skip_failed.text().replace('&', '')}” to combine the others"
+        self._show_error(message)
         self._update_buttons()
 
     def _notice_key(self) -> str:

@@ -57,6 +57,9 @@ class ClipHooks(Protocol):
     async def created(self, prediction_id: str | None) -> None:
         """The clip is running (remotely under ``prediction_id``, or locally)."""
 
+    async def not_created(self) -> None:
+        """The create a submission record announced never made a prediction: the clip is pending again."""
+
     def progressed(self, fraction: float) -> None:
         """Progress 0..1 (reported at once, saved in the background)."""
 

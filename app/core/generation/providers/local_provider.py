@@ -9,7 +9,8 @@ import asyncio
 import os
 from pathlib import Path
 
-from app.core.atomic import temp_path_for
+from app.core import faultpoints
+from app.core.atomic import partial_file, publish
 from app.core.generation.catalog import ModelSpec, frame_size
 from app.core.generation.errors import ClipCanceled, ClipFailed
 from app.core.generation.frames import ensure_frame
@@ -83,20 +84,22 @@ class LocalProvider:
 
     async def _render(self, request: ClipRequest, first: Path, last: Path, width: int, height: int,
                       hooks: ClipHooks, cancel: asyncio.Event) -> ClipResult:
-        temp = temp_path_for(request.output_path)
+        def progressed(fraction: float) -> None:
+            if fraction > 0:
+                faultpoints.reached("mid-render")
+            hooks.progressed(fraction)
         try:
-            await run_ffmpeg(transition_args(first, last, temp, width, height, request.duration_s),
-                             duration_s=request.duration_s, on_progress=hooks.progressed, cancel=cancel,
-                             what=f"rendering clip {request.position}")
-            info = await probe(temp)
-            os.replace(temp, request.output_path)
+            with partial_file(request.output_path) as temp:
+                await run_ffmpeg(transition_args(first, last, temp, width, height, request.duration_s),
+                                 duration_s=request.duration_s, on_progress=progressed, cancel=cancel,
+                                 what=f"rendering clip {request.position}")
+                info = await probe(temp)
+                publish(temp, request.output_path)
         except asyncio.CancelledError:
-            temp.unlink(missing_ok=True)
             if cancel.is_set():
                 raise ClipCanceled() from None
             raise
         except FFmpegError as exc:
-            temp.unlink(missing_ok=True)
             raise ClipFailed(f"the local render failed: {exc}") from None
         return ClipResult(request.output_path, info.duration_s, 0.0)
 

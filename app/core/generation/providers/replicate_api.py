@@ -33,6 +33,7 @@ import replicate
 from replicate.exceptions import ReplicateError
 
 from app.config import Settings
+from app.core import faultpoints
 from app.logging_setup import redact
 
 log = logging.getLogger(__name__)
@@ -457,6 +458,7 @@ class ReplicateAPI:
                         if cancel.is_set():
                             return
                         handle.write(chunk)
+                        faultpoints.reached("mid-download")
         except httpx.TimeoutException as exc:
             what = "nothing arrived" if isinstance(exc, httpx.ReadTimeout) else "no connection"
             limit = timeouts.download_s if isinstance(exc, httpx.ReadTimeout) else timeouts.connect_s

@@ -3,7 +3,9 @@
 Before a create is sent the clip is committed as ``submitting`` with a fresh token and the exact input; the
 prediction id is committed the moment the create returns. A create is repeated only when it certainly created
 nothing (429, connection refused). After an ambiguous failure, and on resume of a clip that has a submission
-but no id, the prediction is looked up by its exact input instead of being created again.
+but no id, the prediction is looked up by its exact input instead of being created again. On resume, a lookup
+made once any create sent before the stop has had its time to land, and that finds nothing, proves that
+nothing was created: the clip goes back to pending and is created now.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from app.config import Settings
-from app.core.atomic import temp_path_for
+from app.core import faultpoints
+from app.core.atomic import partial_file, publish
 from app.core.generation.catalog import ModelSpec, frame_size
 from app.core.generation.cost import actual_cost
 from app.core.generation.errors import ClipCanceled, ClipFailed, ClipInterrupted, GenerationError
@@ -161,8 +164,7 @@ class ReplicateProvider:
         if request.prediction_id:
             prediction_id = request.prediction_id
         elif request.submission is not None:
-            prediction_id = await self._recover(request, request.submission, hooks,
-                                                "the app stopped before Replicate's answer was saved")
+            prediction_id = await self._reattach(request, request.submission, hooks, cancel)
         else:
             prediction_id = await self._submit(request, hooks, cancel)
         if cancel.is_set():
@@ -230,6 +232,7 @@ class ReplicateProvider:
             raise ClipCanceled()
         submission = Submission(secrets.token_hex(16), inputs, utcnow())
         await hooks.submitting(submission)
+        faultpoints.reached("after-submission-record")
         loop = asyncio.get_running_loop()
         started = loop.time()
         attempt = 0
@@ -253,6 +256,7 @@ class ReplicateProvider:
             except Ambiguous as exc:
                 return await self._recover(request, submission, hooks, str(exc))
             else:
+                faultpoints.reached("after-create")
                 await hooks.created(created.id)
                 return created.id
             attempt += 1
@@ -260,12 +264,46 @@ class ReplicateProvider:
                 raise ClipCanceled()
 
     async def _recover(self, request: ClipRequest, submission: Submission, hooks: ClipHooks, reason: str) -> str:
-        """Find the prediction a create may have made, by its exact frames and prompt; never create another."""
+        """Find the prediction a create without an answer may have made; never create another."""
+        if (found := await self._find(request, submission)) is not None:
+            log.info("clip %s: found prediction %s after an unclear create (%s)", request.clip_id, found, reason)
+            await hooks.created(found)
+            return found
+        raise ClipFailed(f"{reason}, and the clip is not among your recent predictions on Replicate, so it was not "
+                         "created. Retry the clip.")
+
+    async def _reattach(self, request: ClipRequest, submission: Submission, hooks: ClipHooks,
+                        cancel: asyncio.Event) -> str:
+        """The app stopped between a submission record and the prediction id's commit: find the prediction, or
+        prove there is none and create it now (the clip goes back to pending first)."""
+        try:
+            found = await self._find(request, submission, tries=1)
+        except ClipInterrupted:  # no answer yet: the full lookup below decides
+            found = None
+        if found is None:  # a create sent just before the stop may still be landing: look again once it has
+            landed_by = submission.submitted_at + timedelta(seconds=self._settings().replicate_create_timeout_s)
+            if await _wait_or_cancel(cancel, (landed_by - utcnow()).total_seconds()):
+                raise ClipCanceled()
+            found = await self._find(request, submission)
+        if found is not None:
+            log.info("clip %s: found prediction %s the app had not saved before it stopped", request.clip_id, found)
+            await hooks.created(found)
+            return found
+        log.info("clip %s: the create recorded before the app stopped never reached Replicate; creating it now",
+                 request.clip_id)
+        await hooks.not_created()
+        return await self._submit(request, hooks, cancel)
+
+    async def _find(self, request: ClipRequest, submission: Submission, tries: int = LOOKUP_TRIES) -> str | None:
+        """The id of the prediction made with ``submission``'s exact frames and prompt, or None when Replicate's
+        list does not have it (``tries`` lookups). Raises ``ClipInterrupted`` when no lookup was answered: nothing
+        is known then, and nothing may be created."""
         model = request.model
         keys = (model.first_image_input, model.last_image_input, model.prompt_input)
         expected = {k: submission.input[k] for k in keys if k in submission.input}
         since = submission.submitted_at - CLOCK_SKEW
-        for attempt in range(LOOKUP_TRIES):
+        answered = False
+        for attempt in range(tries):
             try:
                 found = await self.api.find(model.id, expected, since)
             except Rejected as exc:
@@ -273,15 +311,16 @@ class ReplicateProvider:
             except Transient as exc:
                 log.info("prediction lookup for clip %s failed (%s); trying again", request.clip_id, exc)
                 found = None
+            else:
+                answered = True
             if found is not None:
-                log.info("clip %s: found prediction %s after an unclear create (%s)", request.clip_id, found.id,
-                         reason)
-                await hooks.created(found.id)
                 return found.id
-            if attempt < LOOKUP_TRIES - 1:
+            if attempt < tries - 1:
                 await asyncio.sleep(self._backoff(attempt))
-        raise ClipFailed(f"{reason}, and the clip is not among your recent predictions on Replicate, so it was not "
-                         "created. Retry the clip.")
+        if not answered:
+            raise ClipInterrupted("Replicate did not answer the lookup of the clip's prediction; resume the job "
+                                  "later (nothing is created twice)")
+        return None
 
     async def _poll(self, prediction_id: str, request: ClipRequest, hooks: ClipHooks,
                     cancel: asyncio.Event) -> RemotePrediction:
@@ -334,12 +373,9 @@ class ReplicateProvider:
         if url is None:
             raise ClipFailed("the model finished without a video", cost_usd=cost)
         await hooks.downloading(url)
-        temp = temp_path_for(request.output_path)
-        try:
+        with partial_file(request.output_path) as temp:
             info = await self._fetch_playable(url, temp, cancel, cost, request.clip_id)
-            os.replace(temp, request.output_path)
-        finally:
-            temp.unlink(missing_ok=True)
+            publish(temp, request.output_path)
         return ClipResult(request.output_path, info.duration_s, cost)
 
     async def _fetch_playable(self, url: str, temp: Path, cancel: asyncio.Event, cost: float,
