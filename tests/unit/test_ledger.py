@@ -197,5 +197,6 @@ async def test_the_burn_down_is_the_budget_left_after_each_day_with_spending(ser
         ("2025-02-28", pytest.approx(8.79974)), ("2025-03-31", pytest.approx(8.39974))]
     march = await services.money.burn_down(fixture.campaigns["Spring"], since=date(2025, 3, 1))
     assert [d.isoformat() for d, _ in march.days] == ["2025-03-31"] and march.days[0][1] == burn.days[-1][1]
+    assert march.spent_before == burn.days[-2][1] and burn.spent_before == 0
     with pytest.raises(MoneyError, match="no campaign 999"):
         await services.money.burn_down(999)

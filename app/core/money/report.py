@@ -256,6 +256,7 @@ class BurnDown:
     name: str
     budget_usd: float | None
     days: tuple[tuple[date, int], ...]  # (day, nanos spent up to and including it)
+    spent_before: int = 0  # nanos spent before the first of ``days``
 
     def left_usd(self, spent_nanos: int) -> float | None:
         return None if self.budget_usd is None else round(self.budget_usd - to_usd(spent_nanos), 6)
@@ -270,13 +271,15 @@ def burn_down(s: Session, campaign_id: int, since: date | None = None, until: da
     rows = s.execute(select(day, func.sum(LedgerEntry.amount_nanos)).where(LedgerEntry.campaign_id == campaign_id)
                      .group_by(day).order_by(day))
     days: list[tuple[date, int]] = []
-    running = 0
+    running = before = 0
     for when, nanos in rows:
+        if not days:
+            before = running
         running += int(nanos or 0)
         stamp = when if isinstance(when, date) else date.fromisoformat(str(when))
         if (since is None or stamp >= since) and (until is None or stamp <= until):
             days.append((stamp, running))
-    return BurnDown(campaign_id, campaign.name, campaign.budget_usd, tuple(days))
+    return BurnDown(campaign_id, campaign.name, campaign.budget_usd, tuple(days), before)
 
 
 __all__ = ["DELETED_CAMPAIGN", "DELETED_CLIENT", "BurnDown", "GroupBy", "LedgerRow", "SpendQuery", "SpendReport",

@@ -66,6 +66,7 @@ class SpendChart(QChart):
         self.categories.append([label for label, _ in groups] or [""])
         top = max((to_usd(nanos) for _, nanos in groups), default=0.0)
         self.values.setRange(0.0, top * 1.1 if top > 0 else 1.0)
+        self.values.applyNiceNumbers()
 
     def values_usd(self) -> list[float]:
         """The bars' values, in order."""
@@ -96,15 +97,18 @@ class BurnDownChart(QChart):
             return
         budgeted = burn.budget_usd is not None
         self.line.setName("Left of the budget" if budgeted else "Spent")
-        points = []
-        for day, spent in burn.days:
-            value = burn.left_usd(spent) if budgeted else to_usd(spent)
-            points.append((QDateTime(datetime.combine(day, time(23, 59))).toMSecsSinceEpoch(), value or 0.0))
+        def value(spent: int) -> float:
+            return (burn.left_usd(spent) if budgeted else to_usd(spent)) or 0.0
+
+        first_day = burn.days[0][0]
+        points = [(_msecs(datetime.combine(first_day, time(0, 0))), value(burn.spent_before))]
+        points += [(_msecs(datetime.combine(day, time(23, 59))), value(spent)) for day, spent in burn.days]
         for x, y in points:
             self.line.append(x, y)
         values = [y for _, y in points] + ([burn.budget_usd] if budgeted else [0.0])
         low, high = min(0.0, *values), max(values)
         self.amounts.setRange(low, high * 1.05 if high > 0 else 1.0)
+        self.amounts.applyNiceNumbers()
         first, last = points[0][0], points[-1][0]
         self.days.setRange(QDateTime.fromMSecsSinceEpoch(first - 86_400_000),
                            QDateTime.fromMSecsSinceEpoch(last + 86_400_000))
@@ -112,5 +116,10 @@ class BurnDownChart(QChart):
         self.setTitle(f"{burn.name}{budget}")
 
     def points(self) -> list[tuple[float, float]]:
+        """(msecs since the epoch, USD) of the line: the start of the first day, then the end of each day."""
         return [(p.x(), p.y()) for p in self.line.points()]
+
+
+def _msecs(moment: datetime) -> int:
+    return QDateTime(moment).toMSecsSinceEpoch()
 

@@ -152,7 +152,7 @@ class SpendPage(QWidget):
     # ---- what is asked -----------------------------------------------------------------------------------
     def query(self) -> SpendQuery:
         """The report the filters ask for."""
-        return SpendQuery(self.group_combo.currentData(), self.client_combo.currentData(), None,
+        return SpendQuery(GroupBy(self.group_combo.currentData()), self.client_combo.currentData(), None,
                           _day(self.since_edit), _day(self.until_edit))
 
     def set_group(self, group: GroupBy) -> None:
