@@ -16,10 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.db.models import Campaign, Clip, Job
+from app.core.domain import ClipStatus
 from app.core.money import ledger
 from app.core.money.charges import to_nanos, to_usd
 
-UNFINISHED_CLIP = ("pending", "interrupted", "submitting", "running", "downloading")
+UNFINISHED_CLIP = tuple(s.value for s in ClipStatus if not s.is_terminal)  # clips that still hold money
 
 
 def usd_text(amount: float) -> str:
