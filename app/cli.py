@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
 from typing import Any
 
 from app import __version__
@@ -23,6 +24,15 @@ log = logging.getLogger(__name__)
 
 TRANSITIONS = ("cut", "crossfade", "fade")
 ASPECTS = ("16:9", "9:16", "1:1", "source")
+SPEND_GROUPS = ("client", "campaign", "model", "month")
+
+
+def _day(text: str) -> date:
+    """A ``YYYY-MM-DD`` argument (a wrong one is a usage error, exit status 2)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from None
 
 
 def _add(sub: Any, name: str, handler: str, help_text: str, *, library: bool = True) -> argparse.ArgumentParser:
@@ -156,6 +166,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = _add(presets_sub, "delete", "app.commands.models:cmd_presets_delete", "remove a preset of your own",
              library=False)
     p.add_argument("name")
+
+    p = _add(sub, "spend", "app.commands.money:cmd_spend", "what was spent (from the ledger), by client, campaign, "
+             "model or month")
+    p.add_argument("--by", choices=SPEND_GROUPS, default="month")
+    p.add_argument("--client", default=None, help="client name or id")
+    p.add_argument("--campaign", default=None, help="campaign name or id")
+    p.add_argument("--since", type=_day, default=None, metavar="YYYY-MM-DD", help="from this day (UTC)")
+    p.add_argument("--until", type=_day, default=None, metavar="YYYY-MM-DD", help="up to and including this day")
+    shape = p.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true")
+    shape.add_argument("--csv", action="store_true")
+    spend_sub = p.add_subparsers(dest="spend_command", metavar="ACTION")
+    p = _add(spend_sub, "reconcile", "app.commands.money:cmd_spend_reconcile", "look each recorded prediction up on "
+             "Replicate (read-only) and correct the ledger's status and amount where they differ")
+    p.add_argument("--since", type=_day, default=None, metavar="YYYY-MM-DD", help="only predictions recorded from "
+                   "this day (UTC)")
 
     p = _add(sub, "keys", "", "API keys in the OS keyring", library=False)
     keys_sub = p.add_subparsers(dest="keys_command", metavar="ACTION", required=True)

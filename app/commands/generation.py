@@ -83,10 +83,11 @@ def _print_plan(plan: JobPlan, preset_name: str | None, transition: str) -> None
         err(f"  adjusted: {note}")
     err(f"Estimate: {usd(plan.estimate_usd)}")
     if plan.budget_usd is None:
-        err("Budget: none set for this campaign")
+        err(f"Budget: none set for this campaign (spent {usd(plan.spent_usd)}, committed by work in flight "
+            f"{usd(plan.committed_usd)})")
     else:
-        err(f"Budget: {usd(plan.budget_usd)}, already spent or committed {usd(plan.spent_usd)}, "
-            f"left {usd(plan.remaining_usd or 0.0)}")
+        err(f"Budget: {usd(plan.budget_usd)}, spent {usd(plan.spent_usd)}, committed by work in flight "
+            f"{usd(plan.committed_usd)}, left {usd(plan.remaining_usd or 0.0)}")
     err(f"Transition: {transition}")
 
 
@@ -142,8 +143,7 @@ async def cmd_generate(args: argparse.Namespace, services: Services) -> int:
         plan = await gen.plan(campaign.id, model.id, choice.duration_s, args.aspect, choice.resolution, pairs)
         _print_plan(plan, preset.name if preset else None, choice.transition)
         if plan.over_budget:
-            raise CommandError(f"over budget: the estimate {usd(plan.estimate_usd)} is more than the "
-                               f"{usd(plan.remaining_usd or 0.0)} left; raise the campaign's budget")
+            raise CommandError(plan.refusal())
         if not args.yes and not confirm(f"Make {len(plan.pairs)} clips for about {usd(plan.estimate_usd)}?"):
             raise CommandError("not confirmed (without a terminal, add --yes to run unattended)")
         job = (await gen.create_job(plan, transition=args.transition, music_path=args.music)).value

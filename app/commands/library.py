@@ -16,10 +16,11 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from app.commands.common import CommandError, print_json, print_table
+from app.commands.common import CommandError, print_json, print_table, to_jsonable
 from app.core.domain import AssetInfo, CampaignInfo, ClientInfo, ImportProgress, ImportReport, ImportResult
 from app.core.library.importer import ImportStopped
 from app.core.library.validate import human_bytes
+from app.core.money.budget import CampaignMoney
 from app.core.printable import printable
 from app.core.services import Services
 
@@ -56,11 +57,14 @@ async def cmd_clients(args: argparse.Namespace, services: Services) -> int:
 
 
 async def cmd_campaigns(args: argparse.Namespace, services: Services) -> int:
+    """Campaigns with their money: budget, spent, committed by work in flight, and left."""
     campaigns = await services.library.list_campaigns(args.client)
+    money = await services.money.campaigns_money(c.id for c in campaigns)
     if args.json:
-        print_json(campaigns)
+        print_json([{**to_jsonable(c), **money[c.id].to_json()} for c in campaigns if c.id in money])
     else:
-        print_table([_campaign_row(c) for c in campaigns], ["ID", "CLIENT", "NAME", "STATUS", "BUDGET"])
+        print_table([_campaign_row(c, money.get(c.id)) for c in campaigns],
+                    ["ID", "CLIENT", "NAME", "STATUS", "BUDGET", "SPENT", "COMMITTED", "LEFT"])
     return 0
 
 
@@ -143,9 +147,12 @@ def _client_row(client: ClientInfo) -> list[str]:
     return [str(client.id), client.name, str(client.campaign_count), client.homepage]
 
 
-def _campaign_row(campaign: CampaignInfo) -> list[str]:
-    budget = "" if campaign.budget_usd is None else f"${campaign.budget_usd:,.2f}"
-    return [str(campaign.id), campaign.client_name, campaign.name, campaign.status.value, budget]
+def _campaign_row(campaign: CampaignInfo, money: CampaignMoney | None) -> list[str]:
+    def dollars(amount: float | None) -> str:
+        return "" if amount is None else f"${amount:,.2f}"
+    spent = [dollars(money.spent_usd), dollars(money.committed_usd), dollars(money.left_usd)] if money else [""] * 3
+    return [str(campaign.id), campaign.client_name, campaign.name, campaign.status.value,
+            dollars(campaign.budget_usd), *spent]
 
 
 def _asset_row(asset: AssetInfo) -> list[str]:

@@ -12,6 +12,7 @@ from app.core.atomic import remove_stale_temp_files
 from app.core.db import Database, open_database
 from app.core.generation.service import GenerationService
 from app.core.library.service import LibraryService
+from app.core.money.service import MoneyService
 from app.core.pairing.service import PairingService
 from app.core.secrets import SecretStore
 
@@ -30,6 +31,7 @@ class Services:
     library: LibraryService
     pairing: PairingService
     generation: GenerationService
+    money: MoneyService
 
     def remove_stale_files(self) -> int:
         """Remove temporary files that interrupted writes left behind (blocking: walks the store)."""
@@ -60,4 +62,5 @@ def open_services(data_dir: Path, secrets: SecretStore | None = None) -> Service
         paths=paths, settings=settings, db=db, secrets=secrets, library=library,
         pairing=PairingService(db, library, settings, secrets),
         generation=GenerationService(db, library, paths, settings, secrets),
+        money=MoneyService(db, settings, secrets),
     )

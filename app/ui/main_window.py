@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QDockWidget,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -41,6 +42,7 @@ from app.ui.pages.pairs_page import PairsPage
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.shortcuts_dialog import AREA_PROPERTY, ShortcutsDialog, collect_shortcuts
 from app.ui.sidebar import Selection, Sidebar
+from app.ui.spend.page import SpendPage
 from app.ui.thumbnail_loader import ThumbnailLoader
 from app.ui.widgets.campaign_header import CampaignHeader
 from app.ui.widgets.messages import inform
@@ -103,6 +105,12 @@ class MainWindow(QMainWindow):
         self.splitter.setCollapsible(1, False)
         self.splitter.setSizes([260, 1020])
         self.setCentralWidget(self.splitter)
+        self.spend_page = SpendPage(services.money, services.library, bridge, self.feed, self.notices)
+        self.spend_dock = QDockWidget("Spend", self)
+        self.spend_dock.setObjectName("spend-dock")  # its place and visibility are saved with the window's state
+        self.spend_dock.setWidget(self.spend_page)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.spend_dock)
+        self.spend_dock.hide()
 
         self._make_actions()
         self._make_menus()
@@ -142,6 +150,9 @@ class MainWindow(QMainWindow):
         self.sample_action = action("Open the &sample campaign…", self.open_sample)
         self.about_action = action("&About Pairframe", self.show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.spend_action = self.spend_dock.toggleViewAction()
+        self.spend_action.setText("&Spend")
+        self.spend_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
 
     def _make_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -152,6 +163,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.spend_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addActions([self.shortcuts_action, self.sample_action, self.logs_action])
         help_menu.addSeparator()
@@ -279,6 +292,7 @@ class MainWindow(QMainWindow):
         if self.workspace.campaign is None or self.workspace.campaign.id != campaign.id:
             self.workspace.set_campaign(campaign)
         self.campaign_header.set_campaign(campaign)
+        self._load_money(campaign.id)
         self.pages.setCurrentWidget(self.campaign_page)
         self.ui_settings.setValue(self._last_campaign_key, campaign.id)
         self._update_actions()
@@ -347,7 +361,13 @@ class MainWindow(QMainWindow):
             if self.workspace.campaign != campaign:
                 self.workspace.set_campaign(campaign)
             self.campaign_header.set_campaign(campaign)
+            self._load_money(campaign.id)
             self._update_actions()
+
+    def _load_money(self, campaign_id: int) -> None:
+        """Hand the header the campaign's spent, committed and left (read again whenever they may have moved)."""
+        self.bridge.run("window-money", self.services.money.campaign_money(campaign_id),
+                        on_done=self.campaign_header.set_money, on_error=lambda _exc: None)
 
     def _campaign_gone(self, campaign_id: int) -> None:
         if self.workspace.campaign is not None and self.workspace.campaign.id == campaign_id:

@@ -122,6 +122,7 @@ class Scenario:
     processing_s: float = 0.3
     outcome: Callable[[dict[str, Any]], str] = lambda _input: "succeeded"  # or failed / aborted
     create_429: int = 0  # the next N create requests are throttled
+    create_401: int = 0  # the next N create requests are refused as unauthenticated (the key was revoked)
     retry_after: str = "0.1"
     create_500_after_creating: int = 0  # the next N creates are made, then answered 500 (ambiguous)
     create_delay_s: float = 0.0  # hold the create's answer after the prediction exists
@@ -424,6 +425,13 @@ def _handler_for(fake: FakeReplicate) -> type[BaseHTTPRequestHandler]:
                     throttle = True
                 else:
                     throttle = False
+                refuse = not throttle and scenario.create_401 > 0
+                if refuse:
+                    scenario.create_401 -= 1
+                    fake.unauthorized += 1
+            if refuse:
+                self._problem(401, "Unauthenticated", "You did not pass a valid authentication token")
+                return
             if throttle:
                 self._problem(429, "Request was throttled", "Request was throttled. Your rate limit resets in ~30s.",
                               headers={"Retry-After": scenario.retry_after})

@@ -23,6 +23,7 @@ import json
 import re
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -83,7 +84,7 @@ def completion(content: str, request: ReceivedRequest, *, prompt_tokens: int | N
     prompt = prompt_tokens if prompt_tokens is not None else 200 + 100 * len(request.images)
     done = completion_tokens if completion_tokens is not None else max(1, len(content) // 4)
     return Reply(200, {
-        "id": f"chatcmpl-{int(time.time() * 1000)}", "object": "chat.completion", "created": int(time.time()),
+        "id": f"chatcmpl-{uuid.uuid4()}", "object": "chat.completion", "created": int(time.time()),
         "model": MODEL,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": prompt, "completion_tokens": done, "total_tokens": prompt + done},

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from app.core.db.models import Asset, Clip, Job
 from app.core.media.ffmpeg import ffmpeg_exe
+from app.core.money import ledger
+from app.core.money.charges import prediction_charge
 from app.core.services import Services
 
 
@@ -64,9 +66,14 @@ async def add_job(services: Services, clips: Sequence[Path | str], *, brand_colo
                 s.add_all([first, last])
                 s.flush()
             status = statuses[index] if statuses else "succeeded"
-            s.add(Clip(job_id=job.id, position=index + 1, model_id="local", status=status, file_path=str(file),
-                       prompt=f"prompt {index}", prediction_id=f"pred-{index}", cost_usd=0.25 * (index + 1),
-                       first_asset_id=first.id if first else None, last_asset_id=last.id if last else None))
+            clip = Clip(job_id=job.id, position=index + 1, model_id="local", status=status, file_path=str(file),
+                        prompt=f"prompt {index}", prediction_id=f"pred-{job.id}-{index}",
+                        first_asset_id=first.id if first else None, last_asset_id=last.id if last else None)
+            s.add(clip)
+            s.flush()
+            paid = prediction_charge("replicate", clip.prediction_id, "local", "run", 0.25 * (index + 1), "succeeded",
+                                     output_s=1.0)  # each clip cost 0.25 × its position
+            ledger.record(s, paid.owned_by(campaign_id=camp.id, job_id=job.id, clip_id=clip.id))
         return job.id
 
     return await services.db.run(work)

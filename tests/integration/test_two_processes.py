@@ -101,8 +101,10 @@ def test_resume_started_while_generate_works_the_job_watches_and_nothing_is_made
     assert fake_replicate.output_requests == 3  # one download per clip, by the worker alone
     assert [c["cost_usd"] for c in watched["clips"]] == [0.4, 0.4, 0.4]
     assert watched["actual_cost_usd"] == pytest.approx(1.2)
-    attempts = _query(data, "SELECT clip_id, count(*), sum(cost_usd) FROM clip_attempts GROUP BY clip_id")
-    assert [(n, round(cost, 4)) for _clip, n, cost in attempts] == [(1, 0.4)] * 3
+    attempts = _query(data, "SELECT clip_id, count(*) FROM clip_attempts GROUP BY clip_id")
+    assert [n for _clip, n in attempts] == [1] * 3
+    calls = _query(data, "SELECT clip_id, count(*), sum(amount_nanos) FROM ledger_entries GROUP BY clip_id")
+    assert [(n, nanos / 1e9) for _clip, n, nanos in calls] == [(1, 0.4)] * 3  # one ledger row per prediction
     assert _query(data, "SELECT count(*) FROM job_leases") == [(0,)]
 
 

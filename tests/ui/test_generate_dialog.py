@@ -58,7 +58,8 @@ async def test_snap_estimate_budget_refusal_raise_and_launch(qtbot, env, tmp_pat
     assert dialog.adjustments_label.isVisible()
     assert dialog.plan_label.text() == "2 clip(s) × 10 s with Hailuo 02, 768p, 16:9"
     assert dialog.estimate_label.text() == "Estimate: $1.60"  # 2 clips × 10 s × $0.08/s
-    assert dialog.remaining_label.text() == "Remaining budget: $0.50 (budget $0.50, spent $0.00)"
+    assert dialog.remaining_label.text() == ("Remaining budget: $0.50 (budget $0.50, spent $0.00, committed $0.00 "
+                                             "by work in flight)")
     assert not dialog.launch_button.isEnabled()
     assert dialog.budget_message.isVisible() and "more than the remaining budget" in dialog.budget_message.text()
     dialog.launch()  # refused: nothing is created
@@ -70,7 +71,8 @@ async def test_snap_estimate_budget_refusal_raise_and_launch(qtbot, env, tmp_pat
     await wait_until(lambda: dialog.plan is not None and not dialog.plan.over_budget)
     assert (await services.library.get_campaign(campaign.id)).budget_usd == 2.0
     assert dialog.campaign.budget_usd == 2.0
-    assert dialog.remaining_label.text() == "Remaining budget: $2.00 (budget $2.00, spent $0.00)"
+    assert dialog.remaining_label.text() == ("Remaining budget: $2.00 (budget $2.00, spent $0.00, committed $0.00 "
+                                             "by work in flight)")
     assert dialog.launch_button.isEnabled() and not dialog.budget_message.isVisible()
 
     qtbot.mouseClick(dialog.launch_button, Qt.MouseButton.LeftButton)
@@ -122,3 +124,28 @@ async def test_a_campaign_without_pairs_says_where_to_make_them(qtbot, env) -> N
     assert "no pairs yet" in dialog.pairs_message.text()
     await wait_until(lambda: dialog.error_label.text() == "Choose at least one pair.")
     assert not dialog.launch_button.isEnabled()
+
+
+async def test_work_in_flight_shows_as_committed_and_the_refusal_names_the_job_holding_it(qtbot, env,
+                                                                                        tmp_path: Path) -> None:
+    services, bridge, loader = env
+    services.secrets.set(KeyName.REPLICATE, "r8_dialogtestkey000000000000000000000000")
+    campaign, _pairs = await campaign_with_pairs(services, tmp_path, pairs=2, budget_usd=2.0)
+    plan = await services.generation.plan(campaign.id, "minimax/hailuo-02", duration_s=6)
+    held = (await services.generation.create_job(plan)).value  # not run yet: it holds 2 × 6 s × $0.08
+    dialog = generate_dialog(services, bridge, campaign, loader)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    await wait_until(lambda: dialog.plan is not None and dialog.plan.model.provider == "replicate")
+    dialog.select_model("minimax/hailuo-02")
+    dialog.duration_spin.setValue(10)
+    await wait_until(_planned(dialog, "minimax/hailuo-02", duration_s=10.0))
+    assert dialog.remaining_label.text() == ("Remaining budget: $1.04 (budget $2.00, spent $0.00, committed $0.96 "
+                                             "by work in flight)")
+    assert dialog.plan.over_budget and not dialog.launch_button.isEnabled()
+    assert f"Job {held.id} holds $0.96 for 2 clips not yet made: cancel it to free it." \
+        in dialog.budget_message.text()
+
+    await services.generation.cancel_job(held.id)  # nothing was sent: its money is free at once
+    await wait_until(lambda: dialog.plan is not None and not dialog.plan.over_budget)
+    assert "committed $0.00" in dialog.remaining_label.text() and dialog.launch_button.isEnabled()

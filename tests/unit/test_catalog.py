@@ -6,7 +6,7 @@ import pytest
 
 from app.config import Settings
 from app.core.generation.catalog import LOCAL_MODEL_ID, all_models, catalog, frame_size, get_model, snap
-from app.core.generation.cost import actual_cost, estimate, remaining
+from app.core.generation.cost import clip_charge, estimate
 from app.core.generation.errors import GenerationError
 from app.core.generation.providers.replicate_provider import build_input
 from app.core.generation.schema_snapshots import SnapshotStore, resolved, verify
@@ -158,15 +158,21 @@ def test_frame_sizes(resolution: str, aspect: str, size: tuple[int, int]) -> Non
     assert frame_size(resolution, aspect) == size
 
 
-def test_estimates_and_actual_costs_follow_each_price_unit() -> None:
+def test_estimates_and_charges_follow_each_price_unit() -> None:
     settings = Settings()
     veo = get_model("google/veo-3.1", settings)
     assert estimate(veo, 8, 3) == pytest.approx(4.8)
-    assert actual_cost(veo, succeeded=True, duration_s=8, predict_time_s=95) == pytest.approx(1.6)
-    assert actual_cost(veo, succeeded=False, duration_s=8, predict_time_s=95) == 0
+    paid = clip_charge(veo, "p1", "succeeded", duration_s=8, predict_time_s=95)
+    assert paid.amount_usd == pytest.approx(1.6) and paid.final
+    assert (paid.pricing.unit, paid.pricing.metric, paid.pricing.quantity) == ("second", "output_seconds", 8)
+    assert clip_charge(veo, "p2", "failed", duration_s=8, predict_time_s=95).amount_usd == 0
+    running = clip_charge(veo, "p3", "starting", duration_s=8)
+    assert running.amount_usd == 0 and not running.final
     compute = veo.__class__(**{**veo.__dict__, "price_unit": "compute_second", "price_usd": 0.01})
-    assert actual_cost(compute, succeeded=False, duration_s=8, predict_time_s=42.5) == pytest.approx(0.425)
+    failed = clip_charge(compute, "p4", "failed", duration_s=8, predict_time_s=42.5)
+    assert failed.amount_usd == pytest.approx(0.425) and failed.pricing.metric == "predict_time"
     per_run = veo.__class__(**{**veo.__dict__, "price_unit": "run", "price_usd": 0.37})
     assert estimate(per_run, 10, 2) == pytest.approx(0.74)
-    assert actual_cost(get_model(LOCAL_MODEL_ID, settings), succeeded=True, duration_s=6, predict_time_s=3) == 0
-    assert remaining(None, 5) is None and remaining(10, 2.5) == 7.5
+    assert clip_charge(per_run, "p5", "succeeded", duration_s=10).amount_usd == pytest.approx(0.37)
+
+

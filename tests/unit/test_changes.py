@@ -14,6 +14,7 @@ from app.core.db.tracking import record
 from app.core.domain import CampaignInfo, ClipStatus, Flag, ImportResult, PairSource, PairSuggestion
 from app.core.generation import lease
 from app.core.generation import repository as repo
+from app.core.money.charges import prediction_charge
 from app.core.services import Services
 from tests.helpers.generation_data import seed_campaign
 from tests.helpers.images import make_image
@@ -200,7 +201,8 @@ async def test_job_writes_name_jobs_clips_and_campaigns_and_money_only_when_it_m
     progress = await db.op(lambda s: repo.mark_progress(s, clip, 0.4))
     assert progress.changes == Changes(clips=ids(clip), jobs=ids(job.id), job_campaigns=ids(campaign_id))
     assert not progress.changes.spend_of(campaign_id)  # a progress report moves no money
-    paid = await db.op(lambda s: repo.mark_finished(s, clip, ClipStatus.SUCCEEDED, cost_usd=0.5, file_path="x.mp4",
+    charge = prediction_charge("replicate", "p-1", "google/veo-3.1", "second", 0.25, "succeeded", output_s=2.0)
+    paid = await db.op(lambda s: repo.mark_finished(s, clip, ClipStatus.SUCCEEDED, charge=charge, file_path="x.mp4",
                                                     duration_s=2.0))
     assert paid.changes.spend == ids(campaign_id) and paid.changes.jobs == ids(job.id)
 

@@ -212,8 +212,9 @@ async def test_a_schema_mismatch_is_one_clear_error_before_any_create(
     with pytest.raises(GenerationError, match=r"no longer takes the input\(s\) last_frame .*end_frame"):
         await gen.run_job(job.id)
     assert fake_replicate.create_requests == 0 and fake_replicate.files == {}
-    stored = await gen.get_job(job.id)
-    assert "last_frame" in stored.error and all(c.status is ClipStatus.PENDING for c in stored.clips)
+    stored = await gen.get_job(job.id)  # nothing was sent: the clips fail at once and hold no budget
+    assert "last_frame" in stored.error and stored.status is JobStatus.FAILED
+    assert all(c.status is ClipStatus.FAILED and "last_frame" in c.error for c in stored.clips)
 
 
 async def test_the_budget_refuses_a_job_that_costs_more_than_is_left(
@@ -221,13 +222,14 @@ async def test_the_budget_refuses_a_job_that_costs_more_than_is_left(
     campaign_id = await seed_campaign(services, tmp_path / "images", pairs=3, budget=5.0)
     plan = await gen.plan(campaign_id, "google/veo-3.1", duration_s=8)
     assert plan.estimate_usd == pytest.approx(4.8) and not plan.over_budget and plan.remaining_usd == 5.0
-    await gen.create_job(plan)
-    budget, spent = await gen.budget(campaign_id)
-    assert (budget, spent) == (5.0, pytest.approx(4.8))  # a job not yet run counts with its estimate
+    job = (await gen.create_job(plan)).value
+    money = await gen.money(campaign_id)  # a job not yet run commits its estimate
+    assert (money.budget_usd, money.spent_usd, money.committed_usd, money.left_usd) == (5.0, 0, 4.8, 0.2)
     again = await gen.plan(campaign_id, "google/veo-3.1", duration_s=8)
     assert again.over_budget and again.remaining_usd == pytest.approx(0.2)
-    with pytest.raises(GenerationError, match=r"over budget: .*\$4\.80.*\$0\.20"):
+    with pytest.raises(GenerationError, match=r"over budget: .*\$4\.80.*\$0\.20") as refused:
         await gen.create_job(again)
+    assert f"job {job.id} holds $4.80 for 3 clips not yet made: cancel it to free it" in str(refused.value)
     assert ((await gen.create_job(again, allow_over_budget=True)).value).estimate_usd == pytest.approx(4.8)
 
 

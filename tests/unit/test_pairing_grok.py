@@ -16,6 +16,7 @@ from app.config import Settings
 from app.core.db.models import PairingRun
 from app.core.domain import Flag, PairingProgress, PairingStage, PairSource
 from app.core.keycheck import check_key
+from app.core.money.report import SpendQuery
 from app.core.pairing.service import PairingError
 from app.core.secrets import KeyName
 from app.core.services import Services
@@ -67,8 +68,12 @@ async def test_the_pixels_and_the_context_go_to_grok_and_good_pairs_are_stored(
     assert result.prompt_tokens == 200 + 100 * 6 and result.completion_tokens > 0
     assert result.cost_usd == pytest.approx((800 * 0.20 + result.completion_tokens * 0.50) / 1e6)
     [run] = await runs(services)
-    assert (run.pairer, run.model, run.prompt_tokens, run.cost_usd) == (
-        "grok", "grok-4-1-fast-non-reasoning", 800, pytest.approx(result.cost_usd))
+    assert (run.pairer, run.model, run.prompt_tokens) == ("grok", "grok-4-1-fast-non-reasoning", 800)
+    [call] = await services.money.entries(SpendQuery())  # the request is in the ledger with its id and price
+    assert (call.provider, call.kind, call.model, call.tokens_in, call.tokens_out, call.campaign) == (
+        "xai", "pairing", "grok-4-1-fast-non-reasoning", 800, result.completion_tokens, "Summer Launch")
+    assert call.external_id.startswith("chatcmpl-") and (call.price_unit, call.metric) == ("mtok", "tokens")
+    assert call.amount_usd == pytest.approx(result.cost_usd, abs=1e-6)
     stages = [p.stage for p in progress]
     assert stages[0] is PairingStage.PREVIEWS and PairingStage.REQUEST in stages and stages[-1] is PairingStage.SAVING
     assert all(str(p) for p in progress)
@@ -132,7 +137,10 @@ async def test_two_replies_that_are_not_json_fail_clearly_and_keep_the_cost(
         await services.pairing.suggest(data.campaign.id, pairer="grok")
     assert await services.pairing.list_pairs(data.campaign.id) == []
     [run] = await runs(services)
-    assert run.prompt_tokens == 1600 and run.cost_usd > 0 and "twice in a row" in run.repairs[0]
+    assert run.prompt_tokens == 1600 and "twice in a row" in run.repairs[0]
+    calls = await services.money.entries(SpendQuery())  # both unusable replies were paid for: both recorded
+    assert len(calls) == 2 and len({c.external_id for c in calls}) == 2
+    assert all(c.amount_nanos > 0 and c.tokens_in == 800 for c in calls)
 
 
 async def test_a_rate_limit_waits_what_retry_after_asks(services: Services, xai: FakeXai, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.config import Settings
 from app.core.db.models import PairingRun
 from app.core.keycheck import check_key
+from app.core.money.report import SpendQuery
 from app.core.pairing.endpoint import (
     OPENAI_COMPATIBLE,
     VisionEndpoint,
@@ -73,7 +74,9 @@ async def test_a_server_with_schema_support_is_asked_for_a_strict_schema_and_the
     assert f"{VISION_MODEL} at {host} answered with a strict JSON schema" in result.notes
     assert result.cost_usd == 0  # no price is known for another server
     [run] = await _runs(services)
-    assert (run.model, run.cost_usd) == (VISION_MODEL, 0)
+    assert run.model == VISION_MODEL
+    [call] = await services.money.entries(SpendQuery())  # recorded, at no price
+    assert (call.provider, call.model, call.amount_nanos) == (f"vision:{host}", VISION_MODEL, 0)
 
 
 async def test_a_server_that_refuses_schemas_gets_a_json_object_request_and_its_reply_is_repaired(

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Float,
     ForeignKey,
@@ -134,7 +135,6 @@ class PairingRun(Base):
     requested_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     repairs: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -167,7 +167,6 @@ class Job(Base):
     resolution: Mapped[str] = mapped_column(String(16), default="")
     status: Mapped[str] = mapped_column(String(16), default="pending")
     estimate_usd: Mapped[float] = mapped_column(Float, default=0.0)
-    actual_cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     transition: Mapped[str] = mapped_column(String(16), default="cut")
     music_path: Mapped[str | None] = mapped_column(Text, nullable=True)
     output_path: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -206,7 +205,6 @@ class Clip(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     file_path: Mapped[str | None] = mapped_column(Text, nullable=True)
     duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
-    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     # Set by a process that does not hold the job's lease; the holder cancels the clip at its next heartbeat.
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -232,7 +230,6 @@ class ClipAttempt(Base):
     prompt: Mapped[str] = mapped_column(Text, default="")
     prediction_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
@@ -250,6 +247,77 @@ class JobLease(Base):
     acquired_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     heartbeat_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class LedgerEntry(Base):
+    """One billable call to an outside service: what it cost, how that was worked out, and whose money it was.
+
+    Keyed by the provider's own id of the call (a prediction id, a completion id), so recording one call again —
+    from a retry, a resume or another process — finds this row instead of adding one. Amounts are whole
+    billionths of ``currency``: sums are exact. Written only by ``app.core.money.ledger``.
+    """
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        UniqueConstraint("provider", "external_id", name="uq_ledger_entries_provider_external_id"),
+        # covers the spend views' reads of part of a month, whatever they group by
+        Index("ix_ledger_entries_at", "at", "month", "client_id", "campaign_id", "model", "amount_nanos"),
+        Index("ix_ledger_entries_campaign_at", "campaign_id", "at"),
+        Index("ix_ledger_entries_client_at", "client_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(100))  # replicate, xai, or a vision server's host
+    external_id: Mapped[str] = mapped_column(String(200))  # the provider's id of the call
+    kind: Mapped[str] = mapped_column(String(16))  # clip | pairing | rewrite | brand_check
+    model: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16))  # the call's state at the provider when last recorded
+    final: Mapped[bool] = mapped_column(default=False)  # the amount can no longer change
+    amount_nanos: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    price_unit: Mapped[str] = mapped_column(String(16))  # second | compute_second | run | mtok | recorded
+    unit_price: Mapped[float] = mapped_column(Float, default=0.0)  # per unit (mtok: per million tokens in)
+    unit_price_out: Mapped[float | None] = mapped_column(Float, nullable=True)  # mtok: per million tokens out
+    metric: Mapped[str] = mapped_column(String(24))  # output_seconds | predict_time | runs | tokens | recorded
+    quantity: Mapped[float] = mapped_column(Float, default=0.0)  # the metric's value
+    tokens_in: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tokens_out: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime)  # when the call was made (UTC)
+    month: Mapped[str] = mapped_column(String(7))  # at's "YYYY-MM", the spend views' unit
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"),
+                                                    nullable=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="SET NULL"), nullable=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"), nullable=True,
+                                               index=True)
+    clip_id: Mapped[int | None] = mapped_column(ForeignKey("clips.id", ondelete="SET NULL"), nullable=True,
+                                                index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class SpendMonth(Base):
+    """Running totals of the ledger per month, client, campaign and model, kept in the ledger's transactions.
+
+    Not unique on purpose: two writers that add the first row of a key at once leave two rows, and every reader
+    sums them. The spend views read whole months here instead of adding up a million ledger rows.
+    """
+
+    __tablename__ = "spend_months"
+    __table_args__ = (
+        Index("ix_spend_months_month", "month"),
+        Index("ix_spend_months_campaign_month", "campaign_id", "month"),
+        Index("ix_spend_months_client_month", "client_id", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="SET NULL"), nullable=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"),
+                                                    nullable=True)
+    model: Mapped[str] = mapped_column(String(100))
+    amount_nanos: Mapped[int] = mapped_column(BigInteger, default=0)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ChangeLogRow(Base):

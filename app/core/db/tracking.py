@@ -26,7 +26,7 @@ class _Collected:
     ids: defaultdict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     flags: set[str] = field(default_factory=set)
     job_campaign: dict[int, int] = field(default_factory=dict)  # job id → campaign id, when known
-    spend_jobs: set[int] = field(default_factory=set)  # jobs whose money changed (cost, estimate, status)
+    spend_jobs: set[int] = field(default_factory=set)  # jobs whose commitment changed (estimate, clip states)
     explicit: bool = False
 
     def add(self, changes: Changes) -> None:
@@ -74,17 +74,24 @@ def _note(collected: _Collected, obj: Any, whole: bool) -> None:
     elif isinstance(obj, m.Job):
         ids["jobs"].add(obj.id)
         collected.job_campaign[obj.id] = obj.campaign_id
-        if whole or _changed(obj, ("status", "estimate_usd", "actual_cost_usd")):
+        if whole or _changed(obj, ("status", "estimate_usd")):
             collected.spend_jobs.add(obj.id)
     elif isinstance(obj, m.Clip):
         ids["clips"].add(obj.id)
         ids["jobs"].add(obj.job_id)
-        if whole or _changed(obj, ("status", "cost_usd")):
+        if whole or _changed(obj, ("status", "prediction_id")):
             collected.spend_jobs.add(obj.job_id)
     elif isinstance(obj, m.ClipAttempt):
         ids["clips"].add(obj.clip_id)
     elif isinstance(obj, m.JobLease):
         ids["jobs"].add(obj.job_id)
+    elif isinstance(obj, m.LedgerEntry):  # a billable call recorded or corrected: its campaign's money moved
+        if obj.campaign_id is not None:
+            ids["spend"].add(obj.campaign_id)
+        if obj.clip_id is not None:
+            ids["clips"].add(obj.clip_id)
+        if obj.job_id is not None:
+            ids["jobs"].add(obj.job_id)
     # the change log itself is not a change
 
 

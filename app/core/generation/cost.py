@@ -1,6 +1,6 @@
-"""What clips are expected to cost before launch and what they actually cost after.
+"""What clips are expected to cost before launch, and the ledger charge of a prediction once it is known.
 
-Price units (``ModelSpec.price_unit``):
+Price units (``ModelSpec.price_unit``, see ``app.core.money.charges``):
 - ``second``: per second of output video, what Replicate's official video models charge; billed on success only.
 - ``compute_second``: per second of compute (``metrics.predict_time``), billed whatever the outcome.
 - ``run``: a fixed price per successful clip.
@@ -8,7 +8,12 @@ Price units (``ModelSpec.price_unit``):
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from app.core.generation.catalog import ModelSpec
+from app.core.money.charges import Charge, prediction_charge
+
+REPLICATE = "replicate"
 
 
 def estimate(model: ModelSpec, duration_s: float, clip_count: int) -> float:
@@ -16,22 +21,11 @@ def estimate(model: ModelSpec, duration_s: float, clip_count: int) -> float:
     return round(model.clip_estimate(duration_s) * clip_count, 4)
 
 
-def actual_cost(model: ModelSpec, *, succeeded: bool, duration_s: float, predict_time_s: float | None) -> float:
-    """What one finished attempt cost in USD, from its outcome and the provider's metrics."""
-    if model.is_local:
-        return 0.0
-    if model.price_unit == "compute_second":
-        return round(model.price_usd * max(0.0, predict_time_s or 0.0), 4)
-    if not succeeded:
-        return 0.0
-    if model.price_unit == "run":
-        return round(model.price_usd, 4)
-    return round(model.price_usd * duration_s, 4)
-
-
-def remaining(budget_usd: float | None, spent_usd: float) -> float | None:
-    """What is left of a budget (None: the campaign has no budget)."""
-    return None if budget_usd is None else round(budget_usd - spent_usd, 4)
+def clip_charge(model: ModelSpec, prediction_id: str, status: str, *, duration_s: float,
+                predict_time_s: float | None = None, at: datetime | None = None) -> Charge:
+    """The charge of ``model``'s prediction in state ``status`` (``starting`` when just created: nothing yet)."""
+    return prediction_charge(REPLICATE, prediction_id, model.id, model.price_unit, model.price_usd, status,
+                             output_s=duration_s, predict_time_s=predict_time_s, at=at)
 
 
 def usd(value: float) -> str:

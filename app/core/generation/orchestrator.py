@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING
 from app.core.domain import ClipState, ClipStatus, JobState
 from app.core.generation import repository as repo
 from app.core.generation.catalog import ModelSpec, frame_size, get_model, snap
+from app.core.generation.cost import clip_charge
 from app.core.generation.errors import ClipCanceled, ClipFailed, ClipInterrupted, GenerationError
 from app.core.generation.frames import ensure_frame
 from app.core.generation.providers.base import ClipRequest, Provider, Submission
 from app.core.media.ffmpeg import ffmpeg_command
+from app.core.money.charges import Charge
 
 if TYPE_CHECKING:
     from app.core.generation.service import GenerationService
@@ -31,18 +33,23 @@ PROGRESS_STEP = 0.02  # save progress to the database when it moved at least thi
 
 
 class _Hooks:
-    """A provider's reports for one clip, committed and announced."""
+    """A provider's reports for one clip, committed and announced; a prediction enters the ledger the moment its
+    id is known, and its amount the moment it ended."""
 
-    def __init__(self, orchestrator: Orchestrator, clip_id: int) -> None:
+    def __init__(self, orchestrator: Orchestrator, request: ClipRequest) -> None:
         self.o = orchestrator
-        self.clip_id = clip_id
+        self.request = request
+        self.clip_id = request.clip_id
         self.saved_progress = 0.0
 
     async def submitting(self, submission: Submission) -> None:
         await self.o.commit(repo.mark_submitting, self.clip_id, submission)
 
     async def created(self, prediction_id: str | None) -> None:
-        state = await self.o.commit(repo.mark_created, self.clip_id, prediction_id)
+        model = self.request.model
+        opened = None if model.is_local or not prediction_id else \
+            clip_charge(model, prediction_id, "starting", duration_s=self.request.duration_s)
+        state = await self.o.commit(repo.mark_created, self.clip_id, prediction_id, opened)
         if state.status is ClipStatus.CANCELED:  # canceled elsewhere while the create was on its way
             if prediction_id:
                 await self.o.cancel_remote(state.model_id, prediction_id)
@@ -54,8 +61,8 @@ class _Hooks:
     def progressed(self, fraction: float) -> None:
         self.o.progressed(self.clip_id, fraction, self)
 
-    async def downloading(self, output_url: str) -> None:
-        await self.o.commit(repo.mark_downloading, self.clip_id, output_url)
+    async def downloading(self, output_url: str, charge: Charge) -> None:
+        await self.o.commit(repo.mark_downloading, self.clip_id, output_url, charge)
 
 
 class Orchestrator:
@@ -138,7 +145,10 @@ class Orchestrator:
                 await provider.check_model(model)
         except GenerationError as exc:
             message = str(exc)
-            await self.db.run(lambda s: repo.set_job_error(s, job_id, message))
+            failed = await self.db.run(lambda s: repo.fail_unsent(s, job_id, message))
+            for clip in failed.clips:
+                self.emit(clip)
+            self.emit(failed)
             raise
         await asyncio.to_thread(ffmpeg_command)  # its first call runs commands: never on the loop
         await self._prepare_frames([clip_id for clip_id, _ in clips])
@@ -209,11 +219,12 @@ class Orchestrator:
                 await self.commit(repo.begin_attempt, clip_id)
             else:
                 await self.commit(repo.start_working, clip_id)
-            result = await provider.run(self._request(run, model, fresh), _Hooks(self, clip_id), cancel)
+            request = self._request(run, model, fresh)
+            result = await provider.run(request, _Hooks(self, request), cancel)
         except ClipCanceled as exc:
-            return await self.commit(repo.mark_finished, clip_id, ClipStatus.CANCELED, cost_usd=exc.cost_usd)
+            return await self.commit(repo.mark_finished, clip_id, ClipStatus.CANCELED, charge=exc.charge)
         except ClipFailed as exc:
-            return await self.commit(repo.mark_finished, clip_id, ClipStatus.FAILED, cost_usd=exc.cost_usd,
+            return await self.commit(repo.mark_finished, clip_id, ClipStatus.FAILED, charge=exc.charge,
                                      error=str(exc))
         except (ClipInterrupted, GenerationError) as exc:
             status = ClipStatus.INTERRUPTED if isinstance(exc, ClipInterrupted) else ClipStatus.FAILED
@@ -226,7 +237,7 @@ class Orchestrator:
             log.exception("clip %s failed unexpectedly", clip_id)
             return await self.commit(repo.mark_finished, clip_id, ClipStatus.FAILED,
                                      error=f"unexpected error: {type(exc).__name__}: {exc}")
-        return await self.commit(repo.mark_finished, clip_id, ClipStatus.SUCCEEDED, cost_usd=result.cost_usd,
+        return await self.commit(repo.mark_finished, clip_id, ClipStatus.SUCCEEDED, charge=result.charge,
                                  file_path=str(result.file_path), duration_s=result.duration_s)
 
     def _request(self, run: repo.ClipRun, model: ModelSpec, fresh: bool) -> ClipRequest:

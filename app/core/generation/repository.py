@@ -40,39 +40,49 @@ from app.core.generation.errors import GenerationError
 from app.core.generation.providers.base import Submission
 from app.core.library.store import AssetStore
 from app.core.media.jobs import AssetRef, ClipMedia, JobMedia
+from app.core.money import budget, ledger
+from app.core.money.budget import CampaignMoney
+from app.core.money.charges import Charge
 
 IN_FLIGHT = (ClipStatus.SUBMITTING.value, ClipStatus.RUNNING.value, ClipStatus.DOWNLOADING.value)
 UNFINISHED = (ClipStatus.PENDING.value, ClipStatus.INTERRUPTED.value, *IN_FLIGHT)
 RETRYABLE = (ClipStatus.FAILED, ClipStatus.CANCELED, ClipStatus.INTERRUPTED)
 
 
-def clip_state(row: Clip, live: bool = True) -> ClipState:
-    """The clip's read model; ``live``: a live process holds its job's lease (else an open working span is a dead
-    process's, and does not count)."""
+def clip_state(row: Clip, cost_usd: float | None = None, live: bool = True) -> ClipState:
+    """The clip's read model. Its cost is the sum of its calls in the ledger (looked up unless given); ``live``: a
+    live process holds its job's lease (else an open working span is a dead process's, and does not count)."""
+    if cost_usd is None:
+        session = Session.object_session(row)
+        cost_usd = ledger.spent_by_clip(session, [row.id]).get(row.id, 0.0) if session is not None else 0.0
     return ClipState(
         id=row.id, job_id=row.job_id, position=row.position, first_asset_id=row.first_asset_id,
         last_asset_id=row.last_asset_id, prompt=row.prompt, model_id=row.model_id, status=ClipStatus(row.status),
         prediction_id=row.prediction_id, progress=row.progress, attempts=row.attempts, error=row.error,
-        file_path=row.file_path, duration_s=row.duration_s, cost_usd=row.cost_usd, started_at=row.started_at,
+        file_path=row.file_path, duration_s=row.duration_s, cost_usd=cost_usd, started_at=row.started_at,
         finished_at=row.finished_at, cancel_requested=row.cancel_requested, working_s=row.working_s or 0.0,
         working_since=row.working_since if live else None)
 
 
 def job_state(row: Job, me: str | None = None) -> JobState:
-    """The job's read model; with ``me`` (the reading process), ``worker`` names another live holder of its lease."""
-    session: Session = Session.object_session(row)  # type: ignore[assignment]
+    """The job's read model; with ``me`` (the reading process), ``worker`` names another live holder of its lease.
+    Its cost and its clips' are sums over the ledger."""
+    session = Session.object_session(row)
+    assert session is not None
     worker = None
     if me is not None and (other := lease.holder(session, row.id, me)) is not None:
         worker = JobWorker(other.host, other.pid)
     live = lease.held(session, row.id)
+    costs = ledger.spent_by_clip(session, [c.id for c in row.clips])
+    job_cost = ledger.spent_by_job(session, [row.id]).get(row.id, 0.0)
     return JobState(
         id=row.id, campaign_id=row.campaign_id, model_id=row.model_id, duration_s=row.duration_s, aspect=row.aspect,
         resolution=row.resolution, status=JobStatus(row.status), estimate_usd=row.estimate_usd,
-        actual_cost_usd=row.actual_cost_usd, transition=Transition(row.transition), output_path=row.output_path,
+        actual_cost_usd=job_cost, transition=Transition(row.transition), output_path=row.output_path,
         error=row.error, created_at=row.created_at, finished_at=row.finished_at,
-        clips=tuple(clip_state(c, live) for c in row.clips), output_meta=dict(row.output_meta or {}),
-        music_path=row.music_path, worker=worker, working_s=row.working_s or 0.0,
-        working_since=row.working_since if live else None)
+        clips=tuple(clip_state(c, costs.get(c.id, 0.0), live) for c in row.clips),
+        output_meta=dict(row.output_meta or {}), music_path=row.music_path, worker=worker,
+        working_s=row.working_s or 0.0, working_since=row.working_since if live else None)
 
 
 def get_job_row(s: Session, job_id: int) -> Job:
@@ -90,17 +100,12 @@ def get_clip_row(s: Session, clip_id: int) -> Clip:
 
 
 # ---- campaigns, pairs and money --------------------------------------------------------------------------------
-def campaign_budget(s: Session, campaign_id: int) -> tuple[float | None, float]:
-    """The campaign's budget and what its jobs spent, counting the estimate of clips not yet finished."""
-    campaign = s.get(Campaign, campaign_id)
-    if campaign is None:
+def campaign_money(s: Session, campaign_id: int) -> CampaignMoney:
+    """The campaign's budget, what it spent and what its work in flight has committed."""
+    money = budget.campaign_money(s, campaign_id)
+    if money is None:
         raise GenerationError(f"there is no campaign {campaign_id}")
-    spent = 0.0
-    for job in s.scalars(select(Job).where(Job.campaign_id == campaign_id)):
-        per_clip = job.estimate_usd / len(job.clips) if job.clips else 0.0
-        for clip in job.clips:
-            spent += clip.cost_usd + (per_clip if clip.status in UNFINISHED else 0.0)
-    return campaign.budget_usd, round(spent, 4)
+    return money
 
 
 def saved_pairs(s: Session, campaign_id: int) -> list[PairSuggestion]:
@@ -128,13 +133,12 @@ class NewJob:
 
 
 def insert_job(s: Session, new: NewJob, allow_over_budget: bool) -> JobState:
-    """Check the budget and the pairs' assets again (in this transaction), then add the job and its clips."""
-    budget, spent = campaign_budget(s, new.campaign_id)
-    if budget is not None and not allow_over_budget and new.estimate_usd > budget - spent + 1e-9:
-        left = max(0.0, budget - spent)
-        raise GenerationError(f"over budget: this job is estimated at ${new.estimate_usd:.2f} and only ${left:.2f} "
-                              f"of the campaign's ${budget:.2f} budget is left; raise the budget or make fewer or "
-                              "cheaper clips")
+    """Check the budget and the pairs' assets again (in this transaction), then add the job and its clips.
+
+    A refusal for budget says what holds the money and how to free it."""
+    money = campaign_money(s, new.campaign_id)
+    if not allow_over_budget and not money.allows(new.estimate_usd):
+        raise GenerationError(money.refusal(new.estimate_usd))
     asset_ids = {a for p in new.pairs for a in (p.first_asset_id, p.last_asset_id)}
     known = set(s.scalars(select(Asset.id).where(Asset.id.in_(asset_ids))))
     for index, pair in enumerate(new.pairs, start=1):
@@ -255,9 +259,17 @@ def mark_submitting(s: Session, clip_id: int, submission: Submission) -> ClipSta
     return clip_state(clip)
 
 
-def mark_created(s: Session, clip_id: int, prediction_id: str | None) -> ClipState:
-    """Commit the prediction id (always); the clip runs unless someone canceled it meanwhile."""
+def _record_call(s: Session, clip: Clip, charge: Charge | None) -> None:
+    """Put the clip's prediction in the ledger (or bring its row up to date), as the clip's job's money."""
+    if charge is not None:
+        ledger.record(s, charge.owned_by(campaign_id=clip.job.campaign_id, job_id=clip.job_id, clip_id=clip.id))
+
+
+def mark_created(s: Session, clip_id: int, prediction_id: str | None, opened: Charge | None = None) -> ClipState:
+    """Commit the prediction id (always) and its ledger row (``opened``); the clip runs unless someone canceled
+    it meanwhile."""
     clip = get_clip_row(s, clip_id)
+    _record_call(s, clip, opened)
     if prediction_id:
         clip.prediction_id = prediction_id
     if clip.status != ClipStatus.CANCELED.value:
@@ -299,22 +311,24 @@ def mark_progress(s: Session, clip_id: int, progress: float) -> None:
         clip.progress = progress
 
 
-def mark_downloading(s: Session, clip_id: int, output_url: str) -> ClipState:
+def mark_downloading(s: Session, clip_id: int, output_url: str, charge: Charge | None = None) -> ClipState:
+    """The prediction succeeded: its amount enters the ledger and its output is being fetched."""
     clip = get_clip_row(s, clip_id)
+    _record_call(s, clip, charge)
     clip.status = ClipStatus.DOWNLOADING.value
     clip.output_url = output_url
     s.flush()
     return clip_state(clip)
 
 
-def mark_finished(s: Session, clip_id: int, status: ClipStatus, *, cost_usd: float = 0.0, error: str = "",
+def mark_finished(s: Session, clip_id: int, status: ClipStatus, *, charge: Charge | None = None, error: str = "",
                   file_path: str | None = None, duration_s: float | None = None) -> ClipState:
-    """A terminal (or interrupted) outcome; the attempt's cost is added to the clip's and the job's."""
+    """A terminal (or interrupted) outcome; ``charge`` (what the prediction cost) is recorded in the ledger."""
     clip = get_clip_row(s, clip_id)
+    _record_call(s, clip, charge)
     clip.status = status.value
     clip.error = error
     clip.cancel_requested = False
-    clip.cost_usd = round(clip.cost_usd + cost_usd, 4)
     _close_work(clip)
     if status is ClipStatus.SUCCEEDED:
         clip.file_path, clip.duration_s, clip.progress = file_path, duration_s, 1.0
@@ -323,10 +337,8 @@ def mark_finished(s: Session, clip_id: int, status: ClipStatus, *, cost_usd: flo
         _drop_submission(clip)
     if attempt := _attempt_row(s, clip):
         attempt.status, attempt.error = status.value, error
-        attempt.cost_usd = round(attempt.cost_usd + cost_usd, 4)
         attempt.finished_at = clip.finished_at
     s.flush()
-    clip.job.actual_cost_usd = round(sum(c.cost_usd for c in clip.job.clips), 4)
     return clip_state(clip)
 
 
@@ -379,7 +391,7 @@ def job_outcome(statuses: Sequence[ClipStatus], active: bool, started: bool) -> 
 
 def refresh_job(s: Session, job_id: int, driven_clip_ids: Collection[int], *,
                 combining_done: bool = False) -> JobState:
-    """Recompute the job's status, cost and error from its clips (``driven_clip_ids``: clips tasks drive now).
+    """Recompute the job's status and error from its clips (``driven_clip_ids``: clips tasks drive now).
 
     A running combine keeps its ``combining`` status unless ``combining_done`` (its process has ended).
     """
@@ -389,7 +401,6 @@ def refresh_job(s: Session, job_id: int, driven_clip_ids: Collection[int], *,
     status = job_outcome(statuses, active, job.started_at is not None)
     if combining_done or not (status is JobStatus.SUCCEEDED and job.status == JobStatus.COMBINING.value):
         job.status = status.value
-    job.actual_cost_usd = round(sum(c.cost_usd for c in job.clips), 4)
     failed = [c for c in job.clips if c.status == ClipStatus.FAILED.value]
     job.error = f"{len(failed)} of {len(job.clips)} clips failed" if failed else ""
     if status is JobStatus.RUNNING:
@@ -401,8 +412,18 @@ def refresh_job(s: Session, job_id: int, driven_clip_ids: Collection[int], *,
     return job_state(job)
 
 
-def set_job_error(s: Session, job_id: int, error: str) -> JobState:
+def fail_unsent(s: Session, job_id: int, error: str) -> JobState:
+    """The job could not start (a refused key, a model that changed): its clips that never reached the provider
+    fail with ``error`` — they certainly created nothing, so their share of the estimate is free again at once.
+    Clips that may have a prediction keep their state (a resume finds it)."""
     job = get_job_row(s, job_id)
+    for clip in job.clips:
+        if clip.status in UNFINISHED and not clip.prediction_id and not clip.submit_token:
+            clip.status, clip.error, clip.finished_at = ClipStatus.FAILED.value, error, utcnow()
+            if attempt := _attempt_row(s, clip):
+                attempt.status, attempt.error, attempt.finished_at = clip.status, error, clip.finished_at
+    s.flush()
+    refresh_job(s, job_id, ())
     job.error = error
     return job_state(job)
 
@@ -508,6 +529,7 @@ def media_source(s: Session, job_id: int, root: Path) -> JobMedia:
     campaign = s.get(Campaign, row.campaign_id)
     client = s.get(Client, campaign.client_id) if campaign else None
     clips = [c for c in row.clips if c.status == ClipStatus.SUCCEEDED.value and c.file_path]
+    costs = ledger.spent_by_clip(s, [c.id for c in clips])
     asset_ids = {a for c in clips for a in (c.first_asset_id, c.last_asset_id) if a is not None}
     assets = {a.id: AssetRef(a.id, a.original_name, a.sha256, a.format)
               for a in s.scalars(select(Asset).where(Asset.id.in_(asset_ids)))} if asset_ids else {}
@@ -518,7 +540,7 @@ def media_source(s: Session, job_id: int, root: Path) -> JobMedia:
         status=JobStatus(row.status), aspect=row.aspect, resolution=row.resolution,
         clips=tuple(ClipMedia(
             id=c.id, position=c.position, path=resolve_path(root, c.file_path or ""), prompt=c.prompt,
-            model_id=c.model_id, prediction_id=c.prediction_id, cost_usd=c.cost_usd or 0.0, duration_s=c.duration_s,
+            model_id=c.model_id, prediction_id=c.prediction_id, cost_usd=costs.get(c.id, 0.0), duration_s=c.duration_s,
             first_asset=assets.get(c.first_asset_id) if c.first_asset_id else None,
             last_asset=assets.get(c.last_asset_id) if c.last_asset_id else None) for c in clips),
         output_path=resolve_path(root, row.output_path) if row.output_path else None,

@@ -28,7 +28,7 @@ from app.core.generation import lease
 from app.core.generation import repository as repo
 from app.core.generation.catalog import ModelSpec, catalog, get_model, snap
 from app.core.generation.combining import Combiner, MissingClips
-from app.core.generation.cost import estimate, remaining
+from app.core.generation.cost import estimate
 from app.core.generation.errors import GenerationError
 from app.core.generation.orchestrator import Orchestrator
 from app.core.generation.providers.base import Provider
@@ -40,6 +40,7 @@ from app.core.library.service import LibraryService
 from app.core.media.combine import CombineOptions, CombineResult
 from app.core.media.export import export_ad
 from app.core.media.jobs import JobMedia
+from app.core.money.budget import CampaignMoney
 from app.core.secrets import KeyName, SecretStore
 
 __all__ = ["GenerationError", "GenerationService", "JobPlan", "WorkedElsewhere"]
@@ -57,7 +58,7 @@ class WorkedElsewhere(GenerationError):
 
 @dataclass(frozen=True)
 class JobPlan:
-    """What a job would be, shown before anything is paid for."""
+    """What a job would be, shown before anything is paid for, with the campaign's money beside it."""
 
     campaign_id: int
     model: ModelSpec
@@ -66,11 +67,32 @@ class JobPlan:
     aspect: str
     pairs: tuple[PairSuggestion, ...]
     estimate_usd: float
-    budget_usd: float | None
-    spent_usd: float
-    remaining_usd: float | None
+    money: CampaignMoney
     over_budget: bool
     adjustments: tuple[str, ...]  # what was changed to fit the model, in sentences
+
+    @property
+    def budget_usd(self) -> float | None:
+        return self.money.budget_usd
+
+    @property
+    def spent_usd(self) -> float:
+        """What the campaign's calls cost so far (the ledger)."""
+        return self.money.spent_usd
+
+    @property
+    def committed_usd(self) -> float:
+        """What the campaign's work still in flight holds of its budget."""
+        return self.money.committed_usd
+
+    @property
+    def remaining_usd(self) -> float | None:
+        """Budget − spent − committed (None: no budget)."""
+        return self.money.left_usd
+
+    def refusal(self) -> str:
+        """Why the plan is over budget: what is left, what holds the rest and how to free it."""
+        return self.money.refusal(self.estimate_usd)
 
 
 class GenerationService:
@@ -133,9 +155,9 @@ class GenerationService:
         """The campaign's stored pair suggestions, in order."""
         return await self.db.read(lambda s: repo.saved_pairs(s, campaign_id))
 
-    async def budget(self, campaign_id: int) -> tuple[float | None, float]:
-        """The campaign's budget (None: none set) and what its jobs cost, counting unfinished clips' estimates."""
-        return await self.db.read(lambda s: repo.campaign_budget(s, campaign_id))
+    async def money(self, campaign_id: int) -> CampaignMoney:
+        """The campaign's budget (None: none set), spent, committed by work in flight, and left."""
+        return await self.db.read(lambda s: repo.campaign_money(s, campaign_id))
 
     async def plan(self, campaign_id: int, model_id: str, duration_s: float | None = None, aspect: str = "16:9",
                    resolution: str | None = None, pairs: Sequence[PairSuggestion] | None = None) -> JobPlan:
@@ -153,13 +175,11 @@ class GenerationService:
         unprompted = sum(1 for p in chosen if not p.prompt.strip())
         if unprompted and model.prompt_required:
             adjustments.append(f"{unprompted} pair(s) have no prompt: a neutral camera-move prompt is used")
-        budget, spent = await self.budget(campaign_id)
+        money = await self.money(campaign_id)
         cost = estimate(model, snapped.duration_s, len(chosen))
-        left = remaining(budget, spent)
         return JobPlan(campaign_id=campaign_id, model=model, duration_s=snapped.duration_s,
                        resolution=snapped.resolution, aspect=snapped.aspect, pairs=chosen, estimate_usd=cost,
-                       budget_usd=budget, spent_usd=spent, remaining_usd=left,
-                       over_budget=left is not None and cost > left + 1e-9, adjustments=tuple(adjustments))
+                       money=money, over_budget=not money.allows(cost), adjustments=tuple(adjustments))
 
     async def create_job(self, plan: JobPlan, *, allow_over_budget: bool = False, transition: str = "cut",
                          music_path: str | None = None) -> Op[JobState]:

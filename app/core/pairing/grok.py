@@ -49,12 +49,14 @@ RetryReport = Callable[[float, str], None]  # (seconds to wait, why)
 
 @dataclass(frozen=True, slots=True)
 class Completion:
-    """The text of Grok's answer, the tokens it cost, and the reply format it was asked for."""
+    """The text of Grok's answer, the tokens it cost, the reply format it was asked for, and the server's id of
+    the request (what the ledger records it under; empty when the server gave none)."""
 
     text: str | None
     prompt_tokens: int
     completion_tokens: int
     mode: str = JSON_SCHEMA  # JSON_SCHEMA (strict) or JSON_OBJECT (validated and repaired afterwards)
+    request_id: str = ""
 
 
 class SchemaRefused(PairingError):
@@ -189,7 +191,8 @@ class GrokClient:
                 raise PairingError(message) from None
             usage = response.usage
             text = response.choices[0].message.content if response.choices else None
-            return Completion(text, usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0)
+            return Completion(text, usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0,
+                              request_id=response.id or "")
 
     def _retry_wait(self, exc: openai.APIStatusError, attempt: int) -> float:
         """How long to wait before the next attempt; raises ``PairingError`` when giving up."""

@@ -1,9 +1,10 @@
 """Pair suggestions of a campaign: made by Grok (or another vision model) or the local pairer, edited, stored.
 
 A "Suggest pairs" run replaces the campaign's current grok and local suggestions in one transaction, together
-with its ``pairing_runs`` row (tokens, cost, repairs). Pairs the user added by hand (source ``manual``) are kept:
+with its ``pairing_runs`` row (tokens, repairs). Pairs the user added by hand (source ``manual``) are kept:
 they follow the new suggestions, in their order. Every edit of the list is one ``save_pairs`` transaction.
-Grok's token cost is recorded even when its replies could not be used. The "grok" pairer asks the vision model
+Every request to the vision model enters the ledger the moment it returns (its id, tokens and price), also
+when its reply cannot be used: it was paid for. The "grok" pairer asks the vision model
 of the settings' ``VisionEndpoint``: xAI's Grok, or an OpenAI-compatible server (``pairing_provider``).
 """
 
@@ -13,6 +14,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import secrets
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -37,6 +39,8 @@ from app.core.domain import (
     PairSuggestion,
 )
 from app.core.library.service import LibraryService
+from app.core.money import ledger
+from app.core.money.charges import CallKind, Charge, to_usd, token_charge
 from app.core.pairing.endpoint import VisionEndpoint, endpoint_from_settings
 from app.core.pairing.errors import PairingError
 from app.core.pairing.feature_store import load_candidates
@@ -56,12 +60,12 @@ from app.core.pairing.validate import MalformedReply, ReplyRules, validate_pairs
 from app.core.secrets import KeyFormatError, KeyName, SecretStore
 
 if TYPE_CHECKING:
-    from app.core.pairing.grok import GrokClient
+    from app.core.pairing.grok import Completion, GrokClient
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 PAIRERS = ("grok", "local")
-REWRITE_RUN = "grok-rewrite"  # pairing_runs.pairer of a prompt rewrite (its tokens and cost)
+REWRITE_RUN = "grok-rewrite"  # pairing_runs.pairer of a prompt rewrite (its tokens)
 MAX_FEEDBACK_CHARS = 500
 ProgressCallback = Callable[[PairingProgress], None]
 
@@ -70,15 +74,33 @@ __all__ = ["PairingError", "PairingResult", "PairingService"]
 
 @dataclass(slots=True)
 class _Usage:
+    """The requests of one run to the vision model: their tokens, and each one's ledger charge."""
+
+    campaign_id: int
+    kind: CallKind
+    endpoint: VisionEndpoint | None
+    settings: Settings
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cost_nanos: int = 0
 
-    def cost(self, settings: Settings, endpoint: VisionEndpoint) -> float:
-        """What the tokens cost at xAI's prices; nothing is known of another server's prices (a local one: free)."""
-        if not endpoint.priced:
-            return 0.0
-        return round((self.prompt_tokens * settings.xai_price_input_per_mtok
-                      + self.completion_tokens * settings.xai_price_output_per_mtok) / 1_000_000, 8)
+    def add(self, completion: Completion) -> Charge:
+        """Count ``completion``'s tokens; its charge, priced at xAI's prices (another server's: unknown, free)."""
+        endpoint = self.endpoint
+        assert endpoint is not None
+        self.prompt_tokens += completion.prompt_tokens
+        self.completion_tokens += completion.completion_tokens
+        prices = (self.settings.xai_price_input_per_mtok, self.settings.xai_price_output_per_mtok) \
+            if endpoint.priced else (0.0, 0.0)
+        charge = token_charge("xai" if endpoint.is_xai else f"vision:{endpoint.host}",
+                              completion.request_id or f"unnamed-{secrets.token_hex(12)}", self.kind, endpoint.model,
+                              completion.prompt_tokens, completion.completion_tokens, *prices)
+        self.cost_nanos += charge.amount_nanos
+        return charge.owned_by(campaign_id=self.campaign_id)
+
+    @property
+    def cost_usd(self) -> float:
+        return to_usd(self.cost_nanos)
 
 
 @dataclass(slots=True)
@@ -148,24 +170,23 @@ class PairingService:
         campaign = await self.library.get_campaign(campaign_id)
         client = await self.library.get_client(campaign.client_id)
         pool = await self._pool(campaign.id, settings, report)
-        usage = _Usage()
+        usage = _Usage(campaign.id, CallKind.PAIRING, endpoint if pairer == "grok" else None, settings)
         if pairer == "grok":
             assert endpoint is not None
             try:
                 pairs, repairs, notes = await self._grok_pairs(endpoint, settings, campaign, client, pool, count,
                                                                chain, usage, report)
             except PairingError as exc:
-                await self._record_spent(campaign.id, "grok", settings, endpoint, usage, chain, count, str(exc))
+                await self._record_failed_run(campaign.id, "grok", endpoint, usage, chain, count, str(exc))
                 raise
         else:
             pairs, repairs, notes = await self._local_pairs(campaign, client, pool, count, chain, report)
         report(PairingProgress(PairingStage.SAVING))
         model = endpoint.model if pairer == "grok" and endpoint is not None else ""
-        cost = usage.cost(settings, endpoint) if pairer == "grok" and endpoint is not None else 0.0
-        stored = await self._write(lambda s: _store_run(s, campaign.id, pairer, model, chain, count, usage, cost,
-                                                        repairs, pairs))
+        stored = await self._write(lambda s: _store_run(s, campaign.id, pairer, model, chain, count, usage, repairs,
+                                                        pairs))
         return PairingResult(tuple(stored.value), pairer, tuple(repairs), tuple(pool.notes + notes),
-                             usage.prompt_tokens, usage.completion_tokens, cost)
+                             usage.prompt_tokens, usage.completion_tokens, usage.cost_usd)
 
     async def _pool(self, campaign_id: int, settings: Settings, report: ProgressCallback) -> _Pool:
         assets = await self.library.list_assets(campaign_id)
@@ -232,8 +253,8 @@ class PairingService:
         while True:
             report(PairingProgress(PairingStage.REQUEST, attempt, images))
             completion = await grok.complete_structured(messages, *schema, on_retry)
-            usage.prompt_tokens += completion.prompt_tokens
-            usage.completion_tokens += completion.completion_tokens
+            charge = usage.add(completion)
+            await self._record_call(charge)
             try:
                 return parse(completion.text), completion.mode
             except MalformedReply as exc:
@@ -255,15 +276,19 @@ class PairingService:
             self._open_clients.discard(client)
             await client.aclose()
 
-    async def _record_spent(self, campaign_id: int, pairer: str, settings: Settings, endpoint: VisionEndpoint,
-                            usage: _Usage, chain: bool, count: int | None, error: str) -> None:
-        """Keep the tokens of a request whose replies were not used: they were paid for."""
+    async def _record_call(self, charge: Charge) -> None:
+        """Put one request to the vision model in the ledger (its own transaction: it was paid for, whatever
+        happens to the run)."""
+        await self.db.run(lambda s: ledger.record(s, charge))
+
+    async def _record_failed_run(self, campaign_id: int, pairer: str, endpoint: VisionEndpoint, usage: _Usage,
+                                 chain: bool, count: int | None, error: str) -> None:
+        """Keep a run whose replies were not used, with its tokens and why (its requests are in the ledger)."""
         if not (usage.prompt_tokens or usage.completion_tokens):
             return
         run = PairingRun(campaign_id=campaign_id, pairer=pairer, model=endpoint.model, chain=chain,
                          requested_count=count, prompt_tokens=usage.prompt_tokens,
-                         completion_tokens=usage.completion_tokens, cost_usd=usage.cost(settings, endpoint),
-                         repairs=[error])
+                         completion_tokens=usage.completion_tokens, repairs=[error])
         with contextlib.suppress(IntegrityError):  # the campaign was deleted meanwhile
             await self.db.run(lambda s: s.add(run))
 
@@ -320,13 +345,13 @@ class PairingService:
         first, last = assets
         messages = build_rewrite_messages(campaign, client, (first, previews[first.id]), (last, previews[last.id]),
                                           pair.prompt, feedback)
-        usage = _Usage()
+        usage = _Usage(campaign_id, CallKind.REWRITE, endpoint, settings)
         try:
             async with self._grok(endpoint) as grok:
                 prompt, _mode = await self._ask(grok, messages, (REWRITE_SCHEMA_NAME, REWRITE_SCHEMA),
                                                 validate_rewrite, usage, _noop, 2)
         except PairingError as exc:
-            await self._record_spent(campaign_id, REWRITE_RUN, settings, endpoint, usage, False, None, str(exc))
+            await self._record_failed_run(campaign_id, REWRITE_RUN, endpoint, usage, False, None, str(exc))
             raise
 
         def store(s: Session) -> PairSuggestion:
@@ -336,7 +361,6 @@ class PairingService:
             row.prompt = prompt
             s.add(PairingRun(campaign_id=campaign_id, pairer=REWRITE_RUN, model=endpoint.model,
                              prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
-                             cost_usd=usage.cost(settings, endpoint),
                              repairs=[f"rewrite of pair {pair_id}: {feedback}"]))
             s.flush()
             return _suggestion(row)
@@ -360,7 +384,7 @@ def answer_format_note(endpoint: VisionEndpoint, mode: str) -> str:
 
 
 def _store_run(s: Session, campaign_id: int, pairer: str, model: str, chain: bool, count: int | None,
-               usage: _Usage, cost: float, repairs: list[str], pairs: list[PairSuggestion]) -> list[PairSuggestion]:
+               usage: _Usage, repairs: list[str], pairs: list[PairSuggestion]) -> list[PairSuggestion]:
     """Replace the campaign's grok/local pairs with ``pairs`` (manual pairs follow them) and record the run."""
     if s.get(Campaign, campaign_id) is None:
         raise PairingError("The campaign was deleted.")
@@ -370,7 +394,7 @@ def _store_run(s: Session, campaign_id: int, pairer: str, model: str, chain: boo
     manual = list(s.scalars(select(PairSuggestionRow).where(PairSuggestionRow.campaign_id == campaign_id)
                             .order_by(PairSuggestionRow.position, PairSuggestionRow.id)))
     run = PairingRun(campaign_id=campaign_id, pairer=pairer, model=model, chain=chain, requested_count=count,
-                     prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens, cost_usd=cost,
+                     prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
                      repairs=list(repairs))
     s.add(run)
     s.flush()

@@ -1,5 +1,6 @@
 """The Generate dialog: model, duration, aspect, resolution and pairs → the snapped plan, its estimate against
-the campaign's remaining budget, and Launch (refused over budget until the budget is raised).
+the campaign's budget, spent, committed by work in flight and left, and Launch (refused over budget until the
+budget is raised or the work holding it is canceled).
 
 Non-modal: show it with ``open()``. Every input change re-plans through ``GenerationService.plan`` (the newest
 request wins), and so does every change the feed reports to the campaign's budget, spend or pairs (from here,
@@ -312,17 +313,18 @@ class GenerateDialog(QDialog):
         self.adjustments_label.setText("\n".join(plan.adjustments))
         self.adjustments_label.setVisible(bool(plan.adjustments))
         self.estimate_label.setText(f"Estimate: {usd(plan.estimate_usd)}")
+        spent = f"spent {usd(plan.spent_usd)}, committed {usd(plan.committed_usd)} by work in flight"
         if plan.budget_usd is None:
-            self.remaining_label.setText(f"No budget set for this campaign (its jobs cost {usd(plan.spent_usd)} "
-                                         "so far).")
+            self.remaining_label.setText(f"No budget set for this campaign ({spent}).")
         else:
             self.remaining_label.setText(f"Remaining budget: {usd(plan.remaining_usd)} "
-                                         f"(budget {usd(plan.budget_usd)}, spent {usd(plan.spent_usd)})")
+                                         f"(budget {usd(plan.budget_usd)}, {spent})")
         if over:
+            held = "".join(f"\n{h.describe()[0].upper()}{h.describe()[1:]}." for h in plan.money.holdings)
             self.budget_message.setText(
                 f"The estimate is more than the remaining budget of {usd(plan.remaining_usd)}: raise the budget, "
-                "or choose fewer pairs, a shorter duration or a cheaper model.")
-            self.budget_spin.setValue(math.ceil(plan.spent_usd + plan.estimate_usd))
+                f"or choose fewer pairs, a shorter duration or a cheaper model.{held}")
+            self.budget_spin.setValue(math.ceil(plan.spent_usd + plan.committed_usd + plan.estimate_usd))
 
     # ---- budget ------------------------------------------------------------------------------------
     def _show_raise_row(self) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app.core.generation.catalog import ModelSpec
+from app.core.money.charges import Charge
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ class ClipRequest:
 class ClipResult:
     file_path: Path
     duration_s: float
-    cost_usd: float
+    charge: Charge | None = None  # what the prediction cost (None: made here, free)
 
 
 class ClipHooks(Protocol):
@@ -63,8 +64,8 @@ class ClipHooks(Protocol):
     def progressed(self, fraction: float) -> None:
         """Progress 0..1 (reported at once, saved in the background)."""
 
-    async def downloading(self, output_url: str) -> None:
-        """The output is being fetched."""
+    async def downloading(self, output_url: str, charge: Charge) -> None:
+        """The prediction succeeded (``charge`` is what it cost) and its output is being fetched."""
 
 
 class Provider(Protocol):

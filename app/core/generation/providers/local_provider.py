@@ -101,7 +101,7 @@ class LocalProvider:
             raise
         except FFmpegError as exc:
             raise ClipFailed(f"the local render failed: {exc}") from None
-        return ClipResult(request.output_path, info.duration_s, 0.0)
+        return ClipResult(request.output_path, info.duration_s)
 
     async def cancel(self, prediction_id: str) -> None:
         """Local clips stop through the cancel event; there is nothing remote to cancel."""

@@ -27,7 +27,7 @@ from app.config import Settings
 from app.core import faultpoints
 from app.core.atomic import partial_file, publish
 from app.core.generation.catalog import ModelSpec, frame_size
-from app.core.generation.cost import actual_cost
+from app.core.generation.cost import clip_charge
 from app.core.generation.errors import ClipCanceled, ClipFailed, ClipInterrupted, GenerationError
 from app.core.generation.frames import ensure_frame
 from app.core.generation.providers.base import ClipHooks, ClipRequest, ClipResult, Submission
@@ -45,6 +45,7 @@ from app.core.generation.providers.replicate_api import (
 from app.core.generation.schema_snapshots import mismatch_text, verify
 from app.core.media.ffmpeg import FFmpegError
 from app.core.media.probe import MediaInfo, verify_video
+from app.core.money.charges import Charge
 
 log = logging.getLogger(__name__)
 
@@ -358,43 +359,41 @@ class ReplicateProvider:
 
     async def _finish(self, final: RemotePrediction, request: ClipRequest, hooks: ClipHooks,
                       cancel: asyncio.Event) -> ClipResult:
-        model = request.model
-        succeeded = final.status == "succeeded"
-        cost = actual_cost(model, succeeded=succeeded, duration_s=request.duration_s,
-                           predict_time_s=final.predict_time_s)
+        charge = clip_charge(request.model, final.id, final.status, duration_s=request.duration_s,
+                             predict_time_s=final.predict_time_s)
         if final.status == "canceled":
-            raise ClipCanceled(cost)
+            raise ClipCanceled(charge)
         if final.status == "aborted":
             raise ClipFailed("Replicate aborted the prediction before it started (not billed). Retry the clip.",
-                             cost_usd=cost)
-        if not succeeded:
-            raise ClipFailed(f"the model failed: {final.error or 'no reason given'}", cost_usd=cost)
+                             charge=charge)
+        if final.status != "succeeded":
+            raise ClipFailed(f"the model failed: {final.error or 'no reason given'}", charge=charge)
         url = final.output_url()
         if url is None:
-            raise ClipFailed("the model finished without a video", cost_usd=cost)
-        await hooks.downloading(url)
+            raise ClipFailed("the model finished without a video", charge=charge)
+        await hooks.downloading(url, charge)
         with partial_file(request.output_path) as temp:
-            info = await self._fetch_playable(url, temp, cancel, cost, request.clip_id)
+            info = await self._fetch_playable(url, temp, cancel, charge, request.clip_id)
             publish(temp, request.output_path)
-        return ClipResult(request.output_path, info.duration_s, cost)
+        return ClipResult(request.output_path, info.duration_s, charge)
 
-    async def _fetch_playable(self, url: str, temp: Path, cancel: asyncio.Event, cost: float,
+    async def _fetch_playable(self, url: str, temp: Path, cancel: asyncio.Event, charge: Charge,
                               clip_id: int) -> MediaInfo:
         """Download the output and check that it decodes. A damaged copy is downloaded again (the URL lives for an
         hour, and a transfer can be what damaged it) before the clip fails: a Retry would be paid for again."""
         for attempt in (1, 2):
-            await self._download(url, temp, cancel, cost)
+            await self._download(url, temp, cancel, charge)
             if cancel.is_set():
-                raise ClipCanceled(cost)
+                raise ClipCanceled(charge)
             try:
                 return await asyncio.get_running_loop().run_in_executor(_checkers, _verify_off_loop, temp)
             except FFmpegError as exc:
                 log.warning("clip %s: the downloaded output does not decode (download %d of 2): %s", clip_id,
                             attempt, exc)
         raise ClipFailed("the video Replicate returned is damaged (downloaded twice, neither copy plays). Retry the "
-                         "clip to make a new one.", cost_usd=cost)
+                         "clip to make a new one.", charge=charge)
 
-    async def _download(self, url: str, temp: Path, cancel: asyncio.Event, cost: float) -> None:
+    async def _download(self, url: str, temp: Path, cancel: asyncio.Event, charge: Charge) -> None:
         if url.startswith("data:"):
             temp.write_bytes(base64.b64decode(url.split(",", 1)[1]))
             return
@@ -404,10 +403,10 @@ class ReplicateProvider:
                 return
             except OutputGone:
                 raise ClipFailed("the output has expired (Replicate deletes outputs after an hour)",
-                                 cost_usd=cost) from None
+                                 charge=charge) from None
             except Transient as exc:
                 if attempt == DOWNLOAD_TRIES - 1:
-                    raise ClipFailed(f"the output could not be downloaded: {exc}", cost_usd=cost) from None
+                    raise ClipFailed(f"the output could not be downloaded: {exc}", charge=charge) from None
                 delay = exc.retry_after_s if exc.retry_after_s is not None else self._backoff(attempt)
             if await _wait_or_cancel(cancel, delay):
-                raise ClipCanceled(cost)
+                raise ClipCanceled(charge)
