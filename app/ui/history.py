@@ -27,9 +27,11 @@ Step = Callable[[], Awaitable[Any]]
 class Command(QUndoCommand):
     """One edit on the stack; ``failed`` once its edit could not be made."""
 
-    def __init__(self, history: History, text: str, do: Step, undo: Step, failure: str, *, done: bool) -> None:
+    def __init__(self, history: History, text: str, do: Step, undo: Step, failure: str, *, done: bool,
+                 on_error: Callable[[BaseException], None] | None = None) -> None:
         super().__init__(text)
         self.history = history
+        self.on_error = on_error
         self._do = do
         self._undo = undo
         self.failure = failure
@@ -65,10 +67,11 @@ class History(QObject):
         self._tail: asyncio.Task[Any] | None = None
         self._steps = 0
 
-    def push(self, text: str, do: Step, undo: Step, failure: str) -> Command:
+    def push(self, text: str, do: Step, undo: Step, failure: str,
+             on_error: Callable[[BaseException], None] | None = None) -> Command:
         """Make the edit ``do`` now (queued behind earlier steps) and record it; ``failure`` says what did not
-        happen if it fails ("The rating was not saved")."""
-        command = Command(self, text, do, undo, failure, done=False)
+        happen if it fails ("The rating was not saved"), or ``on_error`` reports that failure instead."""
+        command = Command(self, text, do, undo, failure, done=False, on_error=on_error)
         self.stack.push(command)
         return command
 
@@ -122,7 +125,9 @@ class History(QObject):
             self.stack.clear()
             message = f"{failure} (the undo history was cleared)"
         log.warning("%s: %s", message, exc)
-        if self.notices is not None:
+        if first and command.on_error is not None:
+            command.on_error(exc)
+        elif self.notices is not None:
             self.notices.error(message, exc, key="history")
         self.step_failed.emit(message)
 

@@ -8,7 +8,7 @@ name from the database, so what is shown is what was stored (or nothing changes 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, Signal
 
@@ -44,6 +44,7 @@ class Curator(QObject):
 
     removed = Signal(int, list)  # campaign id (0: deleted from the library), asset ids
     tags_changed = Signal()
+    notes_stored = Signal()  # notes were saved, undone or redone: a panel may show typed text the store no longer has
 
     def __init__(self, library: LibraryService, bridge: TaskBridge, notices: Notices, history: History,
                  parent: QObject | None = None) -> None:
@@ -67,10 +68,11 @@ class Curator(QObject):
         return self._set_field(ids, "label", label, text, "The label was not saved")
 
     def set_notes(self, asset_id: int, notes: str) -> Command | None:
-        return self._set_field([asset_id], "notes", notes, "Edit notes", "The notes were not saved")
+        return self._set_field([asset_id], "notes", notes, "Edit notes", "The notes were not saved",
+                               stored=self.notes_stored.emit)
 
-    def _set_field(self, ids: Sequence[int], field: str, value: object, text: str,
-                   failure: str) -> Command | None:
+    def _set_field(self, ids: Sequence[int], field: str, value: object, text: str, failure: str,
+                   stored: Callable[[], None] | None = None) -> Command | None:
         ids = list(ids)
         if not ids:
             return None
@@ -80,10 +82,14 @@ class Curator(QObject):
             replaced.clear()
             for chunk in _chunks(ids):
                 replaced.append((await self.library.set_asset_field(chunk, field, value)).value)
+            if stored is not None:
+                stored()
 
         async def undo() -> None:
             for previous in reversed(replaced):
                 await self.library.restore_asset_field(previous)
+            if stored is not None:
+                stored()
         return self.history.push(text, do, undo, failure)
 
     # ---- tags --------------------------------------------------------------------------------------

@@ -153,7 +153,7 @@ class AssetsPage(QWidget):
                                     "client's library)")
         self.delete_action = action("Delete from library…", ["Shift+Del", "Shift+Backspace"],
                                     self.confirm_delete_selected, "Delete the images from the client's library")
-        self.copy_path_action = QAction("Copy path", self)
+        self.copy_path_action = QAction("&Copy path", self)
         self.copy_path_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
         self.copy_path_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.copy_path_action.setToolTip("Copy the selected images' file paths")
@@ -288,6 +288,7 @@ class AssetsPage(QWidget):
         detail.notes_edited.connect(curator.set_notes)
         curator.tags_changed.connect(self._known_tags_changed)
         curator.removed.connect(self._removed)
+        curator.notes_stored.connect(self._selection_changed)
         for signal in (self.model.dataChanged, self.model.rowsRemoved, self.model.modelReset,
                        self.model.rowsInserted, self.model.layoutChanged):
             signal.connect(self._selection_changed)  # the panel shows what the grid holds, never a stale asset
