@@ -100,10 +100,12 @@ async def test_notes_are_saved_after_typing_and_before_moving_on(services: Servi
     async with open_page(services, qtbot, campaign) as page:
         select_rows(page, [0])
         first_id = page.model.asset(0).id
+        page.detail.notes.setFocus()  # typed keys go to the focused field (Space is the grid's only when it has it)
         QTest.keyClicks(page.detail.notes, "Hero shot")
         await wait_until(lambda: page.model.asset(0).notes == "Hero shot", timeout=NOTES_SAVE_MS / 1000 + 3)
         await wait_until(lambda: _notes_of(services, first_id) == "Hero shot")
 
+        page.detail.notes.setFocus()
         QTest.keyClicks(page.detail.notes, " for the banner")
         select_rows(page, [1])  # moving on saves at once, without waiting for the pause
         assert page.detail.notes.toPlainText() == ""

@@ -44,7 +44,7 @@ class Curator(QObject):
 
     removed = Signal(int, list)  # campaign id (0: deleted from the library), asset ids
     tags_changed = Signal()
-    notes_stored = Signal()  # notes were saved, undone or redone: a panel may show typed text the store no longer has
+    notes_undone = Signal()  # a notes edit was undone: a panel may still show the typed text (its row may not change)
 
     def __init__(self, library: LibraryService, bridge: TaskBridge, notices: Notices, history: History,
                  parent: QObject | None = None) -> None:
@@ -69,10 +69,10 @@ class Curator(QObject):
 
     def set_notes(self, asset_id: int, notes: str) -> Command | None:
         return self._set_field([asset_id], "notes", notes, "Edit notes", "The notes were not saved",
-                               stored=self.notes_stored.emit)
+                               undone=self.notes_undone.emit)
 
     def _set_field(self, ids: Sequence[int], field: str, value: object, text: str, failure: str,
-                   stored: Callable[[], None] | None = None) -> Command | None:
+                   undone: Callable[[], None] | None = None) -> Command | None:
         ids = list(ids)
         if not ids:
             return None
@@ -82,14 +82,12 @@ class Curator(QObject):
             replaced.clear()
             for chunk in _chunks(ids):
                 replaced.append((await self.library.set_asset_field(chunk, field, value)).value)
-            if stored is not None:
-                stored()
 
         async def undo() -> None:
             for previous in reversed(replaced):
                 await self.library.restore_asset_field(previous)
-            if stored is not None:
-                stored()
+            if undone is not None:
+                undone()
         return self.history.push(text, do, undo, failure)
 
     # ---- tags --------------------------------------------------------------------------------------

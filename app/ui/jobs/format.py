@@ -42,15 +42,21 @@ _ENDINGS = ((ClipStatus.FAILED, "failed"), (ClipStatus.CANCELED, "canceled"), (C
 
 
 def job_status_text(status: JobStatus, clips: Iterable[ClipStatus]) -> str:
-    """How a job stands: "Running", "Finished", or for an ended job whose clips did not all finish the same way,
-    what each did: "5 of 6 done · 1 canceled"."""
+    """How a job stands: "Running", "Finished", "Canceled", or for an ended job whose clips did not all end the same
+    way, what they did: "5 of 6 done · 1 canceled"."""
     counts = Counter(clips)
     total = sum(counts.values())
     done = counts[ClipStatus.SUCCEEDED]
-    if not status.is_terminal or not total or done == total:
+    if not (status.is_terminal or status is JobStatus.INTERRUPTED) or not total or done == total:
         return JOB_STATUS_TEXT[status]
-    parts = [f"{done} of {total} done"] + [f"{counts[s]} {word}" for s, word in _ENDINGS if counts[s]]
-    return " · ".join(parts)
+    ended = {s: counts[s] for s, _ in _ENDINGS}
+    unfinished = total - done - sum(ended.values())  # clips the job's end caught before they ended themselves
+    own = {JobStatus.FAILED: ClipStatus.FAILED, JobStatus.INTERRUPTED: ClipStatus.INTERRUPTED}.get(
+        status, ClipStatus.CANCELED)
+    ended[own] += unfinished
+    if done == 0 and sum(1 for n in ended.values() if n) == 1:
+        return JOB_STATUS_TEXT[status]  # every clip ended the way the job did: the job's word says it all
+    return " · ".join([f"{done} of {total} done"] + [f"{ended[s]} {word}" for s, word in _ENDINGS if ended[s]])
 
 
 def job_tone(status: JobStatus, clips: Iterable[ClipStatus]) -> Tone | None:

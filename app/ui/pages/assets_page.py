@@ -288,7 +288,7 @@ class AssetsPage(QWidget):
         detail.notes_edited.connect(curator.set_notes)
         curator.tags_changed.connect(self._known_tags_changed)
         curator.removed.connect(self._removed)
-        curator.notes_stored.connect(self._selection_changed)
+        curator.notes_undone.connect(self._selection_changed)
         for signal in (self.model.dataChanged, self.model.rowsRemoved, self.model.modelReset,
                        self.model.rowsInserted, self.model.layoutChanged):
             signal.connect(self._selection_changed)  # the panel shows what the grid holds, never a stale asset

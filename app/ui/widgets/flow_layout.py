@@ -72,13 +72,14 @@ class FlowLayout(QLayout):
             height = max(item.sizeHint().height() for item in line)
             natural = sum(item.sizeHint().width() for item in line) + self._spacing * (len(line) - 1)
             spare = max(0, area.width() - natural)
-            growing = [item for item in line if item.expandingDirections() & Qt.Orientation.Horizontal]
+            growing = [item for item in line if item.expandingDirections() & Qt.Orientation.Horizontal
+                       and item.maximumSize().width() > item.sizeHint().width()]
             x = area.x()
             for item in line:
                 width = item.sizeHint().width()
-                if growing and item in growing:
+                if item in growing:
                     width += spare // len(growing)
-                width = min(width, area.width())
+                width = min(width, area.width(), item.maximumSize().width())
                 if apply:
                     item.setGeometry(QRect(QPoint(x, y + (height - item.sizeHint().height()) // 2),
                                            QSize(width, item.sizeHint().height())))
