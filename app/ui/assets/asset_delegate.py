@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.core.domain import AssetInfo, ColorLabel, Flag
 from app.ui.assets.asset_model import ASSET_ROLE
-from app.ui.assets.stars import paint_stars
-from app.ui.theme import Tone, is_dark, label_color, tone_color
+from app.ui.assets.stars import stars_pixmap
+from app.ui.theme import Tone, label_color, tone_color
 from app.ui.thumbnail_loader import ThumbnailLoader
 
 PAD = 6
@@ -34,7 +34,8 @@ class AssetDelegate(QStyledItemDelegate):
         self.icon_px = 160
         self.failed: set[int] = set()
         self._scaled: OrderedDict[tuple[int, int, float], QPixmap] = OrderedDict()
-        self._badges: dict[tuple[Flag, float, bool], QPixmap] = {}
+        self._badges: dict[tuple[Flag, float, int], QPixmap] = {}
+        self._stars: dict[tuple[int, int, float, bool, int], QPixmap] = {}
         self._font = QFont()
         self._metrics = QFontMetrics(self._font)
 
@@ -80,8 +81,8 @@ class AssetDelegate(QStyledItemDelegate):
         line = self._metrics.height()
         stars_top = thumb.bottom() + 3
         star = max(8, line - 4)
-        paint_stars(painter, rect.x() + PAD, stars_top + (line - star) / 2, star, asset.rating, palette,
-                    selected=selected)
+        painter.drawPixmap(QPointF(rect.x() + PAD, stars_top + (line - star) / 2),
+                           self._stars_pixmap(asset.rating, star, palette, ratio, selected))
         name_rect = QRect(rect.x() + PAD, stars_top + line + 1, self.icon_px, line)
         painter.setFont(self._font)
         painter.setPen(palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
@@ -131,6 +132,15 @@ class AssetDelegate(QStyledItemDelegate):
             self._scaled.popitem(last=False)
         return scaled
 
+    def _stars_pixmap(self, rating: int, size: int, palette: QPalette, ratio: float, selected: bool) -> QPixmap:
+        key = (rating, size, ratio, selected, palette.cacheKey())
+        pixmap = self._stars.get(key)
+        if pixmap is None:
+            if len(self._stars) > 64:  # palettes come and go with themes
+                self._stars.clear()
+            pixmap = self._stars[key] = stars_pixmap(rating, size, palette, ratio, selected=selected)
+        return pixmap
+
     @staticmethod
     def _paint_label(painter: QPainter, thumb: QRect, label: ColorLabel, palette: QPalette) -> None:
         if label is ColorLabel.NONE:
@@ -144,9 +154,11 @@ class AssetDelegate(QStyledItemDelegate):
     def _paint_flag(self, painter: QPainter, thumb: QRect, flag: Flag, palette: QPalette, ratio: float) -> None:
         if flag is Flag.NONE:
             return
-        key = (flag, ratio, is_dark(palette))
+        key = (flag, ratio, palette.cacheKey())
         badge = self._badges.get(key)
         if badge is None:
+            if len(self._badges) > 32:  # palettes come and go with themes
+                self._badges.clear()
             badge = self._badges[key] = flag_badge(flag, ratio, palette)
         painter.drawPixmap(thumb.right() - BADGE_PX - 3, thumb.y() + 3, badge)
 

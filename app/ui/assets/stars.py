@@ -69,6 +69,18 @@ def paint_stars(painter: QPainter, left: float, top: float, size: float, rating:
     return 5 * size + 4 * STAR_GAP
 
 
+def stars_pixmap(rating: int, size: int, palette: QPalette, ratio: float = 1.0, *, selected: bool = False) -> QPixmap:
+    """Five stars drawn once into a pixmap (a grid paints the same few rows of stars thousands of times)."""
+    width = 5 * size + 4 * STAR_GAP
+    pixmap = QPixmap(max(1, round(width * ratio)), max(1, round(size * ratio)))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    paint_stars(painter, 0, 0, size, rating, palette, selected=selected)
+    painter.end()
+    return pixmap
+
+
 def star_icon(filled: bool, palette: QPalette, size: int, ratio: float = 1.0) -> QIcon:
     """One star as an icon (the details panel's buttons), drawn at the screen's pixel ratio."""
     pixmap = QPixmap(round(size * ratio), round(size * ratio))
@@ -85,4 +97,4 @@ def stars_text(rating: int) -> str:
     return "★" * rating + "☆" * (5 - rating)
 
 
-__all__ = ["empty_star_color", "paint_stars", "star_colors", "star_icon", "stars_text"]
+__all__ = ["empty_star_color", "paint_stars", "star_colors", "star_icon", "stars_pixmap", "stars_text"]
