@@ -167,7 +167,6 @@ class MainWindow(QMainWindow):
         self.select_all_action = action("Select &all", self.select_all, QKeySequence.StandardKey.SelectAll)
         self.copy_path_action = self.workspace.assets_page.copy_path_action
         # View
-        assets = self.workspace.assets_page
         self.zoom_in_action = action("&Larger thumbnails", lambda: self._zoom(1), ["Ctrl++", "Ctrl+="])
         self.zoom_out_action = action("S&maller thumbnails", lambda: self._zoom(-1), "Ctrl+-")
         self.zoom_reset_action = action("&Default thumbnail size", lambda: self._zoom(0), "Ctrl+0")
@@ -207,7 +206,6 @@ class MainWindow(QMainWindow):
         self.campaign_actions = [self.import_files_action, self.import_folder_action, self.import_urls_action,
                                  self.suggest_action, self.generate_action, self.combine_action, self.export_action]
         self._restore_view()
-        assets.detail.setVisible(self.details_action.isChecked())
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
