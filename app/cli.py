@@ -190,6 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("which", choices=("replicate", "xai", "vision"))
     p = _add(keys_sub, "status", "app.commands.keys:cmd_keys_status", "where each key comes from", library=False)
 
+    p = _add(sub, "trash", "", "the originals of deleted images (kept 30 days, so a delete can be undone)")
+    trash_sub = p.add_subparsers(dest="trash_command", metavar="ACTION", required=True)
+    p = _add(trash_sub, "empty", "app.commands.library:cmd_trash_empty", "delete the trashed originals now "
+             "(their deletions can no longer be undone)")
+    p.add_argument("--older-than", type=float, default=None, metavar="DAYS",
+                   help="only what was deleted more than DAYS days ago")
+    p.add_argument("--json", action="store_true")
+
     p = _add(sub, "sample", "app.commands.sample:cmd_sample", "create the sample client and campaign")
     p.add_argument("--json", action="store_true")
     return parser

@@ -80,6 +80,11 @@ class LibraryPaths:
     def backups(self) -> Path:
         return self.root / "backups"
 
+    @property
+    def trash(self) -> Path:
+        """Originals of deleted assets, kept for a while so a delete can be undone."""
+        return self.root / "trash"
+
     def job_dir(self, job_id: int) -> Path:
         return self.jobs / str(job_id)
 

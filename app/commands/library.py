@@ -1,4 +1,4 @@
-"""Library sub-commands: clients, campaigns, import and the asset list (DESIGN.md §5).
+"""Library sub-commands: clients, campaigns, import, the asset list and the trash (DESIGN.md §5).
 
 ``import`` exits with 1 when no input ended up in the campaign (none imported or linked) and at least one was
 rejected, or when the disk filled up (what was done stays imported; the message says which folder is full and how
@@ -14,9 +14,10 @@ import contextlib
 import signal
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
-from app.commands.common import CommandError, print_json, print_table, to_jsonable
+from app.commands.common import CommandError, UsageError, print_json, print_table, to_jsonable
 from app.core.domain import AssetInfo, CampaignInfo, ClientInfo, ImportProgress, ImportReport, ImportResult
 from app.core.library.importer import ImportStopped
 from app.core.library.validate import human_bytes
@@ -44,6 +45,18 @@ async def cmd_campaign_add(args: argparse.Namespace, services: Services) -> int:
         print_json(campaign)
     else:
         print(f"campaign {campaign.id}: {printable(campaign.name)} (client {printable(campaign.client_name)})")
+    return 0
+
+
+async def cmd_trash_empty(args: argparse.Namespace, services: Services) -> int:
+    if args.older_than is not None and args.older_than < 0:
+        raise UsageError("--older-than is a number of days, 0 or more")
+    older = timedelta(days=args.older_than) if args.older_than is not None else None
+    removed = await services.library.empty_trash(older)
+    if args.json:
+        print_json({"removed_files": removed})
+    else:
+        print(f"emptied the trash: {removed} file{'s' * (removed != 1)} deleted")
     return 0
 
 

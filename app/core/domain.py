@@ -19,6 +19,17 @@ class Flag(enum.StrEnum):
     REJECT = "reject"
 
 
+class ColorLabel(enum.StrEnum):
+    """A colour label of an asset, as in Lightroom: keys 6–9 set red, yellow, green and blue; purple has no key."""
+
+    NONE = "none"
+    RED = "red"
+    YELLOW = "yellow"
+    GREEN = "green"
+    BLUE = "blue"
+    PURPLE = "purple"
+
+
 class CampaignStatus(enum.StrEnum):
     DRAFT = "draft"
     ACTIVE = "active"
@@ -117,6 +128,7 @@ class AssetInfo:
     notes: str = ""
     tags: tuple[str, ...] = ()
     imported_at: datetime | None = None
+    label: ColorLabel = ColorLabel.NONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +270,12 @@ class AssetSort(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class AssetFilter:
-    """What the asset grid shows: every field narrows; the defaults show everything."""
+    """What the asset grid shows: every field narrows; the defaults show everything.
+
+    ``unrated`` keeps only assets without stars (``min_rating`` is then ignored); ``labels`` keeps assets with one
+    of the colour labels (``ColorLabel.NONE``: those without one); ``combinable`` keeps the assets pairing may use
+    (not rejected, rated at least the settings' ``pairing_min_rating``).
+    """
 
     min_rating: int = 0
     flags: frozenset[Flag] = frozenset()
@@ -266,6 +283,14 @@ class AssetFilter:
     text: str = ""
     sort: AssetSort = AssetSort.IMPORTED
     descending: bool = False
+    unrated: bool = False
+    labels: frozenset[ColorLabel] = frozenset()
+    combinable: bool = False
+
+    def is_narrowing(self) -> bool:
+        """True when the filter hides some assets (the sort alone hides none)."""
+        return bool(self.min_rating or self.flags or self.tag or self.text or self.unrated or self.labels
+                    or self.combinable)
 
 
 class PairingStage(enum.StrEnum):
@@ -317,3 +342,90 @@ class PairingResult:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    replaced: PairListSnapshot | None = None  # the stored list the run replaced (None: nothing was stored)
+
+
+# ---- what an edit replaced (so Undo puts back exactly that) ---------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class AssetFieldValues:
+    """One curation field (``rating``, ``flag``, ``label`` or ``notes``) of some assets, as it was before an edit."""
+
+    field: str
+    values: tuple[tuple[int, object], ...]  # (asset id, value)
+
+    @property
+    def asset_ids(self) -> tuple[int, ...]:
+        return tuple(asset_id for asset_id, _ in self.values)
+
+
+@dataclass(frozen=True, slots=True)
+class TagEdit:
+    """A tag added to (``added``) or removed from assets: the assets that changed, and whether the tag was new."""
+
+    tag: str
+    asset_ids: tuple[int, ...]
+    added: bool
+    created: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """Assets that left a campaign, with when each had joined it."""
+
+    campaign_id: int
+    joined: tuple[tuple[int, datetime], ...]  # (asset id, added_at)
+
+    @property
+    def asset_ids(self) -> tuple[int, ...]:
+        return tuple(asset_id for asset_id, _ in self.joined)
+
+
+@dataclass(frozen=True, slots=True)
+class TrashedAssets:
+    """Assets deleted from the library, everything that went with them, and where their files went.
+
+    ``assets`` and ``pairs`` hold the rows' column values; ``memberships`` are (campaign id, asset id, added_at),
+    ``clip_frames`` (clip id, column, asset id) of clips whose frame reference was cleared, ``files`` (sha256,
+    format, path in the trash) of the originals no other asset needed.
+    """
+
+    assets: tuple[dict[str, object], ...]
+    tags: tuple[tuple[int, str], ...] = ()
+    memberships: tuple[tuple[int, int, datetime], ...] = ()
+    pairs: tuple[dict[str, object], ...] = ()
+    clip_frames: tuple[tuple[int, str, int], ...] = ()
+    files: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def asset_ids(self) -> tuple[int, ...]:
+        return tuple(int(row["id"]) for row in self.assets)  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPair:
+    """One stored pair row with everything a ``PairSuggestion`` leaves out (its run, mark and time)."""
+
+    pair: PairSuggestion
+    run_id: int | None
+    edited: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PairListSnapshot:
+    """A campaign's stored pair list exactly as it was, to put back on Undo."""
+
+    campaign_id: int
+    rows: tuple[StoredPair, ...]
+
+    def pairs(self) -> list[PairSuggestion]:
+        return [row.pair for row in self.rows]
+
+
+@dataclass(frozen=True, slots=True)
+class PairListEdit:
+    """What an edit of a pair list stored (``saved``), and the stored list before and after it."""
+
+    saved: tuple[PairSuggestion, ...]
+    before: PairListSnapshot
+    after: PairListSnapshot

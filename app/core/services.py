@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from app.config import LibraryPaths, SettingsStore
@@ -12,6 +13,7 @@ from app.core.atomic import remove_stale_temp_files
 from app.core.db import Database, open_database
 from app.core.generation.service import GenerationService
 from app.core.library.service import LibraryService
+from app.core.library.trash import KEEP_DAYS
 from app.core.money.service import MoneyService
 from app.core.pairing.service import PairingService
 from app.core.secrets import SecretStore
@@ -34,13 +36,16 @@ class Services:
     money: MoneyService
 
     def remove_stale_files(self) -> int:
-        """Remove temporary files that interrupted writes left behind (blocking: walks the store)."""
+        """Remove temporary files that interrupted writes left behind, and originals in the trash for more than
+        30 days (blocking: walks the store)."""
         removed = 0
         for folder in (self.paths.store, self.paths.thumbs, self.paths.previews, self.paths.jobs,
                        self.paths.exports):
             removed += remove_stale_temp_files(folder)
         if removed:
-            log.info("removed %d unfinished temporary file(s) from the library folder", removed)
+            log.info("removed %d unfinished temporary files from the library folder", removed)
+        if expired := self.library.trash.empty(timedelta(days=KEEP_DAYS)):
+            log.info("emptied %d originals deleted more than %d days ago from the trash", expired, KEEP_DAYS)
         return removed
 
     async def aclose(self) -> None:

@@ -14,13 +14,21 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QLineEdit,
+    QMessageBox,
     QWidget,
 )
 
 from app.core.domain import CampaignInfo, CampaignStatus, ClientInfo
 from app.core.library.service import LibraryService
 from app.ui.bridge import TaskBridge
-from app.ui.widgets.forms import format_budget, parse_budget, text_box, web_address_problem
+from app.ui.widgets.forms import (
+    SANE_BUDGET_USD,
+    format_budget,
+    normalize_web_address,
+    parse_budget,
+    text_box,
+    web_address_problem,
+)
 from app.ui.widgets.saving_dialog import SavingDialog
 from app.ui.widgets.string_list import StringListEditor
 
@@ -64,6 +72,8 @@ class CampaignForm(QWidget):
         layout.addRow("&Budget (USD):", self.budget_edit)
         for edit in (self.name_edit, self.product_url_edit, self.budget_edit):
             edit.textEdited.connect(lambda _text: self.changed.emit())
+        self.product_url_edit.editingFinished.connect(
+            lambda: self.product_url_edit.setText(normalize_web_address(self.product_url_edit.text())))
         for box in (self.goal_edit, self.audience_edit):
             box.textChanged.connect(self.changed.emit)
         self.status_combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
@@ -113,7 +123,7 @@ class CampaignForm(QWidget):
             "goal": self.goal_edit.toPlainText().strip(),
             "audience": self.audience_edit.toPlainText().strip(),
             "key_messages": self.messages.items(),
-            "product_url": self.product_url_edit.text().strip(),
+            "product_url": normalize_web_address(self.product_url_edit.text()),
             "budget_usd": parse_budget(self.budget_edit.text()),
         }
 
@@ -136,6 +146,8 @@ class CampaignEditorDialog(SavingDialog):
         if creating:
             self.form.select_client(client_id)
         self.save_button = self.lay_out(self.form, "Create campaign" if creating else "Save", 600)
+        self.budget_question: QMessageBox | None = None
+        self._budget_confirmed: float | None = None  # a large budget the user said is right
 
     @property
     def task_name(self) -> str:
@@ -149,6 +161,10 @@ class CampaignEditorDialog(SavingDialog):
             self.error.show_message(problem)
             return
         values = self.form.values()
+        budget = values["budget_usd"]
+        if budget is not None and budget > SANE_BUDGET_USD and budget != self._budget_confirmed:
+            self._ask_about_budget(budget)
+            return
         if self.campaign is None:
             client_id = self.form.client_id()
             if client_id is None:
@@ -158,6 +174,29 @@ class CampaignEditorDialog(SavingDialog):
         else:
             work = self.library.update_campaign(self.campaign.id, **values)
         self.run_save(work, self.save_button, self._saved)
+
+    def _ask_about_budget(self, budget: float) -> None:
+        """A budget far above what clips cost is often a slip of the keyboard: ask before saving it."""
+        amount = f"${format_budget(budget)}"
+        box = QMessageBox(QMessageBox.Icon.Question, "A large budget",
+                          f"Set this campaign's budget to {amount}?", QMessageBox.StandardButton.NoButton, self)
+        box.setInformativeText(f"That is more than ${format_budget(SANE_BUDGET_USD)}; a campaign's clips usually "
+                               "cost a few dollars each.")
+        keep = box.addButton(f"Keep {amount}", QMessageBox.ButtonRole.AcceptRole)
+        change = box.addButton("Change it", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(change)
+
+        def answered(button: object) -> None:
+            if button is keep:
+                self._budget_confirmed = budget
+                self.submit()
+            else:
+                self.form.budget_edit.setFocus()
+                self.form.budget_edit.selectAll()
+        box.buttonClicked.connect(answered)
+        box.finished.connect(box.deleteLater)
+        self.budget_question = box
+        box.open()
 
     def _saved(self, campaign: CampaignInfo) -> None:
         self.campaign = campaign

@@ -28,7 +28,7 @@ from app.core.library.service import LibraryService
 from app.ui.bridge import TaskBridge, describe_error
 from app.ui.change_feed import ChangeFeed
 from app.ui.widgets.color_list import ColorSwatchList
-from app.ui.widgets.forms import text_box, web_address_problem
+from app.ui.widgets.forms import normalize_web_address, text_box, web_address_problem
 from app.ui.widgets.inline_error import InlineError
 from app.ui.widgets.saving_dialog import SavingDialog
 
@@ -51,14 +51,16 @@ class ClientForm(QWidget):
         layout = QFormLayout(self)
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         layout.addRow("&Name:", self.name_edit)
-        layout.addRow("&Homepage:", self.homepage_edit)
-        layout.addRow("Brand &colours:", self.colors)
+        layout.addRow("Home&page:", self.homepage_edit)  # Alt+H is the Help menu's, Alt+C the Campaign menu's
+        layout.addRow("&Brand colours:", self.colors)
         layout.addRow("&Tone:", self.tone_edit)
         layout.addRow("&Restrictions:", self.restrictions_edit)
         layout.addRow("N&otes:", self.notes_edit)
         layout.labelForField(self.colors).setBuddy(self.colors.list)
         for edit in (self.name_edit, self.homepage_edit):
             edit.textEdited.connect(lambda _text: self.changed.emit())
+        self.homepage_edit.editingFinished.connect(
+            lambda: self.homepage_edit.setText(normalize_web_address(self.homepage_edit.text())))
         for box in (self.tone_edit, self.restrictions_edit, self.notes_edit):
             box.textChanged.connect(self.changed.emit)
         self.colors.changed.connect(self.changed.emit)
@@ -77,7 +79,7 @@ class ClientForm(QWidget):
     def values(self) -> dict[str, Any]:
         return {
             "name": self.name_edit.text().strip(),
-            "homepage": self.homepage_edit.text().strip(),
+            "homepage": normalize_web_address(self.homepage_edit.text()),
             "brand_colors": self.colors.colors(),
             "tone": self.tone_edit.toPlainText().strip(),
             "restrictions": self.restrictions_edit.toPlainText().strip(),
@@ -104,6 +106,7 @@ class ClientEditor(QWidget):
     """The page shown when a client is selected: its form with Save and Revert."""
 
     saved = Signal(object)  # ClientInfo
+    new_campaign_requested = Signal()
 
     def __init__(self, library: LibraryService, bridge: TaskBridge, feed: ChangeFeed,
                  parent: QWidget | None = None) -> None:
@@ -120,8 +123,16 @@ class ClientEditor(QWidget):
         self.title.setFont(font)
         self.subtitle = QLabel()
         self.subtitle.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.new_campaign_button = QPushButton("New campaign…")
+        self.new_campaign_button.setToolTip("Give this client a campaign")
+        self.new_campaign_button.clicked.connect(self.new_campaign_requested.emit)
+        heading = QHBoxLayout()
+        heading.addWidget(self.subtitle)
+        heading.addWidget(self.new_campaign_button)
+        heading.addStretch(1)
         self.form = ClientForm()
         self.form.changed.connect(self._update_state)
+        self.form.changed.connect(lambda: self.error.clear())
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -146,7 +157,7 @@ class ClientEditor(QWidget):
         buttons.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addWidget(self.subtitle)
+        layout.addLayout(heading)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.error)
         layout.addLayout(buttons)

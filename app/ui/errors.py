@@ -83,7 +83,9 @@ class ErrorReporter(QObject):
             log_button.clicked.connect(open_log_folder)
             dialog.addButton(QMessageBox.StandardButton.Close)
         self._count += 1
-        more = f"\n\n({self._count - 1} earlier error(s) since this window opened.)" if self._count > 1 else ""
+        earlier = self._count - 1
+        more = (f"\n\n({earlier} earlier error{'s' * (earlier != 1)} since this window opened.)"
+                if earlier else "")
         dialog.setText(f"Something went wrong and Pairframe carried on.\n\n{type_name}: {summary}{more}")
         log_file = current_log_file()
         dialog.setInformativeText(f"The details are in the log: {log_file}" if log_file else "")

@@ -1,8 +1,10 @@
 """The main window: clients and campaigns on the left; on the right the selected campaign's workspace, the
-selected client's editor, or the start page. Menus, the status bar, notices and the remembered layout live here.
+selected client's editor, or the start page. Menus, the status bar, notices, the theme and the remembered layout
+live here.
 
 The window is the UI's composition root: it holds the open library's services and hands each page only what that
-page uses, together with the shared parts — the bridge, the change feed, the notices and the thumbnail loader.
+page uses, together with the shared parts — the bridge, the change feed, the notices, the thumbnail loader, the
+undo history (one per window, so Undo works across pages) and the remembered preferences.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -34,22 +38,32 @@ from app.ui.campaign_workspace import CampaignWorkspace
 from app.ui.change_feed import ChangeFeed
 from app.ui.client_editor import ClientEditor
 from app.ui.first_run import SamplePanel
+from app.ui.history import History
 from app.ui.notices import Level, Notice, Notices
 from app.ui.pages.ad_page import AdPage
 from app.ui.pages.assets_page import AssetsPage
 from app.ui.pages.jobs_page import JobsPage
 from app.ui.pages.pairs_page import PairsPage
+from app.ui.preferences import Preferences
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.shortcuts_dialog import AREA_PROPERTY, ShortcutsDialog, collect_shortcuts
 from app.ui.sidebar import Selection, Sidebar
 from app.ui.spend.page import SpendPage
+from app.ui.theme import Theme, ThemeManager
 from app.ui.thumbnail_loader import ThumbnailLoader
 from app.ui.widgets.campaign_header import CampaignHeader
 from app.ui.widgets.messages import inform
 from app.ui.widgets.notice_bar import NoticeBar
 from app.ui.widgets.start_page import StartPage
+from app.ui.widgets.status_note import StatusNote
+from app.ui.wording import plural
 
 BUSY_DELAY_MS = 300
+THEME_KEY = "view/theme"
+SIDEBAR_KEY = "view/sidebar"
+DETAILS_KEY = "view/details_panel"
+THEME_LABELS = {Theme.SYSTEM: "&System", Theme.LIGHT: "&Light", Theme.DARK: "&Dark"}
+
 ABOUT_TEXT = ("Turns a campaign's images into a video ad: Grok chooses first-frame → last-frame pairs, "
               "Replicate animates each pair, and FFmpeg joins the clips. Without keys or a network, a local "
               "pairer and a local transition model do the same work.")
@@ -69,10 +83,15 @@ class MainWindow(QMainWindow):
         self.shortcuts_dialog: ShortcutsDialog | None = None
         self.sample_panel: SamplePanel | None = None
         self._unsaved_box: QMessageBox | None = None
-        self._close_confirmed = False
+        self.quit_box: QMessageBox | None = None
+        self._close_confirmed = False  # the client editor's unsaved edits were saved or dropped
+        self._quit_confirmed = False  # the user chose to quit while clips were being made
         self.setWindowTitle("Pairframe")
         self.feed = ChangeFeed(services.db.changes, self)
         self.notices = Notices(self)
+        self.history = History(bridge, self.notices, self)
+        self.preferences = Preferences(self.ui_settings, services.paths.root)
+        self.theme = ThemeManager(self)
         self.thumbnails = ThumbnailLoader(services.library.store, services.paths.thumbs,
                                           services.settings.current.thumbnail_px, parent=self)
 
@@ -123,54 +142,116 @@ class MainWindow(QMainWindow):
     def _make_workspace(self) -> CampaignWorkspace:
         """The campaign's pages, each given only the services it uses."""
         s, bridge, feed, notices, thumbs = self.services, self.bridge, self.feed, self.notices, self.thumbnails
+        history, preferences = self.history, self.preferences
         return CampaignWorkspace(
-            AssetsPage(s.library, thumbs, bridge, feed, notices),
-            PairsPage(s.pairing, s.library, thumbs, bridge, feed, notices),
-            JobsPage(s.generation, s.pairing, s.library, thumbs, bridge, feed, notices),
-            AdPage(s.generation, s.library, thumbs, s.settings, s.paths, bridge, feed, notices))
+            AssetsPage(s.library, thumbs, bridge, feed, notices, history=history, preferences=preferences),
+            PairsPage(s.pairing, s.library, thumbs, bridge, feed, notices, history=history, preferences=preferences),
+            JobsPage(s.generation, s.pairing, s.library, thumbs, bridge, feed, notices, preferences=preferences),
+            AdPage(s.generation, s.library, thumbs, s.settings, s.paths, bridge, feed, notices,
+                   preferences=preferences))
 
     def _make_actions(self) -> None:
-        def action(text: str, slot: Callable[[], Any], shortcut: str | QKeySequence | None = None) -> QAction:
+        def action(text: str, slot: Callable[[], Any], shortcut: str | QKeySequence | QKeySequence.StandardKey
+                   | list[str] | None = None, tip: str = "") -> QAction:
             act = QAction(text, self)
             act.triggered.connect(lambda _checked=False: slot())
-            if shortcut is not None:
+            if isinstance(shortcut, list):
+                act.setShortcuts([QKeySequence(k) for k in shortcut])
+            elif shortcut is not None:
                 act.setShortcut(QKeySequence(shortcut))
+            if tip:
+                act.setToolTip(tip)
             return act
         self.sidebar.new_campaign_action.setShortcut(QKeySequence("Ctrl+N"))
-        self.import_files_action = action("&Import files…", lambda: self._import("import_files_dialog"), "Ctrl+I")
-        self.import_folder_action = action("Import &folder…", lambda: self._import("import_folder_dialog"))
-        self.import_urls_action = action("Import from &URLs…", lambda: self._import("import_urls_dialog"),
-                                         "Ctrl+Shift+I")
         self.settings_action = action("&Settings…", self.open_settings, "Ctrl+,")
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.quit_action = action("&Quit", self.close, "Ctrl+Q")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        # Edit
+        self.undo_action = self.history.stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        self.redo_action = self.history.stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.select_all_action = action("Select &all", self.select_all, QKeySequence.StandardKey.SelectAll)
+        self.copy_path_action = self.workspace.assets_page.copy_path_action
+        # View
+        self.zoom_in_action = action("&Larger thumbnails", lambda: self._zoom(1), ["Ctrl++", "Ctrl+="])
+        self.zoom_out_action = action("S&maller thumbnails", lambda: self._zoom(-1), "Ctrl+-")
+        self.zoom_reset_action = action("&Default thumbnail size", lambda: self._zoom(0), "Ctrl+0")
+        self.theme_group = QActionGroup(self)
+        self.theme_actions: dict[Theme, QAction] = {}
+        for theme, label in THEME_LABELS.items():
+            act = action(label, lambda t=theme: self.set_theme(t))
+            act.setCheckable(True)
+            self.theme_group.addAction(act)
+            self.theme_actions[theme] = act
+        self.sidebar_action = action("S&idebar", lambda: None)
+        self.sidebar_action.setCheckable(True)
+        self.sidebar_action.toggled.connect(self._show_sidebar)
+        self.details_action = action("D&etails panel", lambda: None)
+        self.details_action.setCheckable(True)
+        self.details_action.toggled.connect(self._show_details)
+        self.full_screen_action = action("&Full screen", self.toggle_full_screen, QKeySequence.StandardKey.FullScreen)
+        self.full_screen_action.setCheckable(True)
+        # Campaign
+        self.import_files_action = action("&Import files…", lambda: self._import("import_files_dialog"), "Ctrl+I")
+        self.import_folder_action = action("Import &folder…", lambda: self._import("import_folder_dialog"))
+        self.import_urls_action = action("Import from &URLs…", lambda: self._import("import_urls_dialog"),
+                                         "Ctrl+Shift+I")
+        self.suggest_action = action("&Suggest pairs", self.suggest_pairs, "Ctrl+Shift+P",
+                                     "Let Grok or the local pairer choose first → last frame pairs")
+        self.generate_action = action("&Generate clips…", self.generate_clips, "Ctrl+G",
+                                      "Turn the campaign's pairs into clips")
+        self.combine_action = action("&Combine the ad", self.combine_ad, "Ctrl+Shift+M",
+                                     "Join the shown job's clips into the ad")
+        self.export_action = action("&Export the ad…", self.export_ad, "Ctrl+E", "Copy the ad with its manifest")
+        # Help
         self.shortcuts_action = action("&Keyboard shortcuts", self.show_shortcuts, "F1")
         self.logs_action = action("Open &log folder", self.open_log_folder)
         self.sample_action = action("Open the &sample campaign…", self.open_sample)
         self.about_action = action("&About Pairframe", self.show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.spend_action = self.spend_dock.toggleViewAction()
-        self.spend_action.setText("&Spend")
-        self.spend_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
+        self.spend_action.setText("Spe&nd")
+        self.spend_action.setShortcut(QKeySequence("Ctrl+Shift+D"))
+        self.spend_action.setToolTip("Spend by client, campaign, model and month")
+        self.campaign_actions = [self.import_files_action, self.import_folder_action, self.import_urls_action,
+                                 self.suggest_action, self.generate_action, self.combine_action, self.export_action]
+        self._restore_view()
 
     def _make_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
         file_menu.addActions([self.sidebar.new_client_action, self.sidebar.new_campaign_action])
-        file_menu.addSeparator()
-        file_menu.addActions([self.import_files_action, self.import_folder_action, self.import_urls_action])
         file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        view_menu = self.menuBar().addMenu("&View")
-        view_menu.addAction(self.spend_action)
-        help_menu = self.menuBar().addMenu("&Help")
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.select_all_action, self.copy_path_action])
+        view_menu = bar.addMenu("&View")
+        view_menu.addActions([self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action])
+        view_menu.addSeparator()
+        theme_menu = view_menu.addMenu("&Theme")
+        theme_menu.addActions(list(self.theme_actions.values()))
+        view_menu.addActions([self.sidebar_action, self.details_action, self.spend_action])
+        view_menu.addSeparator()
+        view_menu.addAction(self.full_screen_action)
+        campaign_menu = bar.addMenu("&Campaign")
+        campaign_menu.addActions([self.import_files_action, self.import_folder_action, self.import_urls_action])
+        campaign_menu.addSeparator()
+        campaign_menu.addActions([self.suggest_action, self.generate_action, self.combine_action,
+                                  self.export_action])
+        help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.shortcuts_action, self.sample_action, self.logs_action])
         help_menu.addSeparator()
         help_menu.addAction(self.about_action)
 
     def _make_status_bar(self) -> None:
+        self.status_note = StatusNote()
+        self.statusBar().addWidget(self.status_note, 1)
         self.busy_label = QLabel("Working…")
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)
@@ -191,6 +272,12 @@ class MainWindow(QMainWindow):
         self.feed.changed.connect(self.apply_changes)
         self.notices.shown.connect(self._show_notice)
         self.notices.cleared.connect(self._clear_notice)
+        self.notices.status_shown.connect(
+            lambda note: self.status_note.show_note(note.text, note.action_text, note.action))
+        self.workspace.currentChanged.connect(lambda _index: self._update_actions())
+        self.sidebar.refused.connect(lambda message: self.notices.error(message, key="rename"))
+        self.client_editor.new_campaign_requested.connect(self.sidebar.new_campaign)
+        self.theme.changed.connect(self._theme_changed)
         sidebar = self.sidebar
         sidebar.client_selected.connect(self._client_selected)
         sidebar.campaign_selected.connect(self._campaign_selected)
@@ -225,6 +312,10 @@ class MainWindow(QMainWindow):
             event.ignore()
             self._ask_unsaved(self._close_now)
             return
+        if self.running_job_ids() and not self._quit_confirmed:
+            event.ignore()
+            self._ask_quit_during_jobs()
+            return
         self._save_layout()
         for index in range(self.workspace.count()):  # pages with worker threads stop them now
             if callable(shutdown := getattr(self.workspace.widget(index), "shutdown", None)):
@@ -237,6 +328,66 @@ class MainWindow(QMainWindow):
     def _close_now(self) -> None:
         self._close_confirmed = True
         self.close()
+
+    # ---- quitting while clips are being made -------------------------------------------------------
+    def running_job_ids(self) -> list[int]:
+        """The jobs whose clips this window is making now."""
+        return self.workspace.jobs_page.activity.busy_jobs()
+
+    def _ask_quit_during_jobs(self) -> None:
+        """Say what quitting does to the clips being made (remote ones go on, local ones stop): Quit or Stay."""
+        if self.quit_box is not None:
+            self.quit_box.raise_()
+            return
+        generation = self.services.generation
+
+        async def jobs() -> list[JobState]:
+            return [await generation.get_job(job_id) for job_id in self.running_job_ids()]
+        self.bridge.run("quit-check", jobs(), on_done=self._show_quit_box,
+                        on_error=lambda _exc: self._show_quit_box([]))
+
+    def _show_quit_box(self, jobs: Sequence[JobState]) -> None:
+        local_models = {m.id for m in self.services.generation.models() if m.provider == "local"}
+        rendering = waiting = local = 0
+        for job in jobs:
+            for clip in job.clips:
+                if clip.status.is_terminal:
+                    continue
+                if job.model_id in local_models:
+                    local += 1
+                elif clip.status.is_in_flight:
+                    rendering += 1
+                else:
+                    waiting += 1
+        lines = []
+        if rendering:
+            lines.append(f"{plural(rendering, 'clip')} rendering on Replicate keep rendering there; Pairframe picks "
+                         "them up (and downloads them) when you open it again.")
+        if waiting:
+            lines.append(f"{plural(waiting, 'clip')} not yet sent to Replicate {'wait' if waiting != 1 else 'waits'} "
+                         "until you resume the job on the Generate tab.")
+        if local:
+            lines.append(f"{plural(local, 'clip')} made on this computer stop now; resume the job on the Generate "
+                         "tab to make them later.")
+        count = len(jobs) or len(self.running_job_ids())
+        box = QMessageBox(QMessageBox.Icon.Question, "Clips are being made",
+                          f"{plural(count, 'job')} {'is' if count == 1 else 'are'} still making clips. Quit anyway?",
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setInformativeText("\n\n".join(lines) or "Unfinished clips can be resumed on the Generate tab.")
+        quit_button = box.addButton("Quit", QMessageBox.ButtonRole.DestructiveRole)
+        stay = box.addButton("Stay", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(stay)
+        box.setEscapeButton(stay)
+
+        def answered(button: object) -> None:
+            if button is quit_button:
+                self._quit_confirmed = True
+                QTimer.singleShot(0, self.close)  # once the box is gone
+        box.buttonClicked.connect(answered)
+        box.finished.connect(lambda _result: setattr(self, "quit_box", None))
+        box.finished.connect(box.deleteLater)
+        self.quit_box = box
+        box.open()
 
     # ---- layout memory (QSettings) -----------------------------------------------------------------
     @property
@@ -489,10 +640,104 @@ class MainWindow(QMainWindow):
             self.pages.setCurrentWidget(self.campaign_page)
             self.workspace.setCurrentWidget(self.workspace.jobs_page)
 
+    # ---- Edit and View -------------------------------------------------------------------------------
+    def select_all(self) -> None:
+        """Select every row of the list with the focus (else of the asset grid, on the Assets tab)."""
+        focus = QApplication.focusWidget()
+        while focus is not None and not isinstance(focus, QAbstractItemView) and focus is not self:
+            focus = focus.parentWidget()
+        if isinstance(focus, QAbstractItemView) and focus.window() is self:
+            focus.selectAll()
+        elif self._on_tab(self.workspace.assets_page):
+            self.workspace.assets_page.grid.selectAll()
+
+    def _zoom(self, steps: int) -> None:
+        page = self.workspace.assets_page
+        if steps:
+            page.zoom_by(steps)
+        else:
+            page.reset_zoom()
+
+    def set_theme(self, theme: Theme) -> None:
+        """Light, dark or the system's colours (remembered)."""
+        self.theme_actions[theme].setChecked(True)
+        self.ui_settings.setValue(THEME_KEY, theme.value)
+        self.theme.apply(theme)
+
+    def _theme_changed(self) -> None:
+        self.workspace.assets_page.grid.viewport().update()
+
+    def _restore_view(self) -> None:
+        try:
+            theme = Theme(str(self.ui_settings.value(THEME_KEY, Theme.SYSTEM.value)))
+        except ValueError:
+            theme = Theme.SYSTEM
+        self.theme_actions[theme].setChecked(True)
+        if theme is not Theme.SYSTEM:
+            self.theme.apply(theme)
+        self.sidebar_action.setChecked(self.preferences.boolean(SIDEBAR_KEY, True))
+        self.details_action.setChecked(self.preferences.boolean(DETAILS_KEY, True))
+
+    def _show_sidebar(self, shown: bool) -> None:
+        self.sidebar.setVisible(shown)
+        self.preferences.set_value(SIDEBAR_KEY, shown)
+
+    def _show_details(self, shown: bool) -> None:
+        self.workspace.assets_page.set_details_visible(shown)
+        self.preferences.set_value(DETAILS_KEY, shown)
+
+    def toggle_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+        self.full_screen_action.setChecked(self.isFullScreen())
+
+    # ---- Campaign --------------------------------------------------------------------------------------
+    def _on_tab(self, page: QWidget) -> bool:
+        return self._on_campaign() and self.workspace.currentWidget() is page
+
+    def _on_campaign(self) -> bool:
+        return self.workspace.campaign is not None and self.pages.currentWidget() is self.campaign_page
+
+    def _show_tab(self, page: QWidget) -> bool:
+        if not self._on_campaign():
+            self.statusBar().showMessage("Select a campaign first.", 5000)
+            return False
+        self.workspace.setCurrentWidget(page)
+        return True
+
+    def suggest_pairs(self) -> None:
+        if self._show_tab(self.workspace.pairs_page):
+            self.workspace.pairs_page.suggest()
+
+    def generate_clips(self) -> None:
+        if self._show_tab(self.workspace.jobs_page):
+            self.workspace.jobs_page.open_generate_dialog()
+
+    def combine_ad(self) -> None:
+        if self._show_tab(self.workspace.ad_page):
+            page = self.workspace.ad_page
+            if page.combine_button.isEnabled():
+                page.start_combine()
+            else:
+                self.statusBar().showMessage("Choose a job with finished clips on the Ad tab first.", 5000)
+
+    def export_ad(self) -> None:
+        if self._show_tab(self.workspace.ad_page):
+            page = self.workspace.ad_page
+            if page.export_button.isEnabled():
+                page.open_export_dialog()
+            else:
+                self.statusBar().showMessage("Combine the ad first: there is nothing to export yet.", 5000)
+
     def _update_actions(self) -> None:
-        on_campaign = self.workspace.campaign is not None and self.pages.currentWidget() is self.campaign_page
-        for action in (self.import_files_action, self.import_folder_action, self.import_urls_action):
+        on_campaign = self._on_campaign()
+        for action in self.campaign_actions:
             action.setEnabled(on_campaign)
+        on_assets = self._on_tab(self.workspace.assets_page)
+        for action in (self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action, self.copy_path_action):
+            action.setEnabled(on_assets)
         title = "Pairframe"
         if self.pages.currentWidget() is self.campaign_page and self.workspace.campaign is not None:
             campaign = self.workspace.campaign

@@ -2,7 +2,8 @@
 
 A page asks ``Notices`` to show or clear a notice; it never draws its own banner. A notice may carry one action
 (a button) and a ``key``: a newer notice with the same key replaces it, and ``clear(key)`` withdraws it once it
-no longer holds (a "job finished" notice when the next job starts).
+no longer holds (a "job finished" notice when the next job starts). A passing remark about something just done
+("Removed 3 images from the campaign · Undo") goes to the status bar instead, through ``status``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Notices(QObject):
 
     shown = Signal(object)  # Notice
     cleared = Signal(str)  # key
+    status_shown = Signal(object)  # Notice: a passing message for the status bar, its action as a link
 
     def info(self, text: str, *, key: str = "", action_text: str = "",
              action: Callable[[], None] | None = None) -> None:
@@ -46,6 +48,10 @@ class Notices(QObject):
         detail = describe_error(problem) if isinstance(problem, BaseException) else problem
         text = f"{what}: {detail}" if what and detail else what or detail
         self.shown.emit(Notice(text[:1].upper() + text[1:], Level.ERROR, key, action_text, action))
+
+    def status(self, text: str, *, action_text: str = "", action: Callable[[], None] | None = None) -> None:
+        """Say in the status bar what was just done, with an optional link (Undo) that runs ``action``."""
+        self.status_shown.emit(Notice(text, Level.INFO, "", action_text, action))
 
     def clear(self, key: str) -> None:
         """Withdraw the notice with ``key`` if it is still shown."""

@@ -2,7 +2,8 @@
 
 Menu actions are grouped by menu; other ``QAction``/``QShortcut`` objects by the workspace tab or the area (the
 ``shortcut_area`` property of an ancestor widget) they belong to. A ``QShortcut`` describes itself with
-``setWhatsThis``.
+``setWhatsThis``. A window of the main window that names its area (the full-screen preview) is listed too. The
+search matches the area, the action, its tooltip and its keys, so "pick" finds P.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class ShortcutEntry:
     area: str
     description: str
     keys: str
+    detail: str = ""  # the action's tooltip, when it says more than its name
 
 
 def clean_text(text: str) -> str:
@@ -43,26 +45,27 @@ def clean_text(text: str) -> str:
 def collect_shortcuts(window: QMainWindow) -> list[ShortcutEntry]:
     """Every shortcut of ``window`` (menus first, in menu order, then by area)."""
     entries: list[ShortcutEntry] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str]] = set()
 
-    def add(area: str, description: str, sequences: list[QKeySequence]) -> None:
+    def add(area: str, description: str, sequences: list[QKeySequence], detail: str = "") -> None:
         for sequence in sequences:
             keys = sequence.toString(QKeySequence.SequenceFormat.NativeText)
-            if keys and (description, keys) not in seen:
-                seen.add((description, keys))
-                entries.append(ShortcutEntry(area, description, keys))
+            if keys and (area, description, keys) not in seen:
+                seen.add((area, description, keys))
+                entries.append(ShortcutEntry(area, description, keys,
+                                             detail if clean_text(detail) != description else ""))
 
     listed: set[int] = set()
     for menu_action in window.menuBar().actions():
         if (menu := menu_action.menu()) is not None:
             for action in _menu_actions(menu):
                 listed.add(id(action))
-                add(clean_text(menu_action.text()), clean_text(action.text()), action.shortcuts())
+                add(clean_text(menu_action.text()), clean_text(action.text()), action.shortcuts(), action.toolTip())
     tab_pages = _tab_pages(window)
     for action in window.findChildren(QAction):
         owner = action.parent()
         if id(action) not in listed and action.shortcuts() and _belongs_to(owner, window):
-            add(_area(owner, tab_pages), clean_text(action.text()), action.shortcuts())
+            add(_area(owner, tab_pages), clean_text(action.text()), action.shortcuts(), action.toolTip())
     for shortcut in window.findChildren(QShortcut):
         owner = shortcut.parent()
         if not _belongs_to(owner, window):
@@ -98,8 +101,23 @@ def _tab_pages(window: QMainWindow) -> dict[int, str]:
 
 
 def _belongs_to(owner: QObject | None, window: QMainWindow) -> bool:
-    """Only the window's own widgets count (not a dialog that happens to be open)."""
-    return isinstance(owner, QWidget) and owner.window() is window
+    """The window's own widgets count, and windows of its own that name their area (the preview); not a dialog
+    that happens to be open."""
+    if not isinstance(owner, QWidget):
+        return False
+    return owner.window() is window or _descends(owner.window(), window)
+
+
+def _descends(widget: QWidget, window: QMainWindow) -> bool:
+    """Whether ``widget`` (a window that names its area) is a child object of ``window``."""
+    if not widget.property(AREA_PROPERTY):
+        return False
+    parent = widget.parent()
+    while parent is not None:
+        if parent is window:
+            return True
+        parent = parent.parent()
+    return False
 
 
 def _area(owner: QObject | None, tab_pages: dict[int, str]) -> str:
@@ -125,6 +143,7 @@ class ShortcutsDialog(QDialog):
         self.filter_edit.textChanged.connect(self._filter)
         self.tree = QTreeWidget()
         self.tree.setColumnCount(2)
+        self.tree.setWordWrap(False)
         self.tree.setHeaderLabels(["Action", "Shortcut"])
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
@@ -138,7 +157,10 @@ class ShortcutsDialog(QDialog):
                 font.setBold(True)
                 group.setFont(0, font)
                 group.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            QTreeWidgetItem(group, [entry.description, entry.keys])
+            item = QTreeWidgetItem(group, [entry.description, entry.keys])
+            item.setData(0, Qt.ItemDataRole.UserRole, entry.detail)
+            if entry.detail:
+                item.setToolTip(0, entry.detail)
         self.tree.expandAll()
         self.tree.resizeColumnToContents(0)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -167,7 +189,8 @@ class ShortcutsDialog(QDialog):
             visible = 0
             for c in range(group.childCount()):
                 child = group.child(c)
-                match = not needle or needle in f"{group.text(0)} {child.text(0)} {child.text(1)}".lower()
+                detail = child.data(0, Qt.ItemDataRole.UserRole) or ""
+                match = not needle or needle in f"{group.text(0)} {child.text(0)} {detail} {child.text(1)}".lower()
                 child.setHidden(not match)
                 visible += match
             group.setHidden(visible == 0)

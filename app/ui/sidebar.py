@@ -83,6 +83,7 @@ class LibraryTreeModel(QAbstractItemModel):
 
     ItemRole = Qt.ItemDataRole.UserRole + 1
     rename_requested = Signal(object, str)  # the ClientInfo or CampaignInfo, the new name
+    rename_refused = Signal(str)  # why a rename was not asked for
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -188,7 +189,11 @@ class LibraryTreeModel(QAbstractItemModel):
         """A rename is only a request: the tree shows the new name once the service has saved it."""
         item = self.item(index)
         name = str(value or "").strip()
-        if role != Qt.ItemDataRole.EditRole or item is None or not name or name == item.name:
+        if role != Qt.ItemDataRole.EditRole or item is None or name == item.name:
+            return False
+        if not name:
+            noun = "campaign" if isinstance(item, CampaignInfo) else "client"
+            self.rename_refused.emit(f"The {noun} keeps its name “{item.name}”: a name cannot be empty.")
             return False
         self.rename_requested.emit(item, name)
         return False
@@ -211,6 +216,7 @@ class Sidebar(QWidget):
     client_selected = Signal(object)  # ClientInfo
     campaign_selected = Signal(object)  # CampaignInfo
     selection_cleared = Signal()
+    refused = Signal(str)  # an edit that was not made, and why
     loaded = Signal(bool)  # True when the library has no clients
 
     def __init__(self, library: LibraryService, bridge: TaskBridge, feed: ChangeFeed,
@@ -221,6 +227,7 @@ class Sidebar(QWidget):
         feed.changed.connect(self.apply_changes)
         self.model = LibraryTreeModel(self)
         self.model.rename_requested.connect(self._rename)
+        self.model.rename_refused.connect(self.refused)
         self.view = QTreeView()
         self.view.setModel(self.model)
         self.view.setHeaderHidden(True)

@@ -164,7 +164,7 @@ async def test_a_job_with_failed_clips_is_combined_only_when_the_user_leaves_the
     assert not form.skip_failed.isChecked()
     page.combine_button.click()
     (message,) = await wait_signal(page.error_shown, timeout=10)
-    assert "clip 2 failed, clip 4 was canceled" in message and "Leave out clips that did not succeed" in message
+    assert "clip 2 failed, clip 4 was canceled" in message and "Skip the clips that did not succeed" in message
     assert not (services.paths.job_dir(job_id) / "ad.mp4").exists()
     await wait_until(lambda: page.combine_button.isEnabled())
 

@@ -72,6 +72,7 @@ async def test_tags_are_added_to_the_whole_selection_with_completion_and_removed
         assert completer.currentCompletion() == "Beach"
 
         select_rows(page, [0, 1, 2])
+        editor.entry.setFocus()  # typed keys go to the focused field (the grid's keys are its own)
         QTest.keyClicks(editor.entry, "beach")  # an existing tag keeps its spelling
         QTest.keyClick(editor.entry, Qt.Key.Key_Return)
         QTest.keyClicks(editor.entry, "  golden   hour ")
@@ -99,10 +100,12 @@ async def test_notes_are_saved_after_typing_and_before_moving_on(services: Servi
     async with open_page(services, qtbot, campaign) as page:
         select_rows(page, [0])
         first_id = page.model.asset(0).id
+        page.detail.notes.setFocus()  # typed keys go to the focused field (Space is the grid's only when it has it)
         QTest.keyClicks(page.detail.notes, "Hero shot")
         await wait_until(lambda: page.model.asset(0).notes == "Hero shot", timeout=NOTES_SAVE_MS / 1000 + 3)
         await wait_until(lambda: _notes_of(services, first_id) == "Hero shot")
 
+        page.detail.notes.setFocus()
         QTest.keyClicks(page.detail.notes, " for the banner")
         select_rows(page, [1])  # moving on saves at once, without waiting for the pause
         assert page.detail.notes.toPlainText() == ""
@@ -125,6 +128,8 @@ async def test_the_detail_panel_shows_the_current_asset(services: Services, qtbo
         asset = page.model.asset(1)
         assert page.detail.title.text() == asset.original_name
         facts = {k: label.text() for k, label in page.detail.facts.items()}
+        facts["Source"] = page.detail.facts["Source"].full_text()  # shown elided in the middle, whole in its tip
+        assert page.detail.facts["Source"].toolTip() == asset.source
         assert facts["Dimensions"] == "320 × 180 px"
         assert facts["Format"] == "JPEG"
         assert facts["Size"].endswith("KB") and facts["Source"] == asset.source
@@ -134,4 +139,5 @@ async def test_the_detail_panel_shows_the_current_asset(services: Services, qtbo
         select_rows(page, [0, 1])
         assert page.detail.selection_label.isVisibleTo(page)
         assert page.detail.selection_label.text().startswith("2 selected")
+        assert page.detail.selection_label.wordWrap()  # the sentence wraps in a narrow panel, never cut off
         assert page.count_label.text() == "2 images · 2 selected"

@@ -49,11 +49,14 @@ async def test_shift_delete_asks_and_deletes_from_the_library_with_the_file(
         assert page.model.rowCount() == 3 and len(await services.library.list_assets(campaign.id)) == 3
 
         box = await _shift_delete(page)
-        delete = next(b for b in box.buttons() if b.text() == "Delete")
+        assert "trash" in box.informativeText() and "Undo" in box.informativeText()
+        delete = next(b for b in box.buttons() if b.text() == "Delete 2 images")
         delete.click()
         await wait_until(lambda: page.model.rowCount() == 1)
         assert await services.library.get_assets([a.id for a in doomed]) == []
         assert not any(services.library.asset_path(a).exists() for a in doomed)
+        trashed = sorted(p.name for p in services.paths.trash.rglob("*.jpeg"))
+        assert trashed == sorted(f"{a.sha256}.jpeg" for a in doomed)  # the originals wait in the trash
 
 
 async def test_an_empty_campaign_invites_a_drop_and_no_campaign_shows_a_quiet_hint(

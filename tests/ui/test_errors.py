@@ -87,7 +87,7 @@ async def test_a_burst_of_errors_reuses_one_dialog(reporter: ErrorReporter, log_
         QTimer.singleShot(0, _raise_with_key)
     await wait_until(lambda: len(shown) == 3)
     dialog = reporter.dialog
-    assert dialog is not None and "2 earlier error(s)" in dialog.text()
+    assert dialog is not None and "2 earlier errors" in dialog.text()
     dialog.close()
     await wait_until(lambda: reporter.dialog is None)
     QTimer.singleShot(0, _raise_with_key)

@@ -56,7 +56,7 @@ async def test_snap_estimate_budget_refusal_raise_and_launch(qtbot, env, tmp_pat
     await wait_until(_planned(dialog, "minimax/hailuo-02", duration_s=10.0))
     assert "Hailuo 02 takes 6 or 10 s: 8 s → 10 s" in dialog.adjustments_label.text()
     assert dialog.adjustments_label.isVisible()
-    assert dialog.plan_label.text() == "2 clip(s) × 10 s with Hailuo 02, 768p, 16:9"
+    assert dialog.plan_label.text() == "2 clips × 10 s with Hailuo 02, 768p, 16:9"
     assert dialog.estimate_label.text() == "Estimate: $1.60"  # 2 clips × 10 s × $0.08/s
     assert dialog.remaining_label.text() == ("Remaining budget: $0.50 (budget $0.50, spent $0.00, committed $0.00 "
                                              "by work in flight)")

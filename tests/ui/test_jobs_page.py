@@ -52,7 +52,7 @@ def test_jobs_list_model_is_newest_first_and_counts_clips(qtmodeltester) -> None
     model.upsert_job(_job(3, datetime(2025, 3, 1), JobStatus.PENDING))
     model.upsert_job(dataclasses.replace(newer, status=JobStatus.CANCELED, clips=()))  # clip counts are kept
     assert model.job_ids() == [3, 2, 1]
-    assert model.index(1, COL_STATUS).data() == "Canceled" and model.index(1, COL_CLIPS).data() == "1/2"
+    assert model.index(1, COL_STATUS).data() == "1 of 2 done · 1 canceled" and model.index(1, COL_CLIPS).data() == "1/2"
     assert model.index(0, 0).data(JOB_ID_ROLE) == 3
     model.remove_job(2)
     assert model.job_ids() == [3, 1]

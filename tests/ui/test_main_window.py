@@ -106,23 +106,38 @@ async def test_menus_carry_the_shortcuts_and_the_help_lists_them_all(services: S
     async with open_window(services, qtbot, ui_settings_path) as window:
         menus = {a.text().replace("&", ""): [x.text().replace("&", "") for x in a.menu().actions() if x.text()]
                  for a in window.menuBar().actions()}
-        assert menus["File"] == ["New client…", "New campaign…", "Import files…", "Import folder…",
-                                 "Import from URLs…", "Settings…", "Quit"]
+        assert menus["File"] == ["New client…", "New campaign…", "Settings…", "Quit"]
+        assert menus["Edit"] == ["Undo", "Redo", "Select all", "Copy path"]
+        assert menus["View"] == ["Larger thumbnails", "Smaller thumbnails", "Default thumbnail size", "Theme",
+                                 "Sidebar", "Details panel", "Spend", "Full screen"]
+        assert menus["Campaign"] == ["Import files…", "Import folder…", "Import from URLs…", "Suggest pairs",
+                                     "Generate clips…", "Combine the ad", "Export the ad…"]
         assert menus["Help"] == ["Keyboard shortcuts", "Open the sample campaign…", "Open log folder",
                                  "About Pairframe"]
         window.shortcuts_action.trigger()
         dialog = window.shortcuts_dialog
         assert dialog is not None and dialog.isVisible()
         rows = set(dialog.rows())
-        for expected in [("File", "Import files", "Ctrl+I"), ("File", "Import from URLs", "Ctrl+Shift+I"),
-                         ("File", "Settings", "Ctrl+,"), ("File", "Quit", "Ctrl+Q"),
+        for expected in [("Campaign", "Import files", "Ctrl+I"), ("Campaign", "Import from URLs", "Ctrl+Shift+I"),
+                         ("Campaign", "Generate clips", "Ctrl+G"), ("File", "Settings", "Ctrl+,"),
+                         ("File", "Quit", "Ctrl+Q"), ("Edit", "Undo", "Ctrl+Z"), ("Edit", "Redo", "Ctrl+Shift+Z"),
+                         ("Edit", "Redo", "Ctrl+Y"), ("View", "Full screen", "F11"),
                          ("Help", "Keyboard shortcuts", "F1"), ("Clients and campaigns", "Rename", "F2"),
                          ("Clients and campaigns", "Delete client", "Del"),
                          ("Client details", "Save the client's details", "Ctrl+S"),
-                         ("Campaign tabs", "Show the Assets tab", "Alt+A")]:
+                         ("Campaign tabs", "Show the Assets tab", "Alt+A"),
+                         # the culling keys of the grid and of the full-screen preview
+                         ("Assets", "Clear the rating", "0"), ("Assets", "Rate 5 stars", "5"),
+                         ("Assets", "Pick", "P"), ("Assets", "Reject", "X"), ("Assets", "Unflag", "U"),
+                         ("Assets", "Red label", "6"), ("Assets", "Blue label", "9"), ("Assets", "Preview", "Space"),
+                         ("Assets", "Remove from campaign", "Del"), ("Assets", "Delete from library", "Shift+Del"),
+                         ("Preview", "Next image", "Right"), ("Preview", "Previous image", "Left"),
+                         ("Preview", "Close the preview", "Esc"), ("Preview", "Rate 3 stars", "3")]:
             assert expected in rows, expected
         dialog.filter_edit.setText("import")
         assert {r[1] for r in dialog.rows()} == {"Import files", "Import from URLs"}  # folder has no key
+        dialog.filter_edit.setText("pick")
+        assert {(r[0], r[1], r[2]) for r in dialog.rows()} >= {("Assets", "Pick", "P"), ("Preview", "Pick", "P")}
 
 
 async def test_the_start_page_offers_the_sample_campaign_and_opens_it(services: Services, qtbot,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,3 +31,37 @@ def test_qt_warnings_go_to_the_log_file_not_the_terminal(tmp_path: Path, handler
     err = capfd.readouterr().err
     assert "no PulseAudio server here" not in err
     assert "the scene graph broke" in err
+
+
+def test_the_video_players_ffmpeg_stream_dump_goes_to_the_log_file_not_the_terminal(tmp_path: Path) -> None:
+    """A real player plays a real clip in a fresh process (FFmpeg's logging is set up when Qt Multimedia loads)."""
+    import subprocess
+    import sys
+
+    from tests.helpers.combine_media import make_clip
+
+    clip = make_clip(tmp_path / "clip.mp4", duration=1.0)
+    logs = tmp_path / "logs"
+    root = Path(__file__).resolve().parents[2]
+    script = f"""
+import sys
+from pathlib import Path
+sys.path.insert(0, {str(root)!r})
+from app.logging_setup import configure_logging
+configure_logging(Path({str(logs)!r}), console=False)
+from PySide6.QtCore import QTimer
+from app.ui.application import create_qt_app
+app = create_qt_app(["pairframe"])
+from app.ui.player import VideoPlayer
+player = VideoPlayer()
+player.load(Path({str(clip)!r}), autoplay=True)
+QTimer.singleShot(1500, app.quit)
+app.exec()
+"""
+    env = {k: v for k, v in os.environ.items() if k != "QT_FFMPEG_DEBUG"}  # the app must ask for the routing
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                         env={**env, "QT_QPA_PLATFORM": "offscreen"})
+    assert run.returncode == 0, run.stderr
+    assert "Input #0" not in run.stderr and "Stream #0" not in run.stderr
+    logged = read_logs(logs)
+    assert "qt.multimedia.ffmpeg.libav: Input #0" in logged

@@ -145,7 +145,7 @@ async def test_the_window_opens_the_spend_page_and_the_header_shows_the_campaign
         await wait_until(lambda: header.money.text() == "spent $2.00 · committed $0.00 · left $8.00")
 
         menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
-        assert [a.text().replace("&", "") for a in menus["View"].actions()] == ["Spend"]
+        assert "Spend" in [a.text().replace("&", "") for a in menus["View"].actions()]
         assert not window.spend_dock.isVisible()
         window.spend_action.trigger()
         assert window.spend_dock.isVisible()

@@ -80,7 +80,7 @@ async def test_a_plan_needs_pairs_and_takes_the_saved_ones_in_order(
     plan = await gen.plan(campaign_id, "google/veo-3.1", duration_s=7)
     assert [p.prompt for p in plan.pairs] == ["a", "", "c"]
     assert plan.duration_s == 8 and plan.resolution == "1080p"
-    assert "1 pair(s) have no prompt" in plan.adjustments[-1]
+    assert "1 pair has no prompt" in plan.adjustments[-1]
     other = (await services.library.create_campaign((await services.library.list_clients())[0].id, "Empty")).value
     with pytest.raises(GenerationError, match="no saved pairs"):
         await gen.plan(other.id, "local")

@@ -92,6 +92,7 @@ class Asset(Base):
     bytes: Mapped[int] = mapped_column(Integer)
     rating: Mapped[int] = mapped_column(Integer, default=0, index=True)
     flag: Mapped[str] = mapped_column(String(8), default="none")
+    color_label: Mapped[str] = mapped_column(String(8), default="none", server_default="none")
     notes: Mapped[str] = mapped_column(Text, default="")
     # Cheap visual features for the local pairer: 64-bit perceptual hash (hex) and a small colour histogram.
     phash: Mapped[str | None] = mapped_column(String(16), nullable=True)
@@ -153,6 +154,9 @@ class PairSuggestionRow(Base):
     reasoning: Mapped[str] = mapped_column(Text, default="")
     prompt: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(16))
+    # Set when a person changed the pair (its frames, prompt or place in the list): "Suggest pairs" then asks
+    # before replacing the list.
+    edited: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

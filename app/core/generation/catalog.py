@@ -330,14 +330,33 @@ def snap(model: ModelSpec, duration_s: float | None, resolution: str | None, asp
             notes.append(f"{model.label} makes {fmt_seconds(duration)} clips only at "
                          f"{_where(model, duration)}: {fmt_seconds(duration)} → {fmt_seconds(snapped)}")
         else:
-            takes = either(f"{d:g}" for d in allowed)
-            notes.append(f"{model.label} takes {takes} s: {fmt_seconds(duration)} → {fmt_seconds(snapped)}")
+            notes.append(f"{model.label} takes {durations_text(allowed)}: {fmt_seconds(duration)} → "
+                         f"{fmt_seconds(snapped)}")
         duration = snapped
     return Snapped(duration, chosen_res, chosen_aspect, tuple(notes))
 
 
 def _where(model: ModelSpec, duration: float) -> str:
     return either(r for r in model.resolutions if duration in model.durations_at(r))
+
+
+def durations_text(values: Iterable[float]) -> str:
+    """Allowed clip lengths as people write them: runs of three or more whole seconds as a range ("4–15 s",
+    "2–6, 8 or 10 s"), the rest listed ("5 or 10 s")."""
+    ordered = sorted(set(values))
+    parts: list[str] = []
+    run: list[float] = []
+    for value in [*ordered, None]:
+        if value is not None and run and float(value).is_integer() and float(run[-1]).is_integer() \
+                and value == run[-1] + 1:
+            run.append(value)
+            continue
+        if len(run) >= 3:
+            parts.append(f"{run[0]:g}–{run[-1]:g}")
+        else:
+            parts.extend(f"{v:g}" for v in run)
+        run = [value] if value is not None else []
+    return f"{either(parts)} s"
 
 
 def either(values: Iterable[str]) -> str:

@@ -174,7 +174,8 @@ class GenerationService:
         adjustments = list(snapped.adjustments)
         unprompted = sum(1 for p in chosen if not p.prompt.strip())
         if unprompted and model.prompt_required:
-            adjustments.append(f"{unprompted} pair(s) have no prompt: a neutral camera-move prompt is used")
+            adjustments.append(f"{unprompted} pair{'s have' if unprompted != 1 else ' has'} no prompt: a neutral "
+                               "camera-move prompt is used")
         money = await self.money(campaign_id)
         cost = estimate(model, snapped.duration_s, len(chosen))
         return JobPlan(campaign_id=campaign_id, model=model, duration_s=snapped.duration_s,

@@ -3,32 +3,51 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from app.config import LibraryPaths, SettingsStore
 from app.core.changes import Changes, Op
 from app.core.db import Database
-from app.core.db.models import Asset, AssetTag, Campaign, CampaignAsset, Client, Clip, Job, PairSuggestionRow, Tag
+from app.core.db.models import (
+    Asset,
+    AssetTag,
+    Campaign,
+    CampaignAsset,
+    Client,
+    Clip,
+    Job,
+    PairingRun,
+    PairSuggestionRow,
+    Tag,
+)
 from app.core.db.tracking import record
 from app.core.domain import (
+    AssetFieldValues,
     AssetFilter,
     AssetInfo,
     AssetSort,
     CampaignInfo,
     CampaignStatus,
     ClientInfo,
+    ColorLabel,
     Flag,
     ImportProgress,
     ImportReport,
+    Membership,
+    TagEdit,
+    TrashedAssets,
 )
 from app.core.library.store import AssetStore
+from app.core.library.trash import Trash
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +78,22 @@ def campaign_info(row: Campaign) -> CampaignInfo:
 def asset_info(row: Asset, tags: Sequence[str] = ()) -> AssetInfo:
     return AssetInfo(row.id, row.client_id, row.sha256, row.original_name, row.source, row.format, row.width,
                      row.height, row.bytes, row.rating, Flag(row.flag), row.notes, tuple(sorted(tags)),
-                     row.imported_at)
+                     row.imported_at, ColorLabel(row.color_label or ColorLabel.NONE.value))
+
+
+# The curation fields an edit can set (and Undo put back): the asset column and how a value is checked.
+def _check_rating(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 5:
+        raise LibraryError("a rating is 0 to 5 stars")
+    return value
+
+
+_CURATION_FIELDS: dict[str, tuple[str, Callable[[object], object]]] = {
+    "rating": ("rating", _check_rating),
+    "flag": ("flag", lambda value: Flag(value).value),  # type: ignore[arg-type]
+    "label": ("color_label", lambda value: ColorLabel(value).value),  # type: ignore[arg-type]
+    "notes": ("notes", lambda value: str(value or "")),
+}
 
 
 def _tags_by_asset(session: Session, asset_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -76,12 +110,19 @@ def _tags_by_asset(session: Session, asset_ids: Iterable[int]) -> dict[int, list
     return result
 
 
-def filtered_and_sorted(query: Select[Any], filt: AssetFilter) -> Select[Any]:
-    """``query`` (over assets) narrowed by ``filt`` and in its order, ties broken by id."""
-    if filt.min_rating:
+def filtered_and_sorted(query: Select[Any], filt: AssetFilter, min_usable_rating: int = 0) -> Select[Any]:
+    """``query`` (over assets) narrowed by ``filt`` and in its order, ties broken by id. ``min_usable_rating`` is
+    the rating pairing needs (what ``filt.combinable`` keeps)."""
+    if filt.unrated:
+        query = query.where(Asset.rating == 0)
+    elif filt.min_rating:
         query = query.where(Asset.rating >= filt.min_rating)
     if filt.flags:
         query = query.where(Asset.flag.in_([f.value for f in filt.flags]))
+    if filt.labels:
+        query = query.where(Asset.color_label.in_([label.value for label in filt.labels]))
+    if filt.combinable:
+        query = query.where(Asset.flag != Flag.REJECT.value, Asset.rating >= min_usable_rating)
     if filt.tag:
         query = query.where(Asset.id.in_(
             select(AssetTag.asset_id).join(Tag).where(func.lower(Tag.name) == filt.tag.lower())))
@@ -104,6 +145,7 @@ class LibraryService:
         self.paths = paths
         self.settings = settings
         self.store = AssetStore(paths.store)
+        self.trash = Trash(paths.trash)
 
     # ---- clients -----------------------------------------------------------------------------------
     async def list_clients(self) -> list[ClientInfo]:
@@ -175,7 +217,7 @@ class LibraryService:
             s.delete(row)
             return [(a.sha256, a.format) for a in assets]
         op = await self.db.op(work)
-        await self._remove_unreferenced_files(op.value)
+        await self._trash_unreferenced_files(op.value)
         return op.changes
 
     # ---- campaigns ---------------------------------------------------------------------------------
@@ -263,7 +305,7 @@ class LibraryService:
         def work(s: Session) -> list[AssetInfo]:
             query = (select(Asset).join(CampaignAsset, CampaignAsset.asset_id == Asset.id)
                      .where(CampaignAsset.campaign_id == campaign_id))
-            query = filtered_and_sorted(query, filt)
+            query = filtered_and_sorted(query, filt, self.settings.current.pairing_min_rating)
             rows = list(s.scalars(query))
             tags = _tags_by_asset(s, (r.id for r in rows))
             return [asset_info(r, tags.get(r.id, ())) for r in rows]
@@ -282,25 +324,91 @@ class LibraryService:
         return self.store.path_for(asset.sha256, asset.format)
 
     async def set_rating(self, asset_ids: Sequence[int], rating: int) -> Changes:
-        if not 0 <= rating <= 5:
-            raise LibraryError("a rating is 0 to 5 stars")
-        return await self._update_assets(asset_ids, rating=rating)
+        return (await self.set_asset_field(asset_ids, "rating", rating)).changes
 
     async def set_flag(self, asset_ids: Sequence[int], flag: Flag) -> Changes:
-        return await self._update_assets(asset_ids, flag=Flag(flag).value)
+        return (await self.set_asset_field(asset_ids, "flag", flag)).changes
+
+    async def set_label(self, asset_ids: Sequence[int], label: ColorLabel) -> Changes:
+        return (await self.set_asset_field(asset_ids, "label", label)).changes
 
     async def set_notes(self, asset_id: int, notes: str) -> Changes:
-        return await self._update_assets([asset_id], notes=notes)
+        return (await self.set_asset_field([asset_id], "notes", notes)).changes
+
+    async def set_asset_field(self, asset_ids: Sequence[int], field: str, value: object) -> Op[AssetFieldValues]:
+        """Set one curation field (``rating``, ``flag``, ``label`` or ``notes``) of assets in one transaction; the
+        value is what each asset had before (``restore_asset_field`` puts it back)."""
+        if field not in _CURATION_FIELDS:
+            raise LibraryError(f"unknown curation field {field!r}")
+        column, check = _CURATION_FIELDS[field]
+        stored = check(value)
+        ids = list(dict.fromkeys(asset_ids))
+        def work(s: Session) -> AssetFieldValues:
+            before: list[tuple[int, object]] = []
+            for start in range(0, len(ids), 900):
+                for row in s.scalars(select(Asset).where(Asset.id.in_(ids[start:start + 900]))):
+                    before.append((row.id, _public_value(field, getattr(row, column))))
+                    setattr(row, column, stored)
+            return AssetFieldValues(field, tuple(before))
+        return await self.db.op(work)
+
+    async def restore_asset_field(self, previous: AssetFieldValues) -> Op[AssetFieldValues]:
+        """Put back the values ``set_asset_field`` replaced (assets deleted since are skipped); the value is what
+        they had just before, so the edit can be made again."""
+        if previous.field not in _CURATION_FIELDS:
+            raise LibraryError(f"unknown curation field {previous.field!r}")
+        column, check = _CURATION_FIELDS[previous.field]
+        wanted = {asset_id: check(value) for asset_id, value in previous.values}
+        def work(s: Session) -> AssetFieldValues:
+            before: list[tuple[int, object]] = []
+            ids = list(wanted)
+            for start in range(0, len(ids), 900):
+                for row in s.scalars(select(Asset).where(Asset.id.in_(ids[start:start + 900]))):
+                    before.append((row.id, _public_value(previous.field, getattr(row, column))))
+                    setattr(row, column, wanted[row.id])
+            return AssetFieldValues(previous.field, tuple(before))
+        return await self.db.op(work)
 
     async def add_tags(self, asset_ids: Sequence[int], tags: Sequence[str]) -> Changes:
         """Tag every asset with every tag (bulk tagging); tags are created on first use."""
         names = _tag_names(tags)
         def work(s: Session) -> None:
             for name in names:
-                tag = self._tag(s, name)
-                existing = set(s.scalars(select(AssetTag.asset_id).where(AssetTag.tag_id == tag.id,
-                                                                         AssetTag.asset_id.in_(asset_ids))))
-                s.add_all(AssetTag(asset_id=a, tag_id=tag.id) for a in asset_ids if a not in existing)
+                self._tag_assets(s, asset_ids, name)
+        return (await self.db.op(work)).changes
+
+    async def tag_assets(self, asset_ids: Sequence[int], tag: str) -> Op[TagEdit]:
+        """Tag assets with one tag (created on first use); the value names the assets that were not tagged yet."""
+        name = _required(" ".join(str(tag).split()), "tag")
+        return await self.db.op(lambda s: self._tag_assets(s, asset_ids, name))
+
+    async def untag_assets(self, asset_ids: Sequence[int], tag: str) -> Op[TagEdit]:
+        """Take one tag off assets; the value names the assets that had it."""
+        name = " ".join(str(tag).split())
+        def work(s: Session) -> TagEdit:
+            found = s.scalar(select(Tag).where(func.lower(Tag.name) == name.lower()))
+            if found is None:
+                return TagEdit(name, (), added=False)
+            had = tuple(s.scalars(select(AssetTag.asset_id).where(AssetTag.tag_id == found.id,
+                                                                  AssetTag.asset_id.in_(list(asset_ids)))))
+            record(s, Changes(assets=frozenset(had), tags=True))
+            s.execute(delete(AssetTag).where(AssetTag.tag_id == found.id, AssetTag.asset_id.in_(had)))
+            return TagEdit(found.name, had, added=False)
+        return await self.db.op(work)
+
+    async def revert_tag_edit(self, edit: TagEdit) -> Changes:
+        """Undo ``tag_assets`` (and drop the tag if it made it and nothing uses it now) or ``untag_assets``."""
+        def work(s: Session) -> None:
+            if not edit.added:
+                self._tag_assets(s, edit.asset_ids, edit.tag)
+                return
+            found = s.scalar(select(Tag).where(func.lower(Tag.name) == edit.tag.lower()))
+            if found is None:
+                return
+            record(s, Changes(assets=frozenset(edit.asset_ids), tags=True))
+            s.execute(delete(AssetTag).where(AssetTag.tag_id == found.id, AssetTag.asset_id.in_(edit.asset_ids)))
+            if edit.created and not s.scalar(select(AssetTag.asset_id).where(AssetTag.tag_id == found.id).limit(1)):
+                s.delete(found)
         return (await self.db.op(work)).changes
 
     async def remove_tags(self, asset_ids: Sequence[int], tags: Sequence[str]) -> Changes:
@@ -317,31 +425,82 @@ class LibraryService:
 
     async def remove_from_campaign(self, campaign_id: int, asset_ids: Sequence[int]) -> Changes:
         """Unlink assets from a campaign; they stay in the client's library."""
+        return (await self.unlink_assets(campaign_id, asset_ids)).changes
+
+    async def unlink_assets(self, campaign_id: int, asset_ids: Sequence[int]) -> Op[Membership]:
+        """Unlink assets from a campaign (they stay in the client's library); the value says which were members and
+        since when (``restore_membership`` links them again)."""
+        ids = list(dict.fromkeys(asset_ids))
+        def work(s: Session) -> Membership:
+            joined: list[tuple[int, datetime]] = []
+            for start in range(0, len(ids), 900):
+                chunk = ids[start:start + 900]
+                joined.extend(tuple(r) for r in s.execute(select(CampaignAsset.asset_id, CampaignAsset.added_at).where(
+                    CampaignAsset.campaign_id == campaign_id, CampaignAsset.asset_id.in_(chunk))))
+                record(s, Changes(campaign_assets=frozenset({campaign_id}), assets=frozenset(chunk)))
+                s.execute(delete(CampaignAsset).where(CampaignAsset.campaign_id == campaign_id,
+                                                      CampaignAsset.asset_id.in_(chunk)))
+            return Membership(campaign_id, tuple(joined))
+        return await self.db.op(work)
+
+    async def restore_membership(self, membership: Membership) -> Changes:
+        """Link assets to the campaign again, each with the time it first joined (assets or a campaign deleted
+        since are skipped)."""
         def work(s: Session) -> None:
-            record(s, Changes(campaign_assets=frozenset({campaign_id}), assets=frozenset(asset_ids)))
-            s.execute(delete(CampaignAsset).where(CampaignAsset.campaign_id == campaign_id,
-                                                  CampaignAsset.asset_id.in_(asset_ids)))
+            if s.get(Campaign, membership.campaign_id) is None:
+                raise LibraryError("the campaign was deleted: its images cannot be put back")
+            ids = [a for a, _ in membership.joined]
+            present = set(s.scalars(select(Asset.id).where(Asset.id.in_(ids))))
+            linked = set(s.scalars(select(CampaignAsset.asset_id).where(
+                CampaignAsset.campaign_id == membership.campaign_id, CampaignAsset.asset_id.in_(ids))))
+            s.add_all(CampaignAsset(campaign_id=membership.campaign_id, asset_id=a, added_at=at)
+                      for a, at in membership.joined if a in present and a not in linked)
         return (await self.db.op(work)).changes
 
     async def delete_assets(self, asset_ids: Sequence[int]) -> Op[int]:
-        """Delete assets from the library; a file leaves the store when no asset row needs it any more. The value
-        is how many were deleted."""
-        def work(s: Session) -> list[tuple[str, str]]:
-            rows = list(s.scalars(select(Asset).where(Asset.id.in_(asset_ids))))
-            ids = [r.id for r in rows]
-            campaigns = frozenset(s.scalars(select(CampaignAsset.campaign_id).where(CampaignAsset.asset_id.in_(ids))))
-            paired = frozenset(s.scalars(select(PairSuggestionRow.campaign_id).where(
-                PairSuggestionRow.first_asset_id.in_(ids) | PairSuggestionRow.last_asset_id.in_(ids))))
-            framed = list(s.execute(select(Clip.id, Clip.job_id).where(  # the database sets their frames to NULL
-                Clip.first_asset_id.in_(ids) | Clip.last_asset_id.in_(ids))))
-            record(s, Changes(assets=frozenset(ids), campaign_assets=campaigns, pairs=paired, tags=True,
-                              clips=frozenset(c for c, _ in framed), jobs=frozenset(j for _, j in framed)))
-            for row in rows:
-                s.delete(row)
-            return [(r.sha256, r.format) for r in rows]
+        """Delete assets from the library (their files go to the trash when no asset needs them); the value is how
+        many were deleted."""
+        op = await self.trash_assets(asset_ids)
+        return Op(len(op.value.assets), op.changes)
+
+    async def trash_assets(self, asset_ids: Sequence[int]) -> Op[TrashedAssets]:
+        """Delete assets from the library with everything hanging off them (tags, campaign links, pairs, clips'
+        frame references); a file no asset needs any more moves to the trash. The value holds all of it, so
+        ``restore_trashed`` can put it back."""
+        def work(s: Session) -> TrashedAssets:
+            trashed = _snapshot_assets(s, list(dict.fromkeys(asset_ids)))
+            ids = list(trashed.asset_ids)
+            framed = list(s.execute(select(Clip.job_id, Job.campaign_id).join(Job, Job.id == Clip.job_id).where(
+                Clip.first_asset_id.in_(ids) | Clip.last_asset_id.in_(ids))))  # the database sets those frames NULL
+            record(s, Changes(assets=frozenset(ids), campaign_assets=frozenset(c for c, _, _ in trashed.memberships),
+                              pairs=frozenset(int(p["campaign_id"]) for p in trashed.pairs),  # type: ignore[call-overload]
+                              clips=frozenset(c for c, _, _ in trashed.clip_frames),
+                              jobs=frozenset(j for j, _ in framed), job_campaigns=frozenset(c for _, c in framed),
+                              tags=True))
+            s.execute(delete(Asset).where(Asset.id.in_(ids)))  # the database's cascades take the rest
+            return trashed
         op = await self.db.op(work)
-        await self._remove_unreferenced_files(op.value)
-        return Op(len(op.value), op.changes)
+        files = await self._trash_unreferenced_files([(str(a["sha256"]), str(a["format"])) for a in op.value.assets])
+        return Op(dataclasses.replace(op.value, files=tuple(files)), op.changes)
+
+    async def restore_trashed(self, trashed: TrashedAssets) -> Op[TrashedAssets]:
+        """Undo ``trash_assets``: files come back from the trash, rows with their ids (a new id where the old one was
+        taken meanwhile), tags, campaign links, pairs and clips' frames. What depended on something deleted since
+        (a campaign, the other image of a pair) stays away. The value is the deletion as restored (ids as they are
+        now), to delete again on Redo."""
+        def work(s: Session) -> TrashedAssets:
+            for sha, fmt, trashed_path in trashed.files:
+                if not self.store.contains(sha, fmt) and not self.trash.move_out(Path(trashed_path),
+                                                                                 self.store.path_for(sha, fmt)):
+                    raise LibraryError("the deleted images' files are no longer in the library's trash (it was "
+                                       "emptied): they cannot be brought back")
+            return _restore_snapshot(s, trashed)
+        return await self.db.op(work)
+
+    async def empty_trash(self, older_than: timedelta | None = None) -> int:
+        """Delete the trashed originals (those trashed more than ``older_than`` ago, when given); returns how many
+        files went. A deletion whose files are gone can no longer be undone."""
+        return await asyncio.to_thread(self.trash.empty, older_than)
 
     async def link_assets(self, campaign_id: int, asset_ids: Sequence[int]) -> Changes:
         """Let a campaign use assets of its client's library."""
@@ -360,35 +519,40 @@ class LibraryService:
         return await Importer(self).run(campaign_id, sources, on_progress, cancel)
 
     # ---- helpers -----------------------------------------------------------------------------------
-    async def _update_assets(self, asset_ids: Sequence[int], **values: object) -> Changes:
-        def work(s: Session) -> None:
-            for row in s.scalars(select(Asset).where(Asset.id.in_(list(asset_ids)))):
-                for key, value in values.items():
-                    setattr(row, key, value)
-        return (await self.db.op(work)).changes
+    async def _trash_unreferenced_files(self, files: Sequence[tuple[str, str]]) -> list[tuple[str, str, str]]:
+        """Move the files no asset row needs any more to the trash; returns (sha256, format, path in the trash).
 
-    async def _remove_unreferenced_files(self, files: Sequence[tuple[str, str]]) -> None:
-        """Unlink the files no asset row needs any more.
-
-        The check and the unlink run together on the database thread, where an import also checks its stored
-        file before inserting a row: so no import can commit a row for a file this removes.
+        The check and the move run together on the database thread, where an import also checks its stored
+        file before inserting a row: so no import can commit a row for a file this takes away.
         """
-        def remove(s: Session) -> None:
-            hashes = [h for h, _ in files]
-            used = set(s.scalars(select(Asset.sha256).where(Asset.sha256.in_(hashes))))
-            for sha, fmt in files:
-                if sha not in used:
-                    self.store.remove(sha, fmt)
-        await self.db.run(remove)
+        def move(s: Session) -> list[tuple[str, str, str]]:
+            hashes = list({h for h, _ in files})
+            used = {h for start in range(0, len(hashes), 900)
+                    for h in s.scalars(select(Asset.sha256).where(Asset.sha256.in_(hashes[start:start + 900])))}
+            folder = self.trash.bin_for_now()
+            moved = []
+            for sha, fmt in dict.fromkeys(files):
+                if sha not in used and (target := self.trash.move_in(self.store.path_for(sha, fmt), folder)):
+                    moved.append((sha, fmt, str(target)))
+            return moved
+        return await self.db.run(move)
 
     @staticmethod
-    def _tag(s: Session, name: str) -> Tag:
+    def _tag_assets(s: Session, asset_ids: Sequence[int], name: str) -> TagEdit:
+        """Tag ``asset_ids`` with ``name`` (created when new) in the session; returns what changed."""
         tag = s.scalar(select(Tag).where(func.lower(Tag.name) == name.lower()))
+        created = tag is None
         if tag is None:
             tag = Tag(name=name)
             s.add(tag)
             s.flush()
-        return tag
+        ids = list(dict.fromkeys(asset_ids))
+        existing = set(s.scalars(select(AssetTag.asset_id).where(AssetTag.tag_id == tag.id,
+                                                                 AssetTag.asset_id.in_(ids))))
+        present = set(s.scalars(select(Asset.id).where(Asset.id.in_(ids))))
+        fresh = tuple(a for a in ids if a not in existing and a in present)
+        s.add_all(AssetTag(asset_id=a, tag_id=tag.id) for a in fresh)
+        return TagEdit(tag.name, fresh, added=True, created=created)
 
     @staticmethod
     def _find_client(s: Session, key: int | str) -> Client:
@@ -424,10 +588,10 @@ class LibraryService:
         client's assets) as the plain tuples SQLite returns; ``asset_from_row`` turns one into an ``AssetInfo``.
         With ``only_ids``, just those of the rows (a view refreshing the assets a change named).
 
-        A row holds ``AssetInfo``'s fields in order, except that the flag is its string value, the tags are one
-        string joined by ``ROW_TAG_SEPARATOR`` (or None) and ``imported_at`` is the stored text. Nothing is done
-        per row in Python, so a page of 10,000 leaves the event loop's thread alone, and tuples of atoms are not
-        tracked by the garbage collector, so a 50,000-asset grid adds nothing to its pauses.
+        A row holds ``AssetInfo``'s fields in order, except that the flag and the label are their string values,
+        the tags are one string joined by ``ROW_TAG_SEPARATOR`` (or None) and ``imported_at`` is the stored text.
+        Nothing is done per row in Python, so a page of 10,000 leaves the event loop's thread alone, and tuples of
+        atoms are not tracked by the garbage collector, so a 50,000-asset grid adds nothing to its pauses.
         """
         from sqlalchemy import String, type_coerce
 
@@ -436,7 +600,8 @@ class LibraryService:
                 .where(AssetTag.asset_id == Asset.id).scalar_subquery())
         columns = (Asset.id, Asset.client_id, Asset.sha256, Asset.original_name, Asset.source, Asset.format,
                    Asset.width, Asset.height, Asset.bytes, Asset.rating, Asset.flag, Asset.notes, tags,
-                   type_coerce(Asset.imported_at, String))
+                   type_coerce(Asset.imported_at, String), Asset.color_label)
+        min_usable = self.settings.current.pairing_min_rating
         def work(s: Session) -> list[tuple]:
             owner = select(Campaign.client_id).where(Campaign.id == campaign_id).scalar_subquery()
             query = (select(*columns).join(CampaignAsset, CampaignAsset.asset_id == Asset.id)
@@ -444,7 +609,7 @@ class LibraryService:
                             Asset.client_id == owner))  # lets SQLite walk (client_id, imported_at) in order
             if only_ids is not None:
                 query = query.where(Asset.id.in_(list(only_ids)))
-            query = filtered_and_sorted(query, filt).offset(offset).limit(limit)
+            query = filtered_and_sorted(query, filt, min_usable).offset(offset).limit(limit)
             compiled = query.compile(dialect=s.get_bind().dialect, compile_kwargs={"render_postcompile": True})
             values = compiled.construct_params()
             cursor = s.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -462,7 +627,7 @@ class LibraryService:
         tags, stamp = row[12], row[13]
         return AssetInfo(*row[:10], Flag(row[10]), row[11],  # type: ignore[arg-type]
                          tuple(sorted(str(tags).split(cls.ROW_TAG_SEPARATOR))) if tags else (),
-                         datetime.fromisoformat(str(stamp)) if stamp else None)
+                         datetime.fromisoformat(str(stamp)) if stamp else None, ColorLabel(row[14] or "none"))
 
     @classmethod
     def row_from_asset(cls, asset: AssetInfo) -> tuple:
@@ -470,7 +635,101 @@ class LibraryService:
         return (asset.id, asset.client_id, asset.sha256, asset.original_name, asset.source, asset.format,
                 asset.width, asset.height, asset.bytes, asset.rating, asset.flag.value, asset.notes,
                 cls.ROW_TAG_SEPARATOR.join(asset.tags) or None,
-                asset.imported_at.isoformat(sep=" ") if asset.imported_at else None)
+                asset.imported_at.isoformat(sep=" ") if asset.imported_at else None, asset.label.value)
+
+
+def _public_value(field: str, stored: object) -> object:
+    """A stored curation value as the domain has it (flags and labels as enums)."""
+    if field == "flag":
+        return Flag(str(stored))
+    if field == "label":
+        return ColorLabel(str(stored or ColorLabel.NONE.value))
+    return stored
+
+
+def _columns(row: object) -> dict[str, object]:
+    return {attr.key: getattr(row, attr.key) for attr in inspect(type(row)).column_attrs}
+
+
+def _snapshot_assets(s: Session, ids: list[int]) -> TrashedAssets:
+    """Everything the database removes with the assets ``ids`` (read before the delete)."""
+    assets, tags, memberships, pairs, frames = [], [], [], [], []
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        assets.extend(_columns(row) for row in s.scalars(select(Asset).where(Asset.id.in_(chunk)).order_by(Asset.id)))
+        tags.extend(tuple(r) for r in s.execute(select(AssetTag.asset_id, Tag.name).join(Tag, Tag.id == AssetTag.tag_id)
+                                                .where(AssetTag.asset_id.in_(chunk))))
+        memberships.extend(tuple(r) for r in s.execute(
+            select(CampaignAsset.campaign_id, CampaignAsset.asset_id, CampaignAsset.added_at)
+            .where(CampaignAsset.asset_id.in_(chunk))))
+        pairs.extend(_columns(row) for row in s.scalars(select(PairSuggestionRow).where(
+            PairSuggestionRow.first_asset_id.in_(chunk) | PairSuggestionRow.last_asset_id.in_(chunk))))
+        for column in ("first_asset_id", "last_asset_id"):
+            attribute = getattr(Clip, column)
+            frames.extend((clip_id, column, asset_id) for clip_id, asset_id in
+                          s.execute(select(Clip.id, attribute).where(attribute.in_(chunk))))
+    unique_pairs = {int(p["id"]): p for p in pairs}  # type: ignore[call-overload]
+    return TrashedAssets(tuple(assets), tuple(tags), tuple(memberships), tuple(unique_pairs.values()), tuple(frames))
+
+
+def _restore_snapshot(s: Session, trashed: TrashedAssets) -> TrashedAssets:
+    """Insert the rows of ``trashed`` again; returns it with the ids the assets have now."""
+    jobs = frozenset(s.scalars(select(Job.campaign_id).join(Clip, Clip.job_id == Job.id)
+                               .where(Clip.id.in_([c for c, _, _ in trashed.clip_frames]))))
+    record(s, Changes(campaign_assets=frozenset(c for c, _, _ in trashed.memberships),
+                      pairs=frozenset(int(p["campaign_id"]) for p in trashed.pairs),  # type: ignore[call-overload]
+                      clips=frozenset(c for c, _, _ in trashed.clip_frames), job_campaigns=jobs, tags=True))
+    new_ids: dict[int, int] = {}
+    restored_assets = []
+    for values in trashed.assets:
+        old_id = int(values["id"])  # type: ignore[call-overload]
+        same_file = s.scalar(select(Asset.id).where(Asset.client_id == values["client_id"],
+                                                    Asset.sha256 == values["sha256"]))
+        if same_file is not None:  # imported again meanwhile: the deletion's links go to that asset
+            new_ids[old_id] = same_file
+            continue
+        if s.get(Client, values["client_id"]) is None:
+            continue  # its client was deleted since
+        row = dict(values)
+        if s.get(Asset, old_id) is not None:
+            del row["id"]
+        new_id = s.execute(insert(Asset).values(**row)).inserted_primary_key[0]  # type: ignore[index]
+        record(s, Changes(assets=frozenset({int(new_id)})))
+        new_ids[old_id] = int(new_id)
+        restored_assets.append({**values, "id": int(new_id)})
+    for asset_id, name in trashed.tags:
+        if asset_id in new_ids:
+            LibraryService._tag_assets(s, [new_ids[asset_id]], name)
+    campaigns = set(s.scalars(select(Campaign.id).where(Campaign.id.in_({c for c, _, _ in trashed.memberships}))))
+    for campaign_id, asset_id, added_at in trashed.memberships:
+        if campaign_id in campaigns and asset_id in new_ids and s.get(
+                CampaignAsset, (campaign_id, new_ids[asset_id])) is None:
+            s.add(CampaignAsset(campaign_id=campaign_id, asset_id=new_ids[asset_id], added_at=added_at))
+    s.flush()
+    for values in trashed.pairs:
+        row = dict(values)
+        first, last = (new_ids.get(int(row[k]), int(row[k])) for k in ("first_asset_id", "last_asset_id"))  # type: ignore[call-overload]
+        if row["campaign_id"] not in campaigns and s.get(Campaign, row["campaign_id"]) is None:
+            continue
+        if s.get(Asset, first) is None or s.get(Asset, last) is None:
+            continue
+        row.update(first_asset_id=first, last_asset_id=last)
+        if s.get(PairSuggestionRow, row["id"]) is not None:
+            del row["id"]
+        if row.get("run_id") is not None and s.get(PairingRun, row["run_id"]) is None:
+            row["run_id"] = None
+        s.execute(insert(PairSuggestionRow).values(**row))
+    for clip_id, column, asset_id in trashed.clip_frames:
+        if asset_id in new_ids:
+            s.execute(update(Clip).where(Clip.id == clip_id, getattr(Clip, column).is_(None))
+                      .values({column: new_ids[asset_id]}))
+    record(s, Changes(assets=frozenset(new_ids.values())))
+    remap = new_ids
+    return TrashedAssets(
+        tuple(restored_assets),
+        tuple((remap[a], name) for a, name in trashed.tags if a in remap),
+        tuple((c, remap[a], at) for c, a, at in trashed.memberships if a in remap and c in campaigns),
+        (), tuple((c, col, remap[a]) for c, col, a in trashed.clip_frames if a in remap))
 
 
 def _campaigns_gone(campaign_ids: frozenset[int]) -> Changes:

@@ -1,8 +1,10 @@
 """Pair suggestions of a campaign: made by Grok (or another vision model) or the local pairer, edited, stored.
 
-A "Suggest pairs" run replaces the campaign's current grok and local suggestions in one transaction, together
-with its ``pairing_runs`` row (tokens, repairs). Pairs the user added by hand (source ``manual``) are kept:
-they follow the new suggestions, in their order. Every edit of the list is one ``save_pairs`` transaction.
+A "Suggest pairs" run stores its suggestions in one transaction, together with its ``pairing_runs`` row (tokens,
+repairs). By default it replaces the campaign's grok and local suggestions and keeps the pairs the user added by
+hand (source ``manual``), which follow the new ones in their order; it can also replace the whole list, or add to
+it. Every edit of the list is one ``edit_pairs`` (or ``save_pairs``) transaction, which marks the pairs it changed
+as edited; each write returns the list it replaced, so ``restore_pairs`` can put it back (Undo).
 Every request to the vision model enters the ledger the moment it returns (its id, tokens and price), also
 when its reply cannot be used: it was paid for. The "grok" pairer asks the vision model
 of the settings' ``VisionEndpoint``: xAI's Grok, or an OpenAI-compatible server (``pairing_provider``).
@@ -35,8 +37,11 @@ from app.core.domain import (
     PairingProgress,
     PairingResult,
     PairingStage,
+    PairListEdit,
+    PairListSnapshot,
     PairSource,
     PairSuggestion,
+    StoredPair,
 )
 from app.core.library.service import LibraryService
 from app.core.money import ledger
@@ -65,6 +70,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 PAIRERS = ("grok", "local")
+EXISTING_PAIRS = ("keep-manual", "replace", "append")  # what a suggest run does with the stored list
 REWRITE_RUN = "grok-rewrite"  # pairing_runs.pairer of a prompt rewrite (its tokens)
 MAX_FEEDBACK_CHARS = 500
 ProgressCallback = Callable[[PairingProgress], None]
@@ -151,16 +157,21 @@ class PairingService:
     # ---- suggestions -------------------------------------------------------------------------------
     async def suggest(self, campaign_id: int, *, pairer: str | None = None, count: int | None = None,
                       chain: bool = False, on_progress: ProgressCallback | None = None,
-                      endpoint: VisionEndpoint | None = None) -> PairingResult:
+                      endpoint: VisionEndpoint | None = None, existing: str = "keep-manual") -> PairingResult:
         """Suggest pairs with ``pairer`` (default: grok when it can be asked, else local) and store them.
 
         ``count`` is 1–12, or None for the pairer's choice. ``on_progress`` receives ``PairingProgress``
         values (``str()`` of one is a short status line). ``endpoint`` (default: the settings') is the vision
-        model the grok pairer asks. Raises ``PairingError`` with a message for the user.
+        model the grok pairer asks. ``existing`` says what happens to the stored list: ``keep-manual`` replaces
+        the suggested pairs and keeps those added by hand after the new ones, ``replace`` replaces every pair,
+        ``append`` keeps every pair and adds the new ones after them. The result's ``replaced`` is the list as it
+        was. Raises ``PairingError`` with a message for the user.
         """
         pairer = pairer or ("grok" if endpoint is not None or self.grok_available() else "local")
         if pairer not in PAIRERS:
             raise PairingError(f"unknown pairer {pairer!r}: use grok or local")
+        if existing not in EXISTING_PAIRS:
+            raise PairingError(f"unknown choice {existing!r} for the stored pairs: use {', '.join(EXISTING_PAIRS)}")
         if count is not None and not 1 <= count <= MAX_PAIRS:
             raise PairingError(f"ask for 1 to {MAX_PAIRS} pairs (or let the pairer decide)")
         report = on_progress or _noop
@@ -184,9 +195,10 @@ class PairingService:
         report(PairingProgress(PairingStage.SAVING))
         model = endpoint.model if pairer == "grok" and endpoint is not None else ""
         stored = await self._write(lambda s: _store_run(s, campaign.id, pairer, model, chain, count, usage, repairs,
-                                                        pairs))
-        return PairingResult(tuple(stored.value), pairer, tuple(repairs), tuple(pool.notes + notes),
-                             usage.prompt_tokens, usage.completion_tokens, usage.cost_usd)
+                                                        pairs, existing))
+        made, replaced = stored.value
+        return PairingResult(tuple(made), pairer, tuple(repairs), tuple(pool.notes + notes),
+                             usage.prompt_tokens, usage.completion_tokens, usage.cost_usd, replaced)
 
     async def _pool(self, campaign_id: int, settings: Settings, report: ProgressCallback) -> _Pool:
         assets = await self.library.list_assets(campaign_id)
@@ -314,7 +326,34 @@ class PairingService:
         Raises ``PairingError`` (and changes nothing) when a pair uses an asset outside the campaign, pairs an
         image with itself, or refers to a pair that no longer exists.
         """
-        return await self._write(lambda s: _save_pairs(s, campaign_id, list(pairs)))
+        op = await self.edit_pairs(campaign_id, pairs)
+        return Op(list(op.value.saved), op.changes)
+
+    async def edit_pairs(self, campaign_id: int, pairs: Sequence[PairSuggestion]) -> Op[PairListEdit]:
+        """``save_pairs``, returning the stored list before and after the edit as well (for Undo and Redo)."""
+        def work(s: Session) -> PairListEdit:
+            before = _snapshot(s, campaign_id)
+            saved = _save_pairs(s, campaign_id, list(pairs))
+            return PairListEdit(tuple(saved), before, _snapshot(s, campaign_id))
+        return await self._write(work)
+
+    async def restore_pairs(self, snapshot: PairListSnapshot) -> Op[PairListEdit]:
+        """Make the campaign's stored list exactly ``snapshot`` again (ids, runs, marks and times; a new id where the
+        old one was taken since). Pairs whose images left the campaign since are left out. One transaction."""
+        def work(s: Session) -> PairListEdit:
+            before = _snapshot(s, snapshot.campaign_id)
+            _put_back(s, snapshot)
+            after = _snapshot(s, snapshot.campaign_id)
+            return PairListEdit(tuple(after.pairs()), before, after)
+        return await self._write(work)
+
+    async def has_manual_edits(self, campaign_id: int) -> bool:
+        """Whether the stored list holds work of a person: pairs added by hand, or pairs edited, moved or swapped."""
+        def work(s: Session) -> bool:
+            return s.scalar(select(PairSuggestionRow.id).where(
+                PairSuggestionRow.campaign_id == campaign_id,
+                (PairSuggestionRow.source == PairSource.MANUAL.value) | PairSuggestionRow.edited).limit(1)) is not None
+        return await self.db.read(work)
 
     async def rewrite_prompt(self, pair_id: int, feedback: str) -> Op[PairSuggestion]:
         """Grok writes a new motion prompt for one pair, following ``feedback``; stored and returned."""
@@ -359,6 +398,7 @@ class PairingService:
             if row is None:
                 raise PairingError("That pair was removed while its prompt was being rewritten.")
             row.prompt = prompt
+            row.edited = True
             s.add(PairingRun(campaign_id=campaign_id, pairer=REWRITE_RUN, model=endpoint.model,
                              prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
                              repairs=[f"rewrite of pair {pair_id}: {feedback}"]))
@@ -384,28 +424,69 @@ def answer_format_note(endpoint: VisionEndpoint, mode: str) -> str:
 
 
 def _store_run(s: Session, campaign_id: int, pairer: str, model: str, chain: bool, count: int | None,
-               usage: _Usage, repairs: list[str], pairs: list[PairSuggestion]) -> list[PairSuggestion]:
-    """Replace the campaign's grok/local pairs with ``pairs`` (manual pairs follow them) and record the run."""
+               usage: _Usage, repairs: list[str], pairs: list[PairSuggestion], existing: str
+               ) -> tuple[list[PairSuggestion], PairListSnapshot]:
+    """Store ``pairs`` as ``existing`` says (see ``suggest``) and record the run; returns the stored suggestions and
+    the list as it was."""
     if s.get(Campaign, campaign_id) is None:
         raise PairingError("The campaign was deleted.")
+    replaced = _snapshot(s, campaign_id)
     record(s, Changes(pairs=frozenset({campaign_id})))
-    s.execute(delete(PairSuggestionRow).where(PairSuggestionRow.campaign_id == campaign_id,
-                                              PairSuggestionRow.source != PairSource.MANUAL.value))
-    manual = list(s.scalars(select(PairSuggestionRow).where(PairSuggestionRow.campaign_id == campaign_id)
-                            .order_by(PairSuggestionRow.position, PairSuggestionRow.id)))
+    if existing != "append":
+        kept = [] if existing == "replace" else [PairSource.MANUAL.value]
+        s.execute(delete(PairSuggestionRow).where(PairSuggestionRow.campaign_id == campaign_id,
+                                                  PairSuggestionRow.source.not_in(kept)))
+    kept_rows = list(s.scalars(select(PairSuggestionRow).where(PairSuggestionRow.campaign_id == campaign_id)
+                               .order_by(PairSuggestionRow.position, PairSuggestionRow.id)))
     run = PairingRun(campaign_id=campaign_id, pairer=pairer, model=model, chain=chain, requested_count=count,
                      prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
                      repairs=list(repairs))
     s.add(run)
     s.flush()
+    first = len(kept_rows) if existing == "append" else 0
     rows = [PairSuggestionRow(campaign_id=campaign_id, run_id=run.id, first_asset_id=p.first_asset_id,
-                              last_asset_id=p.last_asset_id, position=i, score=p.score, reasoning=p.reasoning,
+                              last_asset_id=p.last_asset_id, position=first + i, score=p.score, reasoning=p.reasoning,
                               prompt=p.prompt, source=p.source.value) for i, p in enumerate(pairs)]
     s.add_all(rows)
-    for offset, row in enumerate(manual):
-        row.position = len(rows) + offset
+    for offset, row in enumerate(kept_rows):
+        row.position = offset if existing == "append" else len(rows) + offset
     s.flush()
-    return [_suggestion(r) for r in rows]
+    return [_suggestion(r) for r in rows], replaced
+
+
+def _stored(row: PairSuggestionRow) -> StoredPair:
+    return StoredPair(_suggestion(row), row.run_id, bool(row.edited), row.created_at)
+
+
+def _snapshot(s: Session, campaign_id: int) -> PairListSnapshot:
+    """The campaign's stored list, in order, exactly."""
+    rows = s.scalars(select(PairSuggestionRow).where(PairSuggestionRow.campaign_id == campaign_id)
+                     .order_by(PairSuggestionRow.position, PairSuggestionRow.id))
+    return PairListSnapshot(campaign_id, tuple(_stored(r) for r in rows))
+
+
+def _put_back(s: Session, snapshot: PairListSnapshot) -> None:
+    """Replace the campaign's stored rows with ``snapshot``'s (see ``restore_pairs``)."""
+    campaign_id = snapshot.campaign_id
+    if s.get(Campaign, campaign_id) is None:
+        raise PairingError("The campaign was deleted.")
+    members = set(s.scalars(select(CampaignAsset.asset_id).where(CampaignAsset.campaign_id == campaign_id)))
+    record(s, Changes(pairs=frozenset({campaign_id})))
+    s.execute(delete(PairSuggestionRow).where(PairSuggestionRow.campaign_id == campaign_id))
+    s.flush()
+    runs = set(s.scalars(select(PairingRun.id).where(PairingRun.campaign_id == campaign_id)))
+    for stored in snapshot.rows:
+        pair = stored.pair
+        if pair.first_asset_id not in members or pair.last_asset_id not in members:
+            continue
+        taken = pair.id is not None and s.get(PairSuggestionRow, pair.id) is not None
+        s.add(PairSuggestionRow(id=None if taken else pair.id, campaign_id=campaign_id,
+                                run_id=stored.run_id if stored.run_id in runs else None,
+                                first_asset_id=pair.first_asset_id, last_asset_id=pair.last_asset_id,
+                                position=pair.position, score=pair.score, reasoning=pair.reasoning,
+                                prompt=pair.prompt, source=pair.source.value, edited=stored.edited,
+                                created_at=stored.created_at))
+    s.flush()
 
 
 def _save_pairs(s: Session, campaign_id: int, pairs: list[PairSuggestion]) -> list[PairSuggestion]:
@@ -423,10 +504,13 @@ def _save_pairs(s: Session, campaign_id: int, pairs: list[PairSuggestion]) -> li
         if pair.first_asset_id == pair.last_asset_id:
             raise PairingError(f"{where}: the first and last frame are the same image.")
         if pair.id is None:
-            row = PairSuggestionRow(campaign_id=campaign_id)
+            row = PairSuggestionRow(campaign_id=campaign_id, edited=True)
             s.add(row)
         elif (found := existing.pop(pair.id, None)) is not None:
             row = found
+            if (row.first_asset_id, row.last_asset_id, row.prompt, row.position) != (
+                    pair.first_asset_id, pair.last_asset_id, pair.prompt.strip(), position):
+                row.edited = True
         else:
             raise PairingError(f"{where} no longer exists (new suggestions replaced it); reload the pairs.")
         row.first_asset_id, row.last_asset_id = pair.first_asset_id, pair.last_asset_id

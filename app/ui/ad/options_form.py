@@ -79,7 +79,7 @@ class CombineOptionsForm(QGroupBox):
         self.volume.setValue(round(settings.music_volume * 100))
         self.clip_audio = _combo(CLIP_AUDIO)
         _select(self.clip_audio, settings.clip_audio)
-        self.skip_failed = QCheckBox("Leave &out clips that did not succeed")
+        self.skip_failed = QCheckBox("S&kip the clips that did not succeed")
         self.skip_failed.setToolTip("Combine the finished clips even though others failed or were canceled; the "
                                     "exported manifest lists the clips left out")
         self.music_dialog: QFileDialog | None = None
@@ -89,24 +89,47 @@ class CombineOptionsForm(QGroupBox):
         music_row.addWidget(self.choose_music)
         music_row.addWidget(self.clear_music)
         form = QFormLayout(self)
+        # Mnemonics leave alone the tabs' (A, P, G, D) and the menus' (F, E, V, C, H) letters.
         form.addRow("&Transition", self.transition)
-        form.addRow("&Length", self.length)
-        form.addRow("&Aspect", self.aspect)
-        form.addRow("&Fit", self.fit)
+        form.addRow("Le&ngth", self.length)
+        form.addRow("A&spect", self.aspect)
+        form.addRow("F&it", self.fit)
         form.addRow("&Resolution", self.resolution)
-        form.addRow("Frame rat&e", self.fps)  # Alt+R is Resolution's
-        music_label = QLabel("&Music")  # a row that is a layout gets no buddy by itself
+        form.addRow("Fra&me rate", self.fps)
+        music_label = QLabel("M&usic")  # a row that is a layout gets no buddy by itself
         music_label.setBuddy(self.choose_music)
         form.addRow(music_label, music_row)
-        form.addRow("Music &volume", self.volume)
-        form.addRow("&Clip audio", self.clip_audio)
+        form.addRow("Music v&olume", self.volume)
+        form.addRow("C&lip audio", self.clip_audio)
         form.addRow(self.skip_failed)
 
         self.choose_music.clicked.connect(self.open_music_dialog)
         self.clear_music.clicked.connect(lambda: self.set_music(None))
         for combo in (self.transition, self.aspect, self.fit, self.resolution, self.fps, self.clip_audio):
             combo.currentIndexChanged.connect(self._update_enabled)
+        self.length.valueChanged.connect(self.changed)
+        self.volume.valueChanged.connect(self.changed)
         self._update_enabled()
+
+    def state(self) -> dict[str, Any]:
+        """The choices, as a JSON-ready document (what the window remembers between runs)."""
+        return {"transition": self.transition.currentData(), "length": self.length.value(),
+                "aspect": self.aspect.currentData(), "fit": self.fit.currentData(),
+                "resolution": self.resolution.currentData(), "fps": self.fps.currentData(),
+                "music": self.music.text(), "volume": self.volume.value(), "clip_audio": self.clip_audio.currentData()}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Take the choices of ``state()`` (what cannot be read, or a music file that is gone, is left as it is)."""
+        for combo, key in ((self.transition, "transition"), (self.aspect, "aspect"), (self.fit, "fit"),
+                           (self.resolution, "resolution"), (self.fps, "fps"), (self.clip_audio, "clip_audio")):
+            if key in state:
+                _select(combo, state[key])
+        for spin, key in ((self.length, "length"), (self.volume, "volume")):
+            if isinstance(state.get(key), int | float):
+                spin.setValue(state[key])
+        music = state.get("music")
+        if isinstance(music, str) and music and Path(music).is_file():
+            self.set_music(Path(music))
 
     def options(self) -> CombineOptions:
         """What the form says."""

@@ -1,4 +1,8 @@
-"""The thumbnail grid: a QListView in icon mode that takes dropped files, folders and URLs, and curation keys."""
+"""The thumbnail grid: a QListView in icon mode that takes dropped files, folders and URLs.
+
+The curation keys (0–5, P/X/U, 6–9, Space, Delete) are the page's actions on this view, so they appear in its
+context menu and in Help › Keyboard shortcuts; letters do not type-to-find here.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from PySide6.QtGui import (
     QDragMoveEvent,
     QDropEvent,
     QKeyEvent,
+    QKeySequence,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -17,13 +22,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
-from app.core.domain import Flag
 from app.ui.assets.asset_delegate import AssetDelegate
 
 EMPTY_CAMPAIGN_TEXT = "Drop images here — or use Import"
 NO_MATCH_TEXT = "No image matches the filter"
-_RATING_KEYS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(6)}
-_FLAG_KEYS = {Qt.Key.Key_P: Flag.PICK, Qt.Key.Key_X: Flag.REJECT, Qt.Key.Key_U: Flag.NONE}
 
 
 def sources_from_mime(mime: QMimeData) -> list[str]:
@@ -46,11 +48,7 @@ class AssetGrid(QListView):
     """Emits what the user asks for; the page does it (through the services) and updates the model."""
 
     sources_dropped = Signal(list)  # local paths and URLs
-    rating_pressed = Signal(int)
-    flag_pressed = Signal(object)  # Flag
     preview_requested = Signal()
-    remove_requested = Signal()
-    delete_requested = Signal()
 
     def __init__(self, delegate: AssetDelegate, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +72,7 @@ class AssetGrid(QListView):
         self.setAcceptDrops(True)
         self.viewport().setAcceptDrops(True)
         self.setDropIndicatorShown(False)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setItemDelegate(delegate)
         self.set_icon_px(delegate.icon_px)
 
@@ -127,25 +126,14 @@ class AssetGrid(QListView):
 
     # ---- keys and mouse ------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = Qt.Key(event.key())
-        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        if mods == Qt.KeyboardModifier.NoModifier:
-            if key in _RATING_KEYS:
-                self.rating_pressed.emit(_RATING_KEYS[key])
-                return
-            if key in _FLAG_KEYS:
-                self.flag_pressed.emit(_FLAG_KEYS[key])
-                return
-            if key in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                if self.currentIndex().isValid():
-                    self.preview_requested.emit()
-                return
-        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
-            if mods == Qt.KeyboardModifier.ShiftModifier:
-                self.delete_requested.emit()
-                return
-            if mods == Qt.KeyboardModifier.NoModifier:
-                self.remove_requested.emit()
+        """A key of one of the view's actions that reached the view itself (no shortcut took it: the view was
+        not the focus widget) still runs that action."""
+        pressed = QKeySequence(event.keyCombination().key() | (event.modifiers()
+                                                               & ~Qt.KeyboardModifier.KeypadModifier))
+        for action in self.actions():
+            if action.isEnabled() and any(s.matches(pressed) == QKeySequence.SequenceMatch.ExactMatch
+                                          for s in action.shortcuts()):
+                action.trigger()
                 return
         super().keyPressEvent(event)
 

@@ -1,10 +1,12 @@
-"""Details of the current asset: facts, rating and flag buttons, tags, notes (edits go out as signals)."""
+"""Details of the current asset: facts, rating, flag and colour label buttons, tags, notes (edits go out as
+signals). The stars are the grid's stars; the label buttons show the grid's label colours."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
@@ -17,12 +19,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.domain import AssetInfo, Flag
+from app.core.domain import AssetInfo, ColorLabel, Flag
 from app.ui.assets.asset_model import human_bytes
+from app.ui.assets.stars import star_icon
 from app.ui.assets.tag_editor import TagEditor
+from app.ui.theme import LABEL_NAMES, label_color
+from app.ui.widgets.elided_label import ElidedLabel
 
 NOTES_SAVE_MS = 700
+STAR_PX = 18
 FLAG_LABELS = {Flag.PICK: "Pick", Flag.REJECT: "Reject", Flag.NONE: "Unflag"}
+LABEL_KEYS = {ColorLabel.RED: "6", ColorLabel.YELLOW: "7", ColorLabel.GREEN: "8", ColorLabel.BLUE: "9"}
 
 
 def local_time(stamp: datetime | None) -> str:
@@ -33,7 +40,7 @@ def local_time(stamp: datetime | None) -> str:
 
 
 class StarButtons(QWidget):
-    """Five stars; a click on star n asks for n, a click on the current rating clears it."""
+    """Five stars, drawn as the grid draws them; a click on star n asks for n, on the current rating clears it."""
 
     clicked = Signal(int)
 
@@ -46,6 +53,8 @@ class StarButtons(QWidget):
         layout.setSpacing(0)
         for stars in range(1, 6):
             button = QToolButton(autoRaise=True, toolTip=f"{stars} star{'s' if stars > 1 else ''} (key {stars})")
+            button.setIconSize(QSize(STAR_PX, STAR_PX))
+            button.setAccessibleName(f"{stars} star{'s' if stars > 1 else ''}")
             button.clicked.connect(lambda _=False, n=stars: self.clicked.emit(0 if n == self.rating else n))
             layout.addWidget(button)
             self.buttons.append(button)
@@ -54,8 +63,76 @@ class StarButtons(QWidget):
 
     def set_rating(self, rating: int) -> None:
         self.rating = rating
+        self._draw()
+
+    def _draw(self) -> None:
+        palette, ratio = self.palette(), self.devicePixelRatioF()
+        icons = {filled: star_icon(filled, palette, STAR_PX, ratio) for filled in (True, False)}
         for stars, button in enumerate(self.buttons, start=1):
-            button.setText("★" if stars <= rating else "☆")
+            button.setIcon(icons[stars <= self.rating])
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._draw()
+        super().changeEvent(event)
+
+
+def label_swatch(label: ColorLabel, palette: QPalette, size: int = 14, ratio: float = 1.0) -> QIcon:
+    """A round swatch of a colour label (an empty ring for no label)."""
+    pixmap = QPixmap(round(size * ratio), round(size * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(palette.color(QPalette.ColorRole.Text), 1))
+    if label is ColorLabel.NONE:
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+    else:
+        painter.setBrush(label_color(label, palette))
+    painter.drawEllipse(QRectF(1, 1, size - 2, size - 2))
+    painter.end()
+    return QIcon(pixmap)
+
+
+class LabelButtons(QWidget):
+    """The five colour labels; a click asks for the label, a click on the current one clears it."""
+
+    clicked = Signal(object)  # ColorLabel
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = ColorLabel.NONE
+        self.buttons: dict[ColorLabel, QToolButton] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        for label in (ColorLabel.RED, ColorLabel.YELLOW, ColorLabel.GREEN, ColorLabel.BLUE, ColorLabel.PURPLE):
+            key = f" (key {LABEL_KEYS[label]})" if label in LABEL_KEYS else ""
+            button = QToolButton(autoRaise=True, checkable=True, toolTip=f"{LABEL_NAMES[label]}{key}")
+            button.setAccessibleName(f"{LABEL_NAMES[label]} label")
+            button.clicked.connect(lambda _=False, chosen=label: self._clicked(chosen))
+            layout.addWidget(button)
+            self.buttons[label] = button
+        layout.addStretch(1)
+        self._draw()
+
+    def set_label(self, label: ColorLabel) -> None:
+        self.label = label
+        for each, button in self.buttons.items():
+            button.setChecked(each is label)
+
+    def _clicked(self, label: ColorLabel) -> None:
+        self.clicked.emit(ColorLabel.NONE if label is self.label else label)
+        self.set_label(self.label)  # shows the stored label until the change comes back
+
+    def _draw(self) -> None:
+        for label, button in self.buttons.items():
+            button.setIcon(label_swatch(label, self.palette(), 14, self.devicePixelRatioF()))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._draw()
+        super().changeEvent(event)
 
 
 class DetailPanel(QWidget):
@@ -63,6 +140,7 @@ class DetailPanel(QWidget):
 
     rating_clicked = Signal(int)
     flag_clicked = Signal(object)  # Flag
+    label_clicked = Signal(object)  # ColorLabel
     tag_added = Signal(str)
     tag_removed = Signal(str)
     notes_edited = Signal(int, str)  # asset id, text
@@ -75,11 +153,14 @@ class DetailPanel(QWidget):
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
-        self.selection_label = QLabel()
+        self.selection_label = QLabel(wordWrap=True)
         self.facts: dict[str, QLabel] = {}
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for key in ("Dimensions", "Size", "Format", "Source", "Imported"):
-            label = QLabel(wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+            label = (ElidedLabel() if key == "Source" else
+                     QLabel(wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse))
             self.facts[key] = label
             form.addRow(f"{key}:", label)
         self.stars = StarButtons()
@@ -98,6 +179,9 @@ class DetailPanel(QWidget):
             self.flag_buttons[flag] = button
         flags_layout.addStretch(1)
         form.addRow("Flag:", flags_row)
+        self.labels = LabelButtons()
+        self.labels.clicked.connect(self.label_clicked)
+        form.addRow("Label:", self.labels)
         self.tag_editor = TagEditor()
         self.tag_editor.tag_added.connect(self.tag_added)
         self.tag_editor.tag_removed.connect(self.tag_removed)
@@ -138,15 +222,16 @@ class DetailPanel(QWidget):
             return
         self.stack.setCurrentIndex(1)
         self.title.setText(asset.original_name)
-        self.selection_label.setText(f"{selected_count} selected: rating, flag and tags apply to all of them"
-                                     if selected_count > 1 else "")
+        self.selection_label.setText(f"{selected_count:,} selected: rating, flag, label and tags apply to all of "
+                                     "them" if selected_count > 1 else "")
         self.selection_label.setVisible(selected_count > 1)
         self.facts["Dimensions"].setText(f"{asset.width} × {asset.height} px")
         self.facts["Size"].setText(human_bytes(asset.bytes))
         self.facts["Format"].setText(asset.format.upper())
-        self.facts["Source"].setText(asset.source)
+        self.facts["Source"].set_full_text(asset.source)  # type: ignore[attr-defined]
         self.facts["Imported"].setText(local_time(asset.imported_at))
         self.stars.set_rating(asset.rating)
+        self.labels.set_label(asset.label)
         self._show_flag()
         self.tag_editor.set_tags(asset.tags)
         same = previous is not None and previous.id == asset.id

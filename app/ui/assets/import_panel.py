@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -68,6 +69,9 @@ class ImportPanel(QFrame):
         self.dismiss_button.clicked.connect(self.hide)
         self.details = QTreeWidget()
         self.details.setHeaderLabels(["Outcome", "Source", "Reason"])
+        self.details.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a long path keeps its start and file name
+        self.details.header().setStretchLastSection(False)
+        self.details.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.details.setRootIsDecorated(False)
         self.details.setUniformRowHeights(True)
         self.details.setMaximumHeight(180)
@@ -141,6 +145,8 @@ class ImportPanel(QFrame):
             items.append(item)
         self.details.addTopLevelItems(items)
         self.details.resizeColumnToContents(0)
+        self.details.resizeColumnToContents(2)
+        self.details.setColumnWidth(2, min(self.details.columnWidth(2), 360))
 
     def _show_progress(self, progress: ImportProgress) -> None:
         if progress.total:

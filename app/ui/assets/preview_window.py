@@ -1,28 +1,44 @@
-"""Full-screen preview of the grid's assets: arrows move, Escape leaves, rating and flag keys work here too."""
+"""Full-screen preview of the grid's assets: arrows move, Escape leaves, rating, flag and label keys work here too.
+
+The keys are actions of this window (listed in Help › Keyboard shortcuts under "Preview"). It opens over the whole
+screen the main window is on, also where no window manager honours "full screen".
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QGuiApplication, QImage, QKeyEvent, QPainter, QPaintEvent, QPixmap
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QColor,
+    QGuiApplication,
+    QImage,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPixmap,
+)
 from PySide6.QtWidgets import QWidget
 
-from app.core.domain import AssetInfo, Flag
+from app.core.domain import AssetInfo, ColorLabel, Flag
 from app.core.library.images import open_oriented
 from app.core.library.service import LibraryService
-from app.ui.assets.asset_delegate import STAR_COLOR, stars_text
 from app.ui.assets.asset_model import AssetModel
+from app.ui.assets.stars import paint_stars
 from app.ui.bridge import TaskBridge, describe_error
+from app.ui.shortcuts_dialog import AREA_PROPERTY
+from app.ui.theme import LABEL_NAMES, Tone, dark_palette, label_color, tone_color
 from app.ui.thumbnail_loader import ThumbnailLoader
 
 _KEPT_IMAGES = 4
-_RATING_KEYS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(6)}
-_FLAG_KEYS = {Qt.Key.Key_P: Flag.PICK, Qt.Key.Key_X: Flag.REJECT, Qt.Key.Key_U: Flag.NONE}
 _FLAG_TEXT = {Flag.PICK: "Picked", Flag.REJECT: "Rejected", Flag.NONE: ""}
+_LABEL_KEYS = {ColorLabel.RED: "6", ColorLabel.YELLOW: "7", ColorLabel.GREEN: "8", ColorLabel.BLUE: "9"}
 
 
 def decode_for_screen(path: Path, max_px: int) -> QImage:
@@ -45,12 +61,16 @@ class PreviewWindow(QWidget):
     row_changed = Signal(int)
     rating_pressed = Signal(int)
     flag_pressed = Signal(object)  # Flag
+    label_pressed = Signal(object)  # ColorLabel
     closed = Signal()
 
     def __init__(self, model: AssetModel, loader: ThumbnailLoader, library: LibraryService, bridge: TaskBridge,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle("Preview")
+        self.setProperty(AREA_PROPERTY, "Preview")
+        self.setMinimumSize(480, 320)
+        self._make_actions()
         self.model = model
         self.loader = loader
         self.library = library
@@ -69,13 +89,36 @@ class PreviewWindow(QWidget):
     def asset(self) -> AssetInfo | None:
         return self.model.asset(self.row)
 
+    def _make_actions(self) -> None:
+        def action(text: str, keys: Sequence[str | QKeySequence], slot: Callable[[], None]) -> None:
+            act = QAction(text, self)
+            act.setShortcuts([QKeySequence(k) for k in keys])
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            act.triggered.connect(lambda _checked=False: slot())
+            self.addAction(act)
+        action("Next image", ["Right", "Down", "PgDown"], lambda: self.step(1))
+        action("Previous image", ["Left", "Up", "PgUp"], lambda: self.step(-1))
+        action("First image", ["Home"], lambda: self.step(-self.row))
+        action("Last image", ["End"], lambda: self.step(self.model.rowCount()))
+        action("Close the preview", ["Esc", "Space"], self.close)
+        for stars in range(6):
+            text = f"Rate {stars} star{'s' * (stars != 1)}" if stars else "Clear the rating"
+            action(text, [str(stars)], lambda n=stars: self.rating_pressed.emit(n))
+        for flag, text, key in ((Flag.PICK, "Pick", "P"), (Flag.REJECT, "Reject", "X"), (Flag.NONE, "Unflag", "U")):
+            action(text, [key], lambda f=flag: self.flag_pressed.emit(f))
+        for label, key in _LABEL_KEYS.items():
+            action(f"{LABEL_NAMES[label]} label", [key], lambda chosen=label: self.label_pressed.emit(chosen))
+
     def show_row(self, row: int) -> None:
-        """Open (or move) the preview on ``row``."""
+        """Open (or move) the preview on ``row``, over the screen the main window is on."""
         if self.model.asset(row) is None:
             return
         self.row = row
         self._load()
         if not self.isVisible():
+            owner = self.parentWidget().window() if self.parentWidget() is not None else None
+            screen = (owner.screen() if owner is not None else None) or QGuiApplication.primaryScreen()
+            self.setGeometry(screen.geometry())  # without a window manager, full screen is only asked for
             self.showFullScreen()
         self.raise_()
         self.activateWindow()
@@ -97,25 +140,6 @@ class PreviewWindow(QWidget):
             self.row = row
             self.row_changed.emit(row)
             self._load()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = Qt.Key(event.key())
-        if key in (Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_PageDown):
-            self.step(1)
-        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_PageUp):
-            self.step(-1)
-        elif key == Qt.Key.Key_Home:
-            self.step(-self.row)
-        elif key == Qt.Key.Key_End:
-            self.step(self.model.rowCount())
-        elif key in (Qt.Key.Key_Escape, Qt.Key.Key_Space):
-            self.close()
-        elif key in _RATING_KEYS:
-            self.rating_pressed.emit(_RATING_KEYS[key])
-        elif key in _FLAG_KEYS:
-            self.flag_pressed.emit(_FLAG_KEYS[key])
-        else:
-            super().keyPressEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._wanted = None
@@ -176,14 +200,19 @@ class PreviewWindow(QWidget):
             painter.drawPixmap(fit(pixmap.size(), self.rect()), pixmap)
         band = QRect(0, self.height() - 44, self.width(), 44)
         painter.fillRect(band, QColor(0, 0, 0, 150))
-        painter.setPen(QColor("white"))
-        text = f"{asset.original_name}    {self.row + 1} / {self.model.rowCount()}    {_FLAG_TEXT[asset.flag]}"
+        palette = dark_palette()  # the preview is dark in both themes, like a light box
+        painter.setPen(palette.color(palette.ColorRole.WindowText))
+        label = f"    {LABEL_NAMES[asset.label]} label" if asset.label is not ColorLabel.NONE else ""
+        text = (f"{asset.original_name}    {self.row + 1} / {self.model.rowCount()}    {_FLAG_TEXT[asset.flag]}"
+                f"{label}")
         painter.drawText(band.adjusted(16, 0, -16, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
                          text)
-        painter.setPen(STAR_COLOR)
-        painter.drawText(band.adjusted(16, 0, -16, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                         stars_text(asset.rating))
+        if asset.label is not ColorLabel.NONE:
+            painter.fillRect(QRect(0, band.y() - 4, self.width(), 4), label_color(asset.label, palette))
+        star = 18
+        paint_stars(painter, band.right() - 16 - 5 * star - 8, band.center().y() - star / 2, star, asset.rating,
+                    palette)
         if self.error:
-            painter.setPen(QColor("#ff8a80"))
+            painter.setPen(tone_color(Tone.ERROR, palette))
             painter.drawText(self.rect().adjusted(40, 40, -40, -80),
                              Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.error)

@@ -33,6 +33,10 @@ class JobActivity(QObject):
         """Whether this window is running anything on job ``job_id``."""
         return self._work[job_id] > 0
 
+    def busy_jobs(self) -> list[int]:
+        """The jobs this window is running work on now."""
+        return sorted(job_id for job_id, count in self._work.items() if count > 0)
+
     def start(self, job_id: int, name: str, coro: Coroutine[Any, Any, Any], *,
               on_done: Callable[[Any], None] | None = None,
               on_error: Callable[[BaseException], None]) -> None:

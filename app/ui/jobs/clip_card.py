@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QPainter, QPaintEvent, QPixmap
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -17,7 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.domain import ClipState, ClipStatus
-from app.ui.jobs.format import STATUS_COLOR, STATUS_TEXT, usd, working_time
+from app.ui.jobs.format import STATUS_TEXT, STATUS_TONE, usd, working_time
+from app.ui.theme import Tone, set_tone
 
 THUMB_W, THUMB_H = 128, 72
 CARD_WIDTH = 2 * THUMB_W + 56
@@ -92,7 +94,7 @@ class ClipCard(QFrame):
         self.prompt_label.setStyleSheet("color: palette(mid)")
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c62828")
+        set_tone(self.error_label, Tone.ERROR)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.cancel_button = QPushButton("Cancel")
         self.retry_button = QPushButton("Retry…")
@@ -129,8 +131,10 @@ class ClipCard(QFrame):
         if clip.attempts > 1:
             status_text += f" · attempt {clip.attempts}"
         self.status_label.setText(status_text)
-        color = STATUS_COLOR.get(clip.status)
-        self.status_label.setStyleSheet(f"color: {color}; font-weight: 600" if color else "")
+        set_tone(self.status_label, STATUS_TONE.get(clip.status))
+        font = self.status_label.font()
+        font.setBold(clip.status in STATUS_TONE)
+        self.status_label.setFont(font)
         done = 1.0 if clip.status is ClipStatus.SUCCEEDED else clip.progress
         self.progress.setValue(round(max(0.0, min(1.0, done)) * PROGRESS_STEPS))
         self.cost_label.setText(usd(clip.cost_usd))
@@ -161,6 +165,23 @@ class ClipCard(QFrame):
     def frame_shown(self, which: int) -> bool:
         label = self.first_frame if which == 0 else self.last_frame
         return not label.pixmap().isNull()
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        """The card's buttons as a menu (Play, Retry…, Cancel), with Copy prompt."""
+        menu = QMenu(self)
+        for button, text in ((self.open_button, "Play"), (self.retry_button, "Retry…"),
+                             (self.cancel_button, "Cancel clip")):
+            if not button.isHidden():
+                action = menu.addAction(text, button.click)
+                action.setEnabled(button.isEnabled())
+        if menu.actions():
+            menu.addSeparator()
+        copy = menu.addAction("Copy prompt", lambda: QGuiApplication.clipboard().setText(
+            self.state.prompt if self.state else ""))
+        copy.setEnabled(bool(self.state and self.state.prompt))
+        menu.aboutToHide.connect(menu.deleteLater)
+        self.context_menu = menu
+        menu.popup(event.globalPos())
 
     # ---- helpers -----------------------------------------------------------------------------------
     def _request(self, signal: Signal, button: QPushButton) -> None:

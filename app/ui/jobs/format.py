@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from app.core.domain import ClipState, ClipStatus, JobState, JobStatus
+from app.ui.theme import Tone
 
 STATUS_TEXT = {
     ClipStatus.PENDING: "Waiting",
@@ -27,12 +30,41 @@ JOB_STATUS_TEXT = {
     JobStatus.INTERRUPTED: "Interrupted",
 }
 
-STATUS_COLOR = {
-    ClipStatus.SUCCEEDED: "#2e7d32",
-    ClipStatus.FAILED: "#c62828",
-    ClipStatus.CANCELED: "#757575",
-    ClipStatus.INTERRUPTED: "#ef6c00",
+STATUS_TONE = {
+    ClipStatus.SUCCEEDED: Tone.SUCCESS,
+    ClipStatus.FAILED: Tone.ERROR,
+    ClipStatus.CANCELED: Tone.MUTED,
+    ClipStatus.INTERRUPTED: Tone.WARNING,
 }
+JOB_STATUS_TONE = {JobStatus.FAILED: Tone.ERROR, JobStatus.CANCELED: Tone.MUTED, JobStatus.INTERRUPTED: Tone.WARNING,
+                   JobStatus.SUCCEEDED: Tone.SUCCESS}
+_ENDINGS = ((ClipStatus.FAILED, "failed"), (ClipStatus.CANCELED, "canceled"), (ClipStatus.INTERRUPTED, "interrupted"))
+
+
+def job_status_text(status: JobStatus, clips: Iterable[ClipStatus]) -> str:
+    """How a job stands: "Running", "Finished", "Canceled", or for an ended job whose clips did not all end the same
+    way, what they did: "5 of 6 done · 1 canceled"."""
+    counts = Counter(clips)
+    total = sum(counts.values())
+    done = counts[ClipStatus.SUCCEEDED]
+    if not (status.is_terminal or status is JobStatus.INTERRUPTED) or not total or done == total:
+        return JOB_STATUS_TEXT[status]
+    ended = {s: counts[s] for s, _ in _ENDINGS}
+    unfinished = total - done - sum(ended.values())  # clips the job's end caught before they ended themselves
+    own = {JobStatus.FAILED: ClipStatus.FAILED, JobStatus.INTERRUPTED: ClipStatus.INTERRUPTED}.get(
+        status, ClipStatus.CANCELED)
+    ended[own] += unfinished
+    if done == 0 and sum(1 for n in ended.values() if n) == 1:
+        return JOB_STATUS_TEXT[status]  # every clip ended the way the job did: the job's word says it all
+    return " · ".join([f"{done} of {total} done"] + [f"{ended[s]} {word}" for s, word in _ENDINGS if ended[s]])
+
+
+def job_tone(status: JobStatus, clips: Iterable[ClipStatus]) -> Tone | None:
+    """The colour a job's status reads in: a job with some clips done is a partial success, not a failure."""
+    counts = Counter(clips)
+    if status.is_terminal and counts[ClipStatus.SUCCEEDED] and counts[ClipStatus.SUCCEEDED] < sum(counts.values()):
+        return Tone.WARNING
+    return JOB_STATUS_TONE.get(status)
 
 
 def usd(amount: float | None) -> str:

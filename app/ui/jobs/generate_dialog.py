@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.core.changes import Changes, Op
 from app.core.domain import CampaignInfo, JobState, PairSuggestion
+from app.core.generation.catalog import durations_text
 from app.core.generation.service import GenerationService
 from app.core.library.service import LibraryService
 from app.core.pairing.service import PairingService
@@ -37,15 +38,15 @@ from app.ui.bridge import TaskBridge, describe_error
 from app.ui.change_feed import ChangeFeed
 from app.ui.jobs.format import price_rule, seconds, usd
 from app.ui.jobs.pair_list import PairChecklist
+from app.ui.theme import Tone, set_tone
 from app.ui.thumbnail_loader import ThumbnailLoader
+from app.ui.wording import plural
 
 if TYPE_CHECKING:
     from app.core.generation.catalog import ModelSpec
     from app.core.generation.service import JobPlan
 
 REPLAN_DELAY_MS = 120
-ERROR_STYLE = "color: #c62828"
-WARN_STYLE = "color: #ef6c00"
 
 
 class GenerateDialog(QDialog):
@@ -104,7 +105,7 @@ class GenerateDialog(QDialog):
             self.model_combo.addItem(f"{spec.label} — {price_rule(spec.price_usd, spec.price_unit)}", spec.id)
         self.model_notes = QLabel()
         self.model_notes.setWordWrap(True)
-        self.model_notes.setStyleSheet("color: palette(mid)")
+        set_tone(self.model_notes, Tone.MUTED)
         self.duration_spin = QDoubleSpinBox()
         self.duration_spin.setRange(1, 60)
         self.duration_spin.setDecimals(1)
@@ -142,13 +143,13 @@ class GenerateDialog(QDialog):
         self.plan_label = QLabel()
         self.adjustments_label = QLabel()
         self.adjustments_label.setWordWrap(True)
-        self.adjustments_label.setStyleSheet(WARN_STYLE)
+        set_tone(self.adjustments_label, Tone.WARNING)
         self.estimate_label = QLabel()
         self.estimate_label.setStyleSheet("font-weight: 600")
         self.remaining_label = QLabel()
         self.budget_message = QLabel()
         self.budget_message.setWordWrap(True)
-        self.budget_message.setStyleSheet(ERROR_STYLE)
+        set_tone(self.budget_message, Tone.ERROR)
         self.raise_button = QPushButton("Raise budget…")
         self.raise_button.setAutoDefault(False)
         self.raise_button.clicked.connect(self._show_raise_row)
@@ -169,7 +170,7 @@ class GenerateDialog(QDialog):
         self.raise_row.hide()
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(ERROR_STYLE)
+        set_tone(self.error_label, Tone.ERROR)
         cost_box = QGroupBox("Cost")
         cost_layout = QVBoxLayout(cost_box)
         for widget in (self.plan_label, self.adjustments_label, self.estimate_label, self.remaining_label):
@@ -233,7 +234,7 @@ class GenerateDialog(QDialog):
     def _resolution_changed(self) -> None:
         spec = self.current_model()
         allowed = spec.durations_at(self.resolution_combo.currentText())
-        self.duration_hint.setText(f"{spec.label} takes {' or '.join(f'{d:g}' for d in allowed)} s")
+        self.duration_hint.setText(f"{spec.label} takes {durations_text(allowed)}")
         self.schedule_replan()
 
     def _load_pairs(self) -> None:
@@ -246,14 +247,14 @@ class GenerateDialog(QDialog):
         if not pairs:
             self.pairs_message.setText("This campaign has no pairs yet: suggest or add them on the Pairs tab.")
             return
-        self.pairs_message.setText(f"{len(pairs)} pair(s)")
+        self.pairs_message.setText(plural(len(pairs), "pair"))
         ids = sorted({a for p in pairs for a in (p.first_asset_id, p.last_asset_id)})
         self.bridge.run(f"generate-assets-{self.campaign.id}", self.library.get_assets(ids),
                         on_done=self.pair_list.set_assets, on_error=lambda _exc: None)
 
     def _pairs_failed(self, exc: BaseException) -> None:
         self.pairs_message.setText(f"The pairs could not be loaded: {describe_error(exc)}")
-        self.pairs_message.setStyleSheet(ERROR_STYLE)
+        set_tone(self.pairs_message, Tone.ERROR)
 
     # ---- planning ----------------------------------------------------------------------------------
     def _duration_changed(self) -> None:
@@ -308,8 +309,8 @@ class GenerateDialog(QDialog):
                 label.setText("")
             self.adjustments_label.hide()
             return
-        self.plan_label.setText(f"{len(plan.pairs)} clip(s) × {seconds(plan.duration_s)} with {plan.model.label}, "
-                                f"{plan.resolution}, {plan.aspect}")
+        self.plan_label.setText(f"{plural(len(plan.pairs), 'clip')} × {seconds(plan.duration_s)} with "
+                                f"{plan.model.label}, {plan.resolution}, {plan.aspect}")
         self.adjustments_label.setText("\n".join(plan.adjustments))
         self.adjustments_label.setVisible(bool(plan.adjustments))
         self.estimate_label.setText(f"Estimate: {usd(plan.estimate_usd)}")

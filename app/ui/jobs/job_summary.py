@@ -10,10 +10,22 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.core.domain import ClipState, ClipStatus, JobState, JobStatus
-from app.ui.jobs.format import JOB_STATUS_TEXT, STATUS_TEXT, seconds, usd, working_time
+from app.ui.jobs.format import STATUS_TEXT, job_status_text, job_tone, seconds, usd, working_time
+from app.ui.theme import Tone, set_tone
 
 UNFINISHED = (ClipStatus.PENDING, ClipStatus.SUBMITTING, ClipStatus.RUNNING, ClipStatus.DOWNLOADING,
               ClipStatus.INTERRUPTED)
+
+
+def job_actions(job: JobState, clips: Iterable[ClipState], *, driving: bool = False) -> dict[str, bool]:
+    """Which of cancel, resume, delete and combine a job allows now (``driving``: this window runs it)."""
+    clips = list(clips)
+    unfinished = any(c.status in UNFINISHED for c in clips)
+    elsewhere = job.worker is not None
+    return {"cancel": not job.status.is_terminal or unfinished,
+            "resume": not driving and not elsewhere and (job.status is JobStatus.INTERRUPTED or unfinished),
+            "delete": not driving and not elsewhere and not any(c.status.is_in_flight for c in clips),
+            "combine": any(c.status is ClipStatus.SUCCEEDED for c in clips)}
 
 
 class JobSummary(QWidget):
@@ -35,7 +47,7 @@ class JobSummary(QWidget):
         self.elapsed_label = QLabel()
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c62828")
+        set_tone(self.error_label, Tone.ERROR)
         self.cancel_button = QPushButton("Cancel job")
         self.resume_button = QPushButton("Resume")
         self.resume_button.setToolTip("Poll the clips already submitted again and start the ones never sent")
@@ -79,7 +91,8 @@ class JobSummary(QWidget):
             return
         self.title.setText(f"Job {job.id} · {job.model_id} · {seconds(job.duration_s)} · {job.resolution} · "
                            f"{job.aspect} · {job.transition}")
-        status = JOB_STATUS_TEXT[job.status]
+        status = job_status_text(job.status, (c.status for c in clips))
+        set_tone(self.status_label, job_tone(job.status, [c.status for c in clips]))
         if job.worker is not None:
             status += f" — being worked by {job.worker.describe()}; watching"
         self.status_label.setText(status)
@@ -92,13 +105,10 @@ class JobSummary(QWidget):
         self.cost_label.setText(f"{usd(spent)} so far of {usd(job.estimate_usd)} estimated")
         self.error_label.setText(job.error)
         self.error_label.setVisible(bool(job.error))
-        unfinished = any(c.status in UNFINISHED for c in clips)
-        self.cancel_button.setEnabled(not job.status.is_terminal or unfinished)
-        elsewhere = job.worker is not None
-        self.resume_button.setEnabled(not driving and not elsewhere and (job.status is JobStatus.INTERRUPTED
-                                                                          or unfinished))
-        self.delete_button.setEnabled(not driving and not elsewhere and not any(c.status.is_in_flight for c in clips))
-        self.combine_button.setEnabled(counts[ClipStatus.SUCCEEDED] > 0)
+        allowed = job_actions(job, clips, driving=driving)
+        for button, name in ((self.cancel_button, "cancel"), (self.resume_button, "resume"),
+                             (self.delete_button, "delete"), (self.combine_button, "combine")):
+            button.setEnabled(allowed[name])
         self.tick()
 
     def tick(self, now: datetime | None = None) -> None:

@@ -1,22 +1,26 @@
-"""The campaign's jobs, newest first: id, model, created, status, clips done/total, cost (model + view)."""
+"""The campaign's jobs, newest first: id, model, created, status, clips done/total, cost (model + view).
+
+The status of an ended job whose clips did not all end the same way says what each did ("5 of 6 done · 1
+canceled"). Its colour comes from the palette's theme. The first columns fit their contents, measured again (at most
+every 150 ms) when rows arrive or change, never per row and update.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QTableView, QWidget
 
-from app.core.domain import ClipState, ClipStatus, JobState, JobStatus
-from app.ui.jobs.format import JOB_STATUS_TEXT, local_time, usd
+from app.core.domain import ClipState, ClipStatus, JobState
+from app.ui.jobs.format import job_status_text, job_tone, local_time, usd
+from app.ui.theme import tone_color
 
 COLUMNS = ("Job", "Model", "Created", "Status", "Clips", "Cost")
 COL_ID, COL_MODEL, COL_CREATED, COL_STATUS, COL_CLIPS, COL_COST = range(len(COLUMNS))
 JOB_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-JOB_STATUS_COLOR = {JobStatus.FAILED: "#c62828", JobStatus.CANCELED: "#757575", JobStatus.INTERRUPTED: "#ef6c00",
-                    JobStatus.SUCCEEDED: "#2e7d32"}
+RESIZE_DELAY_MS = 150
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -132,14 +136,15 @@ class JobsListModel(QAbstractTableModel):
         row, column = self._rows[index.row()], index.column()
         job = row.job
         if role == Qt.ItemDataRole.DisplayRole:
-            return (str(job.id), job.model_id, row.created, JOB_STATUS_TEXT[job.status],
+            return (str(job.id), job.model_id, row.created, job_status_text(job.status, row.statuses.values()),
                     self.clips_text(index.row()), usd(row.cost))[column]
         if role == JOB_ID_ROLE:
             return job.id
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_ID, COL_CLIPS, COL_COST):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATUS and job.status in JOB_STATUS_COLOR:
-            return QColor(JOB_STATUS_COLOR[job.status])
+        if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATUS:
+            tone = job_tone(job.status, row.statuses.values())
+            return tone_color(tone, QApplication.palette()) if tone is not None else None
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = f"Job {job.id}: {job.model_id}, {job.duration_s:g} s, {job.resolution}, {job.aspect}"
             return tip + (f"\n{job.error}" if job.error else "")
@@ -167,12 +172,24 @@ class JobsListView(QTableView):
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
         self.verticalHeader().hide()
-        # Sized once per reset, not on every change: ResizeToContents would measure every row on each update.
+        # Sized when rows arrive or change (batched), not per update: ResizeToContents would measure every row on
+        # each change of each clip.
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        model.modelReset.connect(self.resizeColumnsToContents)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self._resize_timer = QTimer(self, singleShot=True, interval=RESIZE_DELAY_MS)
+        self._resize_timer.timeout.connect(self.fit_columns)
+        model.modelReset.connect(self.fit_columns)
+        for signal in (model.rowsInserted, model.dataChanged):
+            signal.connect(self._resize_timer.start)
         self.selectionModel().currentRowChanged.connect(self._row_changed)
+
+    def fit_columns(self) -> None:
+        """Size every column but the last (which stretches) to its contents."""
+        self._resize_timer.stop()
+        for column in range(COL_COST):
+            self.resizeColumnToContents(column)
 
     def select_job(self, job_id: int) -> None:
         """Make ``job_id`` the current row (emits ``job_selected`` when it changes)."""

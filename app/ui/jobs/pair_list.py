@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+from PySide6.QtGui import QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import QApplication, QListWidget, QListWidgetItem, QWidget
 
 from app.core.domain import AssetInfo, PairSuggestion
 from app.ui.thumbnail_loader import ThumbnailLoader
@@ -16,13 +16,16 @@ PAIR_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def pair_icon(first: QPixmap | None, last: QPixmap | None) -> QIcon:
-    """Both frames side by side with an arrow between them (grey boxes while a thumbnail is missing)."""
+    """Both frames side by side with an arrow between them (boxes of the palette's mid tone while a thumbnail is
+    missing)."""
+    palette = QApplication.palette()
     canvas = QPixmap(2 * ICON_W + GAP, ICON_H)
     canvas.fill(Qt.GlobalColor.transparent)
     painter = QPainter(canvas)
+    painter.setPen(palette.color(QPalette.ColorRole.Text))
     for x, pixmap in ((0, first), (ICON_W + GAP, last)):
         if pixmap is None or pixmap.isNull():
-            painter.fillRect(x, 0, ICON_W, ICON_H, QColor("#9e9e9e"))
+            painter.fillRect(x, 0, ICON_W, ICON_H, palette.color(QPalette.ColorRole.Mid))
             continue
         scaled = pixmap.scaled(ICON_W, ICON_H, Qt.AspectRatioMode.KeepAspectRatio,
                                Qt.TransformationMode.SmoothTransformation)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.core.domain import ClipState
 from app.ui.jobs.format import price_rule
+from app.ui.theme import Tone, set_tone
 
 if TYPE_CHECKING:
     from app.core.generation.catalog import ModelSpec
@@ -46,7 +47,7 @@ class RetryDialog(QDialog):
         self.prompt_edit.setMinimumHeight(90)
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #c62828")
+        set_tone(self.message, Tone.ERROR)
         self.message.hide()
         self.last_error = QLabel(f"Last error: {clip.error}")
         self.last_error.setWordWrap(True)

@@ -39,11 +39,14 @@ from app.ui.bridge import TaskBridge, describe_error
 from app.ui.change_feed import ChangeFeed
 from app.ui.notices import Notices
 from app.ui.player import VideoPlayer
+from app.ui.preferences import Preferences
 from app.ui.thumbnail_loader import ThumbnailLoader
 
 CLIP_ROLE = Qt.ItemDataRole.UserRole
 ICON_SIZE = QSize(96, 54)
 RELOAD_DELAY_MS = 200
+OPTIONS_KEY = "ad/combine_options"
+SPLITTER_KEY = "ad/splitter"
 
 
 def _seconds(value: float | None) -> str:
@@ -69,8 +72,9 @@ class AdPage(QWidget):
 
     def __init__(self, generation: GenerationService, library: LibraryService, thumbnails: ThumbnailLoader,
                  settings: SettingsStore, paths: LibraryPaths, bridge: TaskBridge, feed: ChangeFeed,
-                 notices: Notices, parent: QWidget | None = None) -> None:
+                 notices: Notices, parent: QWidget | None = None, *, preferences: Preferences | None = None) -> None:
         super().__init__(parent)
+        self.preferences = preferences if preferences is not None else Preferences()
         self.generation = generation
         self.library = library
         self.thumbnails = thumbnails
@@ -91,14 +95,18 @@ class AdPage(QWidget):
         self.clip_list.setMinimumWidth(220)
         self.player = VideoPlayer()
         self.options_form = CombineOptionsForm(settings.current)
-        self.combine_button = QPushButton("&Combine")
+        self.options_form.restore(self.preferences.document(OPTIONS_KEY))
+        self.options_form.changed.connect(
+            lambda: self.preferences.set_document(OPTIONS_KEY, self.options_form.state()))
+        # Mnemonics leave alone the tabs' (A, P, G, D) and the menus' (F, E, V, C, H) letters.
+        self.combine_button = QPushButton("Com&bine")
         self.combine_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(True)
-        self.play_ad_button = QPushButton("&Play ad")
-        self.export_button = QPushButton("&Export…")
+        self.play_ad_button = QPushButton("Pla&y ad")
+        self.export_button = QPushButton("E&xport…")
         self.reveal_button = QPushButton("Reveal in folder")
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
@@ -136,6 +144,9 @@ class AdPage(QWidget):
         splitter.addWidget(left)
         splitter.addWidget(self.player)
         splitter.setStretchFactor(1, 1)
+        if (state := self.preferences.state(SPLITTER_KEY)) is not None:
+            splitter.restoreState(state)
+        splitter.splitterMoved.connect(lambda *_: self.preferences.set_value(SPLITTER_KEY, splitter.saveState()))
         actions = QHBoxLayout()
         for widget in (self.combine_button, self.cancel_button):
             actions.addWidget(widget)

@@ -3,13 +3,19 @@
 The grid follows the change feed: rows an operation (of this window or another process) changed are read again,
 rows that left the campaign or no longer pass the filter go, and new ones arrive. The detail panel always shows
 the grid's current asset, and nothing when the grid has none.
+
+Curation is done by this page's actions (keys 0–5, P/X/U, 6–9, Space, Delete; also in the grid's context menu);
+every edit is a command of the window's undo history. The tool bar wraps on a narrow window. The thumbnail size,
+the splitter and each campaign's filter are remembered.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import partial
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -26,22 +32,27 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.changes import Changes
-from app.core.domain import AssetFilter, AssetInfo, AssetSort, CampaignInfo, Flag
+from app.core.domain import AssetFilter, AssetInfo, AssetSort, CampaignInfo, ColorLabel, Flag
 from app.core.library.service import LibraryService
 from app.ui.assets.asset_delegate import AssetDelegate
 from app.ui.assets.asset_grid import EMPTY_CAMPAIGN_TEXT, NO_MATCH_TEXT, AssetGrid
 from app.ui.assets.asset_model import AssetModel
 from app.ui.assets.curation import Curator
 from app.ui.assets.detail_panel import DetailPanel
-from app.ui.assets.filter_bar import FilterBar, is_narrowing
+from app.ui.assets.filter_bar import FilterBar, filter_from_json, filter_to_json, is_narrowing
 from app.ui.assets.import_panel import ImportPanel
 from app.ui.assets.import_runner import ImportRunner
 from app.ui.assets.preview_window import PreviewWindow
 from app.ui.assets.url_dialog import UrlDialog
 from app.ui.bridge import TaskBridge
 from app.ui.change_feed import ChangeFeed
+from app.ui.history import Command, History
 from app.ui.notices import Notices
+from app.ui.preferences import Preferences
+from app.ui.theme import LABEL_NAMES
 from app.ui.thumbnail_loader import ThumbnailLoader
+from app.ui.widgets.flow_layout import FlowLayout
+from app.ui.wording import plural
 
 FIRST_PAGE = 1500  # rows asked first: more than one screen at the smallest zoom
 PAGE = 50_000  # then the rest, in as few pages as possible: each append re-lays out every row
@@ -49,6 +60,10 @@ IMAGE_FILTER = "Images (*.jpg *.jpeg *.jpe *.png *.webp *.bmp *.tif *.tiff *.gif
 MIN_ZOOM = 64  # px; the largest zoom is the thumbnails' own size (never blown up)
 SCROLL_SETTLE_MS = 150
 RELOAD_ABOVE = 2000  # a change naming more assets than this reloads the grid instead of reading them one by one
+ZOOM_STEP = 32
+ZOOM_KEY = "assets/thumbnail_px"
+SPLITTER_KEY = "assets/splitter"
+LABEL_KEYS = {ColorLabel.RED: "6", ColorLabel.YELLOW: "7", ColorLabel.GREEN: "8", ColorLabel.BLUE: "9"}
 
 
 def _stop_preview(preview: list[PreviewWindow], *_: object) -> None:
@@ -62,11 +77,14 @@ class AssetsPage(QWidget):
     load_finished = Signal()
 
     def __init__(self, library: LibraryService, loader: ThumbnailLoader, bridge: TaskBridge, feed: ChangeFeed,
-                 notices: Notices, parent: QWidget | None = None) -> None:
+                 notices: Notices, parent: QWidget | None = None, *, history: History | None = None,
+                 preferences: Preferences | None = None) -> None:
         super().__init__(parent)
         self.library = library
         self.bridge = bridge
         self.notices = notices
+        self.history = history if history is not None else History(bridge, notices, self)
+        self.preferences = preferences if preferences is not None else Preferences()
         self.campaign: CampaignInfo | None = None
         self.filter = AssetFilter()
         self.loading = False
@@ -74,7 +92,7 @@ class AssetsPage(QWidget):
         self._pending_selection: list[int] = []
         self._dialog: QWidget | None = None
         self.confirm_box: QMessageBox | None = None
-        self._preview: list[PreviewWindow] = []  # created on first use
+        self._preview: list[PreviewWindow] = []
 
         self.loader = loader
         self.destroyed.connect(partial(_stop_preview, self._preview))
@@ -82,7 +100,7 @@ class AssetsPage(QWidget):
         self.delegate = AssetDelegate(self.loader, self)
         self.grid = AssetGrid(self.delegate)
         self.grid.setModel(self.model)
-        self.curator = Curator(library, bridge, notices, self)
+        self.curator = Curator(library, bridge, notices, self.history, self)
         self.detail = DetailPanel()
         self.import_panel = ImportPanel()
         self.imports = ImportRunner(library, bridge, self.import_panel, self)
@@ -90,16 +108,126 @@ class AssetsPage(QWidget):
         self.zoom = QSlider(Qt.Orientation.Horizontal, toolTip="Thumbnail size")
         self.zoom.setRange(MIN_ZOOM, max(MIN_ZOOM * 2, self.loader.size))
         self.zoom.setSingleStep(16)
-        self.zoom.setPageStep(32)
-        self.zoom.setValue(self.delegate.icon_px)
+        self.zoom.setPageStep(ZOOM_STEP)
+        self.zoom.setValue(self.preferences.integer(ZOOM_KEY, self.delegate.icon_px))
         self.zoom.setMaximumWidth(140)
+        self.zoom.setMinimumWidth(80)
         self.count_label = QLabel()
         self._scroll_settle = QTimer(self, singleShot=True, interval=SCROLL_SETTLE_MS)
         self._scroll_settle.timeout.connect(self._scroll_settled)
+        self._make_actions()
         self._build_layout()
         self._connect()
         self.grid.set_icon_px(self.zoom.value())
+        self._make_preview()
         feed.changed.connect(self.apply_changes)
+
+    # ---- actions -----------------------------------------------------------------------------------
+    def _make_actions(self) -> None:
+        """The curation keys as actions of the grid (its context menu lists them with their keys)."""
+        def action(text: str, keys: Sequence[str | QKeySequence.StandardKey], slot: Callable[[], object],
+                   tip: str = "") -> QAction:
+            act = QAction(text, self)
+            act.setShortcuts([QKeySequence(k) for k in keys])
+            act.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            act.setToolTip(tip or text)
+            act.triggered.connect(lambda _checked=False: slot())
+            self.grid.addAction(act)
+            return act
+        self.rating_actions = [action("Clear the rating" if n == 0 else f"Rate {n} star{'s' * (n != 1)}",
+                                      [str(n)], lambda n=n: self.rate_selected(n)) for n in range(6)]
+        self.flag_actions = {
+            Flag.PICK: action("Pick", ["P"], lambda: self.flag_selected(Flag.PICK), "Flag as a pick"),
+            Flag.REJECT: action("Reject", ["X"], lambda: self.flag_selected(Flag.REJECT), "Flag as rejected"),
+            Flag.NONE: action("Unflag", ["U"], lambda: self.flag_selected(Flag.NONE), "Take the flag off"),
+        }
+        self.label_actions = {
+            label: action(f"{LABEL_NAMES[label]} label", [LABEL_KEYS[label]] if label in LABEL_KEYS else [],
+                          lambda chosen=label: self.label_selected(chosen))
+            for label in (ColorLabel.RED, ColorLabel.YELLOW, ColorLabel.GREEN, ColorLabel.BLUE, ColorLabel.PURPLE)}
+        self.label_actions[ColorLabel.NONE] = action("No label", [], lambda: self.label_selected(ColorLabel.NONE))
+        self.preview_action = action("Preview", ["Space", "Return", "Enter"], self.open_preview,
+                                     "Show the image full screen")
+        self.remove_action = action("Remove from campaign", [QKeySequence.StandardKey.Delete, "Backspace"],
+                                    self.remove_selected, "Take the images out of this campaign (they stay in the "
+                                    "client's library)")
+        self.delete_action = action("Delete from library…", ["Shift+Del", "Shift+Backspace"],
+                                    self.confirm_delete_selected, "Delete the images from the client's library")
+        self.copy_path_action = QAction("&Copy path", self)
+        self.copy_path_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.copy_path_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.copy_path_action.setToolTip("Copy the selected images' file paths")
+        self.copy_path_action.triggered.connect(lambda _checked=False: self.copy_paths())
+        self.addAction(self.copy_path_action)
+        self.curation_actions = [*self.rating_actions, *self.flag_actions.values(), *self.label_actions.values(),
+                                 self.preview_action, self.remove_action, self.delete_action, self.copy_path_action]
+
+    def _context_menu(self, pos: QPoint) -> None:
+        """The grid's actions for the image under the pointer (added to the selection if it was not in it)."""
+        index = self.grid.indexAt(pos)
+        if index.isValid() and not self.grid.selectionModel().isSelected(index):
+            self.grid.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        if not self.selected_ids():
+            return
+        menu = QMenu(self)
+        menu.addAction(self.preview_action)
+        menu.addSeparator()
+        rating = menu.addMenu("Rating")
+        rating.addActions(self.rating_actions)
+        menu.addActions(list(self.flag_actions.values()))
+        labels = menu.addMenu("Colour label")
+        labels.addActions([self.label_actions[label] for label in (
+            ColorLabel.RED, ColorLabel.YELLOW, ColorLabel.GREEN, ColorLabel.BLUE, ColorLabel.PURPLE)])
+        labels.addSeparator()
+        labels.addAction(self.label_actions[ColorLabel.NONE])
+        menu.addSeparator()
+        menu.addAction(self.copy_path_action)
+        menu.addSeparator()
+        menu.addActions([self.remove_action, self.delete_action])
+        menu.aboutToHide.connect(menu.deleteLater)
+        self.context_menu = menu
+        menu.popup(self.grid.viewport().mapToGlobal(pos))  # popup, not exec: no nested event loop
+
+    # ---- curation ----------------------------------------------------------------------------------
+    def rate_selected(self, rating: int) -> Command | None:
+        return self.curator.set_rating(self.selected_ids(), rating)
+
+    def flag_selected(self, flag: Flag) -> Command | None:
+        return self.curator.set_flag(self.selected_ids(), flag)
+
+    def label_selected(self, label: ColorLabel) -> Command | None:
+        """Give the selection ``label``; when every selected image shown has it already, take it off (as Lightroom's
+        keys do)."""
+        ids = self.selected_ids()
+        if label is not ColorLabel.NONE and ids:
+            shown = [a for r in self.selected_rows() if (a := self.model.asset(r)) is not None] or \
+                [a for a in (self.current_asset(),) if a is not None]
+            if shown and all(a.label is label for a in shown):
+                label = ColorLabel.NONE
+        return self.curator.set_label(ids, label)
+
+    def selected_paths(self) -> list[str]:
+        """The original files of the selected images."""
+        rows = self.selected_rows() or ([self.grid.currentIndex().row()] if self.grid.currentIndex().isValid()
+                                        else [])
+        return [str(self.library.asset_path(a)) for a in self.model.assets_at(rows)]
+
+    def copy_paths(self) -> None:
+        """Put the selected images' file paths on the clipboard, one per line."""
+        if paths := self.selected_paths():
+            QGuiApplication.clipboard().setText("\n".join(paths))
+            self.notices.status(f"Copied the path{'s' * (len(paths) != 1)} of {plural(len(paths), 'image')}.")
+
+    # ---- zoom ----------------------------------------------------------------------------------------
+    def zoom_by(self, steps: int) -> None:
+        """Bigger (positive) or smaller thumbnails."""
+        self.zoom.setValue(self.zoom.value() + steps * ZOOM_STEP)
+
+    def reset_zoom(self) -> None:
+        self.zoom.setValue(160)
+
+    def set_details_visible(self, visible: bool) -> None:
+        self.detail.setVisible(visible)
 
     # ---- layout and wiring -------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -110,24 +238,27 @@ class AssetsPage(QWidget):
         menu.addAction("Import a folder…", self.import_folder_dialog)
         menu.addAction("Import from URLs…", self.import_urls_dialog)
         import_more.setMenu(menu)
-        tools = QHBoxLayout()
-        tools.addWidget(import_files)
-        tools.addWidget(import_more)
-        tools.addSpacing(12)
-        tools.addWidget(self.filter_bar, 1)
-        tools.addWidget(QLabel("Zoom"))
-        tools.addWidget(self.zoom)
-        splitter = QSplitter()
+        self.toolbar = QWidget()
+        self.toolbar.setAccessibleName("Image tools")
+        tools = FlowLayout(self.toolbar, spacing=6)
+        for widget in (import_files, import_more, *self.filter_bar.controls, QLabel("Zoom"), self.zoom):
+            tools.addWidget(widget)
+        self.splitter = splitter = QSplitter()
         splitter.addWidget(self.grid)
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 1)
+        splitter.setChildrenCollapsible(False)
         splitter.setSizes([900, 300])
+        if (state := self.preferences.state(SPLITTER_KEY)) is not None:
+            splitter.restoreState(state)
+        splitter.splitterMoved.connect(lambda *_: self.preferences.set_value(SPLITTER_KEY, splitter.saveState()))
         status = QHBoxLayout()
         status.addWidget(self.count_label, 1)
         content = QWidget()
         content_layout = QVBoxLayout(content)
         content_layout.setContentsMargins(0, 0, 0, 0)
-        content_layout.addLayout(tools)
+        content_layout.addWidget(self.toolbar)
+        content_layout.addWidget(self.filter_bar)
         content_layout.addWidget(splitter, 1)
         content_layout.addWidget(self.import_panel)
         content_layout.addLayout(status)
@@ -144,21 +275,20 @@ class AssetsPage(QWidget):
     def _connect(self) -> None:
         grid, detail, curator = self.grid, self.detail, self.curator
         grid.sources_dropped.connect(self.import_sources)
-        grid.rating_pressed.connect(lambda n: curator.set_rating(self.selected_ids(), n))
-        grid.flag_pressed.connect(lambda f: curator.set_flag(self.selected_ids(), f))
         grid.preview_requested.connect(self.open_preview)
-        grid.remove_requested.connect(self.remove_selected)
-        grid.delete_requested.connect(self.confirm_delete_selected)
+        grid.customContextMenuRequested.connect(self._context_menu)
         grid.verticalScrollBar().valueChanged.connect(self._scroll_settle.start)
         grid.selectionModel().selectionChanged.connect(self._selection_changed)
         grid.selectionModel().currentChanged.connect(self._selection_changed)
         detail.rating_clicked.connect(lambda n: curator.set_rating(self.selected_ids(), n))
         detail.flag_clicked.connect(lambda f: curator.set_flag(self.selected_ids(), f))
+        detail.label_clicked.connect(lambda label: curator.set_label(self.selected_ids(), label))
         detail.tag_added.connect(lambda name: curator.add_tag(self.selected_ids(), name))
         detail.tag_removed.connect(lambda name: curator.remove_tag(self.selected_ids(), name))
         detail.notes_edited.connect(curator.set_notes)
         curator.tags_changed.connect(self._known_tags_changed)
         curator.removed.connect(self._removed)
+        curator.notes_undone.connect(self._selection_changed)
         for signal in (self.model.dataChanged, self.model.rowsRemoved, self.model.modelReset,
                        self.model.rowsInserted, self.model.layoutChanged):
             signal.connect(self._selection_changed)  # the panel shows what the grid holds, never a stale asset
@@ -166,6 +296,7 @@ class AssetsPage(QWidget):
         self.loader.failed.connect(self._thumbnail_failed)
         self.filter_bar.changed.connect(self._filter_changed)
         self.zoom.valueChanged.connect(grid.set_icon_px)
+        self.zoom.valueChanged.connect(lambda px: self.preferences.set_value(ZOOM_KEY, px))
         self.imports.imported.connect(self._imported)
 
     # ---- campaign and loading ----------------------------------------------------------------------
@@ -181,7 +312,8 @@ class AssetsPage(QWidget):
         self._pending_selection = []
         self.bridge.cancel("assets-load")
         self.loader.forget_pending()
-        self.filter_bar.reset()
+        saved = self.preferences.document(self._filter_key()) if campaign is not None else {}
+        self.filter_bar.set_filter(filter_from_json(saved))
         self.filter = self.filter_bar.current()
         self.model.clear()
         if campaign is None:
@@ -273,7 +405,12 @@ class AssetsPage(QWidget):
 
     def _filter_changed(self, filt: AssetFilter) -> None:
         self.filter = filt
+        if self.campaign is not None:
+            self.preferences.set_document(self._filter_key(), filter_to_json(filt))
         self.reload()
+
+    def _filter_key(self) -> str:
+        return self.preferences.library_key(f"campaigns/{self.campaign.id if self.campaign else 0}/asset_filter")
 
     # ---- selection ---------------------------------------------------------------------------------
     def selected_rows(self) -> list[int]:
@@ -352,11 +489,16 @@ class AssetsPage(QWidget):
         self.grid.viewport().update()
 
     # ---- removal -----------------------------------------------------------------------------------
-    def remove_selected(self) -> None:
-        """Unlink the selected assets from the campaign (Delete)."""
+    def remove_selected(self) -> Command | None:
+        """Take the selected images out of the campaign (Delete); the status bar offers Undo."""
         ids = self.selected_ids()
-        if self.campaign is not None and ids:
-            self.curator.remove_from_campaign(self.campaign.id, ids)
+        if self.campaign is None or not ids:
+            return None
+        command = self.curator.remove_from_campaign(self.campaign.id, ids)
+        if command is not None:
+            self.notices.status(f"Removed {plural(len(ids), 'image')} from “{self.campaign.name}”.",
+                                action_text="Undo", action=lambda: self.history.undo_if_last(command))
+        return command
 
     def confirm_delete_selected(self) -> None:
         """Ask (without blocking) before deleting the selected assets from the library (Shift+Delete)."""
@@ -365,16 +507,22 @@ class AssetsPage(QWidget):
             return
         count = len(ids)
         box = QMessageBox(QMessageBox.Icon.Warning, "Delete from the library",
-                          f"Delete {count:,} image{'s' if count != 1 else ''} from the library?",
+                          f"Delete {plural(count, 'image')} from the library?",
                           QMessageBox.StandardButton.Cancel, self)
-        box.setInformativeText("They leave every campaign of this client. A stored file is removed once no "
-                               "other asset needs it. This cannot be undone.")
-        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        box.setInformativeText("They leave every campaign of this client, with their pairs. Their files wait in "
+                               "the library's trash for 30 days: Edit › Undo brings them back.")
+        delete = box.addButton(f"Delete {plural(count, 'image')}", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.buttonClicked.connect(lambda button: button is delete and self.curator.delete_from_library(ids))
+        box.buttonClicked.connect(lambda button: button is delete and self._delete(ids))
         self.confirm_box = box
         box.open()
+
+    def _delete(self, ids: list[int]) -> None:
+        command = self.curator.delete_from_library(ids)
+        if command is not None:
+            self.notices.status(f"Deleted {plural(len(ids), 'image')} from the library.", action_text="Undo",
+                                action=lambda: self.history.undo_if_last(command))
 
     def _removed(self, _campaign_id: int, _ids: list[int]) -> None:
         index = self.grid.currentIndex()
@@ -383,15 +531,20 @@ class AssetsPage(QWidget):
         self.grid.setFocus()
 
     # ---- preview -----------------------------------------------------------------------------------
+    def _make_preview(self) -> None:
+        """Made now (hidden), so its keys are listed in Help › Keyboard shortcuts before it first opens."""
+        window = PreviewWindow(self.model, self.loader, self.library, self.bridge, self)
+        window.row_changed.connect(self._preview_moved)
+        window.rating_pressed.connect(lambda n: self._curate_previewed(lambda ids: self.curator.set_rating(ids, n)))
+        window.flag_pressed.connect(lambda f: self._curate_previewed(lambda ids: self.curator.set_flag(ids, f)))
+        window.label_pressed.connect(lambda label: self._curate_previewed(
+            lambda ids: self.curator.set_label(ids, ColorLabel.NONE if self.preview.asset is not None
+                                               and self.preview.asset.label is label else label)))
+        window.closed.connect(self._preview_closed)
+        self._preview.append(window)
+
     @property
     def preview(self) -> PreviewWindow:
-        if not self._preview:
-            window = PreviewWindow(self.model, self.loader, self.library, self.bridge, self)
-            window.row_changed.connect(self._preview_moved)
-            window.rating_pressed.connect(lambda n: self._curate_previewed(n, None))
-            window.flag_pressed.connect(lambda f: self._curate_previewed(None, f))
-            window.closed.connect(self._preview_closed)
-            self._preview.append(window)
         return self._preview[0]
 
     def open_preview(self) -> None:
@@ -403,14 +556,10 @@ class AssetsPage(QWidget):
     def _preview_moved(self, row: int) -> None:
         self.grid.setCurrentIndex(self.model.index(row))
 
-    def _curate_previewed(self, rating: int | None, flag: Flag | None) -> None:
+    def _curate_previewed(self, edit: Callable[[list[int]], object]) -> None:
         asset = self.preview.asset
-        if asset is None:
-            return
-        if rating is not None:
-            self.curator.set_rating([asset.id], rating)
-        if flag is not None:
-            self.curator.set_flag([asset.id], flag)
+        if asset is not None:
+            edit([asset.id])
 
     def _preview_closed(self) -> None:
         self.grid.setFocus()

@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -36,16 +37,18 @@ from app.ui.jobs.card_grid import CardGrid
 from app.ui.jobs.clip_card import ClipCard
 from app.ui.jobs.events import GenerationEvents
 from app.ui.jobs.generate_dialog import GenerateDialog
-from app.ui.jobs.job_summary import JobSummary
+from app.ui.jobs.job_summary import JobSummary, job_actions
 from app.ui.jobs.jobs_list import JobsListModel, JobsListView
 from app.ui.jobs.notifier import JobNotifier
 from app.ui.jobs.preview_dialog import ClipPreviewDialog
 from app.ui.jobs.retry_dialog import RetryDialog
 from app.ui.notices import Notices
+from app.ui.preferences import Preferences
 from app.ui.thumbnail_loader import ThumbnailLoader
 
 TICK_MS = 1000
 RELOAD_DELAY_MS = 150  # changes in a burst (fifty clips finishing) make one reload
+SPLITTER_KEY = "jobs/splitter"
 
 
 def job_task_name(job_id: int) -> str:
@@ -60,8 +63,9 @@ class JobsPage(QWidget):
 
     def __init__(self, generation: GenerationService, pairing: PairingService, library: LibraryService,
                  thumbnails: ThumbnailLoader, bridge: TaskBridge, feed: ChangeFeed, notices: Notices,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, preferences: Preferences | None = None) -> None:
         super().__init__(parent)
+        self.preferences = preferences if preferences is not None else Preferences()
         self.generation = generation
         self.pairing = pairing
         self.library = library
@@ -112,6 +116,12 @@ class JobsPage(QWidget):
         self.list_model = JobsListModel(self)
         self.list_view = JobsListView(self.list_model)
         self.list_view.job_selected.connect(self.show_job)
+        self.list_view.customContextMenuRequested.connect(self._job_menu)
+        self.delete_job_action = QAction("Delete job…", self)
+        self.delete_job_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self.delete_job_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.delete_job_action.triggered.connect(self._delete_selected_job)
+        self.list_view.addAction(self.delete_job_action)
         self.summary = JobSummary()
         self.summary.cancel_requested.connect(self.cancel_job)
         self.summary.resume_requested.connect(self.resume_job)
@@ -131,10 +141,40 @@ class JobsPage(QWidget):
         splitter.addWidget(job_view)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([160, 600])
+        if (state := self.preferences.state(SPLITTER_KEY)) is not None:
+            splitter.restoreState(state)
+        splitter.splitterMoved.connect(lambda *_: self.preferences.set_value(SPLITTER_KEY, splitter.saveState()))
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self._show_empty(True)
+
+    def _job_menu(self, pos: QPoint) -> None:
+        """Combine, Resume, Cancel and Delete for the job under the pointer (as its summary's buttons allow)."""
+        index = self.list_view.indexAt(pos)
+        if not index.isValid():
+            return
+        self.list_view.selectRow(index.row())
+        job = self.list_model.job_at(index.row())
+        shown = self.job if self.job is not None and self.job.id == job.id else job
+        clips = self.clips.values() if shown is self.job else shown.clips
+        allowed = job_actions(shown, clips, driving=self.activity.busy(job.id))
+        menu = QMenu(self)
+        for text, name, slot in (("Combine…", "combine", self.combine_requested.emit),
+                                 ("Resume", "resume", self.resume_job), ("Cancel job", "cancel", self.cancel_job)):
+            action = menu.addAction(text, lambda s=slot: s(job.id))
+            action.setEnabled(allowed[name])
+        menu.addSeparator()
+        self.delete_job_action.setEnabled(allowed["delete"])
+        menu.addAction(self.delete_job_action)
+        menu.aboutToHide.connect(menu.deleteLater)
+        menu.aboutToHide.connect(lambda: self.delete_job_action.setEnabled(True))
+        self.context_menu = menu
+        menu.popup(self.list_view.viewport().mapToGlobal(pos))
+
+    def _delete_selected_job(self) -> None:
+        if (job_id := self.list_view.selected_job_id()) is not None and self.summary.delete_button.isEnabled():
+            self.confirm_delete_job(job_id)
 
     def shutdown(self) -> None:
         """Stop listening to the service (the window is closing)."""

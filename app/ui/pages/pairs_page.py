@@ -1,18 +1,21 @@
 """The pair editor: the campaign's first→last frame pairs, suggested by Grok or the local pairer, edited by hand.
 
-Every edit (reorder by drag or Move up/down, remove, add, swap, prompt) is saved at once as one transaction
-through the bridge task ``pairs-save-<campaign>``; a newer save replaces one still queued. "Suggest pairs" is
-the bridge task ``suggest-<campaign>``: clicking it again cancels the run in progress and starts a new one.
-Progress and results appear in the page itself, errors as notices; nothing here opens a modal dialog. The list
-follows the change feed: pairs, images or names changed elsewhere (another window or process, a deletion on the
-Assets tab, an import) are read again.
+Every edit (reorder by drag or Move up/down, remove, add, swap, prompt) is saved at once as one transaction and is
+one step of the window's undo history: the save returns the stored list before and after it, and Undo / Redo put
+those back. Saves run one after another in the history's queue, in the order made. "Suggest pairs" is the bridge
+task ``suggest-<campaign>``: clicking it again cancels the run in progress and starts a new one. When the list holds
+a person's work (pairs added by hand, or edited), it first asks whether to replace the list or add to it; either
+way Undo brings the old list back. Progress and results appear in the page itself, errors as notices; nothing here
+opens an application-modal dialog. The list follows the change feed: pairs, images or names changed elsewhere
+(another window or process, an undo, a deletion on the Assets tab, an import) are read again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,6 +25,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QMenu,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -29,7 +34,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.changes import Changes, Op
-from app.core.domain import AssetInfo, CampaignInfo, ClientInfo, Flag, PairingProgress, PairingResult, PairSource
+from app.core.domain import (
+    AssetInfo,
+    CampaignInfo,
+    ClientInfo,
+    Flag,
+    PairingProgress,
+    PairingResult,
+    PairListSnapshot,
+    PairSource,
+)
 from app.core.domain import PairSuggestion as Pair
 from app.core.library.service import LibraryService
 from app.core.pairing.prompt import MAX_PAIRS
@@ -37,13 +51,21 @@ from app.core.pairing.service import PairingService
 from app.core.pairing.templates import motion_prompt
 from app.ui.bridge import TaskBridge
 from app.ui.change_feed import ChangeFeed
+from app.ui.history import History
 from app.ui.notices import Notices
 from app.ui.pairs.delegate import PairDelegate
 from app.ui.pairs.model import PairListModel
 from app.ui.pairs.picker import AssetPairPicker
+from app.ui.preferences import Preferences
 from app.ui.thumbnail_loader import ThumbnailLoader
 
 PAIRER_LABELS = {"grok": "Grok (sees the images)", "local": "Local (offline)"}
+CHAIN_KEY = "pairs/storyline_chain"
+PairKey = tuple[int, int, str, PairSource]
+
+
+def _key(pair: Pair) -> PairKey:
+    return (pair.first_asset_id, pair.last_asset_id, pair.prompt.strip(), pair.source)
 
 
 class PairsPage(QWidget):
@@ -53,12 +75,19 @@ class PairsPage(QWidget):
     progress_changed = Signal(object)  # PairingProgress of the current suggest run
 
     def __init__(self, pairing: PairingService, library: LibraryService, thumbnails: ThumbnailLoader,
-                 bridge: TaskBridge, feed: ChangeFeed, notices: Notices, parent: QWidget | None = None) -> None:
+                 bridge: TaskBridge, feed: ChangeFeed, notices: Notices, parent: QWidget | None = None, *,
+                 history: History | None = None, preferences: Preferences | None = None) -> None:
         super().__init__(parent)
         self.pairing = pairing
         self.library = library
         self.bridge = bridge
         self.notices = notices
+        self.history = history if history is not None else History(bridge, notices, self)
+        self.preferences = preferences if preferences is not None else Preferences()
+        self.replace_box: QMessageBox | None = None
+        self._pending_saves = 0  # saves queued or running: a reload meanwhile would show an older list
+        self._saved_ids: dict[PairKey, int] = {}  # the ids new pairs got, for saves queued before they had one
+        self._suggest_mode = "replace"
         self.campaign: CampaignInfo | None = None
         self.client: ClientInfo | None = None
         self.assets: list[AssetInfo] = []
@@ -86,8 +115,11 @@ class PairsPage(QWidget):
         self.count_spin.setAccessibleName("Number of pairs")
         self.chain_check = QCheckBox("Storyline chain (A→B, B→C…)")
         self.chain_check.setToolTip("Each clip ends on the frame the next one starts with")
+        self.chain_check.setChecked(self.preferences.boolean(CHAIN_KEY, False))
+        self.chain_check.toggled.connect(lambda on: self.preferences.set_value(CHAIN_KEY, on))
         self.suggest_button = QPushButton("Suggest pairs")
-        self.suggest_button.setToolTip("Replace the suggested pairs (pairs added by hand are kept)")
+        self.suggest_button.setToolTip("New suggestions; when the list holds your edits, you choose to replace it "
+                                       "or add to it (Undo brings the old list back)")
         self.suggest_button.clicked.connect(self.suggest)
         self.stop_button = QPushButton("Stop")
         self.stop_button.clicked.connect(self.stop)
@@ -121,6 +153,8 @@ class PairsPage(QWidget):
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.view.selectionModel().currentChanged.connect(lambda *_: self._update_actions())
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self.model.modelReset.connect(self._update_actions)
         self.model.rowsInserted.connect(self._update_actions)
         self.model.rowsRemoved.connect(self._update_actions)
@@ -233,15 +267,52 @@ class PairsPage(QWidget):
         if not (changes.pairs_of(campaign.id) or changes.campaign_assets_of(campaign.id)
                 or changes.any_assets(shown) or campaign.client_id in changes.clients):
             return
-        if self.bridge.is_running(f"pairs-save-{campaign.id}"):
-            return  # the save's own change follows it, and reloads then
+        if self._pending_saves:
+            return  # the last save's own result follows, and reloads if the list differs
         self.reload()
 
     # ---- suggesting --------------------------------------------------------------------------------
     def suggest(self) -> None:
-        """Start a suggest run with the bar's choices (cancelling one in progress)."""
+        """Suggest pairs with the bar's choices. A run in progress is replaced; a list that holds a person's work
+        is not replaced without asking (replace it, or add the new pairs after it)."""
         if self.campaign is None:
             return
+        if self.bridge.is_running(self._suggest_name()):
+            self._start_suggest(self._suggest_mode)
+            return
+        campaign_id = self.campaign.id
+        self.bridge.run(f"suggest-check-{campaign_id}", self.pairing.has_manual_edits(campaign_id),
+                        on_done=lambda edited: self._is_current(campaign_id) and self._ask_or_suggest(edited),
+                        on_error=lambda exc: self._failed(campaign_id, "Could not read the pairs", exc))
+
+    def _ask_or_suggest(self, edited: bool) -> None:
+        if not edited:
+            self._start_suggest("replace")
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, "Suggest pairs",
+                          "The pair list holds your edits. Replace the list with the new suggestions, or add them "
+                          "after it?", QMessageBox.StandardButton.Cancel, self)
+        box.setInformativeText("Either way, Edit › Undo brings the list back as it is now.")
+        replace = box.addButton("Replace the list", QMessageBox.ButtonRole.DestructiveRole)
+        append = box.addButton("Add to the list", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(append)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def chosen(button: object) -> None:
+            if button is replace:
+                self._start_suggest("replace")
+            elif button is append:
+                self._start_suggest("append")
+        box.buttonClicked.connect(chosen)
+        box.finished.connect(lambda _result: setattr(self, "replace_box", None))
+        self.replace_box = box
+        box.open()
+
+    def _start_suggest(self, mode: str) -> None:
+        """Start a suggest run that stores its pairs as ``mode`` says (cancelling one in progress)."""
+        if self.campaign is None:
+            return
+        self._suggest_mode = mode
         campaign_id = self.campaign.id
         pairer = self.pairer_combo.currentData()
         self._run += 1
@@ -256,7 +327,7 @@ class PairsPage(QWidget):
                 self.progress_changed.emit(update)
 
         work = self.pairing.suggest(campaign_id, pairer=pairer, count=self.count_spin.value() or None,
-                                             chain=self.chain_check.isChecked(), on_progress=progress)
+                                    chain=self.chain_check.isChecked(), on_progress=progress, existing=mode)
         self.bridge.run(f"suggest-{campaign_id}", work, on_done=lambda result: self._suggested(campaign_id, result),
                         on_error=lambda exc: self._suggest_failed(campaign_id, pairer, exc))
 
@@ -286,6 +357,9 @@ class PairsPage(QWidget):
             summary += "the local pairer"
         self.status.setText(summary + ".")
         self._show_report(result)
+        if result.replaced is not None:
+            self._record_list_change("Add suggested pairs" if self._suggest_mode == "append" else "Suggest pairs",
+                                     result.replaced)
         self.reload()
 
     def _suggest_failed(self, campaign_id: int, pairer: str, exc: BaseException) -> None:
@@ -368,24 +442,71 @@ class PairsPage(QWidget):
         row = self.model.add(Pair(first_id, last_id, 1.0, "Added by hand.", prompt, PairSource.MANUAL))
         self.select_row(row)
 
-    def save(self) -> None:
-        """Store the list as shown (one transaction); a newer save replaces one not yet done."""
+    def save(self, description: str = "Edit pairs") -> None:
+        """Store the list as shown (one transaction, queued behind earlier saves), as one undoable step."""
         if self.campaign is None:
             return
         campaign_id = self.campaign.id
         self._saves += 1
+        self._pending_saves += 1
         self._update_actions()
-        self.bridge.run(f"pairs-save-{campaign_id}",
-                        self.pairing.save_pairs(campaign_id, self.model.pairs()),
-                        on_done=lambda op: self._saved(campaign_id, op.value),
-                        on_error=lambda exc: self._failed(campaign_id, "Could not save the pairs", exc))
+        shown = self.model.pairs()
+        snapshots: dict[str, PairListSnapshot] = {}
+
+        async def save_or_redo() -> None:
+            if "after" in snapshots:  # Redo
+                snapshots["before"] = (await self.pairing.restore_pairs(snapshots["after"])).value.before
+                return
+            try:
+                pairs = [p if p.id is not None or _key(p) not in self._saved_ids
+                         else dataclasses.replace(p, id=self._saved_ids[_key(p)]) for p in shown]
+                edit = (await self.pairing.edit_pairs(campaign_id, pairs)).value
+            finally:
+                self._pending_saves -= 1
+            for mine, stored in zip(pairs, edit.saved, strict=True):
+                if mine.id is None and stored.id is not None:
+                    self._saved_ids[_key(mine)] = stored.id
+            snapshots["before"], snapshots["after"] = edit.before, edit.after
+            self._saved(campaign_id, list(edit.saved))
+
+        async def undo() -> None:
+            snapshots["after"] = (await self.pairing.restore_pairs(snapshots["before"])).value.before
+
+        self.history.push(description, save_or_redo, undo, "Could not save the pairs",
+                          on_error=lambda exc: self._failed(campaign_id, "Could not save the pairs", exc))
+
+    def _record_list_change(self, description: str, replaced: PairListSnapshot) -> None:
+        """Record a change of the stored list already made (a suggestion run) whose old list is ``replaced``."""
+        snapshots = {"before": replaced}
+
+        async def undo() -> None:
+            snapshots["after"] = (await self.pairing.restore_pairs(snapshots["before"])).value.before
+
+        async def redo() -> None:
+            snapshots["before"] = (await self.pairing.restore_pairs(snapshots["after"])).value.before
+        self.history.record(description, undo, redo)
 
     def _saved(self, campaign_id: int, saved: list[Pair]) -> None:
         if not self._is_current(campaign_id):
             return
-        if not self.model.apply_saved(saved) and not self.bridge.is_running(f"pairs-save-{campaign_id}"):
+        if not self.model.apply_saved(saved) and not self._pending_saves:
             self.reload()  # a reload overtook this save: show what is stored now
         self._update_actions()
+
+    def _context_menu(self, pos: QPoint) -> None:
+        """The list's actions, for the pair under the pointer."""
+        index = self.view.indexAt(pos)
+        if index.isValid():
+            self.select_row(index.row())
+        menu = QMenu(self)
+        menu.addActions([self.edit_action, self.swap_action, self.up_action, self.down_action])
+        menu.addSeparator()
+        menu.addAction(self.add_action)
+        menu.addSeparator()
+        menu.addAction(self.remove_action)
+        menu.aboutToHide.connect(menu.deleteLater)
+        self.context_menu = menu
+        menu.popup(self.view.viewport().mapToGlobal(pos))
 
     def _failed(self, campaign_id: int, what: str, exc: BaseException) -> None:
         if self._is_current(campaign_id):

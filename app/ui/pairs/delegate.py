@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import QPlainTextEdit, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from app.core.domain import AssetInfo, PairSource, PairSuggestion
@@ -19,7 +19,6 @@ from app.ui.thumbnail_loader import ThumbnailLoader
 THUMB_W, THUMB_H = 128, 80
 PAD, NUMBER_W, ARROW_W, GAP = 8, 28, 24, 16
 TEXT_LINES = 5  # header, reasoning, blank-ish gap, two lines of prompt
-PLACEHOLDER = QColor("#9e9e9e")
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -90,10 +89,10 @@ class PairDelegate(QStyledItemDelegate):
         layout = row_layout(option.rect, metrics.lineSpacing())
         painter.setPen(text_color)
         painter.drawText(layout.number, Qt.AlignmentFlag.AlignCenter, str(index.row() + 1))
-        self._thumbnail(painter, layout.first, first)
+        self._thumbnail(painter, layout.first, first, option.palette)
         painter.setPen(text_color)
         painter.drawText(layout.arrow, Qt.AlignmentFlag.AlignCenter, "→")
-        self._thumbnail(painter, layout.last, last)
+        self._thumbnail(painter, layout.last, last, option.palette)
 
         bold = QFont(option.font)
         bold.setBold(True)
@@ -121,11 +120,11 @@ class PairDelegate(QStyledItemDelegate):
                          | Qt.TextFlag.TextWordWrap, pair.prompt or "No prompt yet: double-click to write one.")
         painter.restore()
 
-    def _thumbnail(self, painter: QPainter, rect: QRect, asset: AssetInfo | None) -> None:
+    def _thumbnail(self, painter: QPainter, rect: QRect, asset: AssetInfo | None, palette: QPalette) -> None:
         pixmap = self.thumbnails.pixmap(asset) if asset else None
         if pixmap is None or pixmap.isNull():
-            painter.fillRect(rect, PLACEHOLDER)
-            painter.setPen(QColor("white"))
+            painter.fillRect(rect, palette.color(QPalette.ColorRole.Mid))
+            painter.setPen(palette.color(QPalette.ColorRole.Text))
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "…" if asset else "missing")
             return
         scaled = pixmap.scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio,

@@ -1,8 +1,8 @@
 """The pair editor's list model: the campaign's pairs in order, with the assets they show.
 
 Every change a user makes through the model (a drag that moves rows, an edited prompt, the editor's actions)
-ends with ``edited``; the page saves the whole list then. Changes that come from the service (loading, the
-ids of newly saved pairs, a rewritten prompt) do not emit it.
+ends with ``edited(description)``; the page saves the whole list then, as one undoable step named by it. Changes
+that come from the service (loading, the ids of newly saved pairs, a rewritten prompt) do not emit it.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def asset_name(asset: AssetInfo | None, asset_id: int) -> str:
 class PairListModel(QAbstractListModel):
     """Ordered ``PairSuggestion`` rows; drag-and-drop moves rows through ``moveRows``."""
 
-    edited = Signal()
+    edited = Signal(str)  # what was done, as the Edit menu names it: "Move pair 2", "Remove pair 3"
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -142,7 +142,7 @@ class PairListModel(QAbstractListModel):
             return False
         self._pairs[row] = dataclasses.replace(self._pairs[row], prompt=prompt)
         self.dataChanged.emit(index, index)
-        self.edited.emit()
+        self.edited.emit(f"Edit the prompt of pair {row + 1}")
         return True
 
     def moveRows(self, sourceParent: Index, sourceRow: int, count: int, destinationParent: Index,
@@ -160,7 +160,7 @@ class PairListModel(QAbstractListModel):
         at = destinationChild if destinationChild < sourceRow else destinationChild - count
         self._pairs[at:at] = block
         self.endMoveRows()
-        self.edited.emit()
+        self.edited.emit(f"Move pair {sourceRow + 1}" if count == 1 else f"Move {count} pairs")
         return True
 
     def move(self, row: int, offset: int) -> bool:
@@ -174,7 +174,7 @@ class PairListModel(QAbstractListModel):
         self.beginRemoveRows(QModelIndex(), row, row)
         del self._pairs[row]
         self.endRemoveRows()
-        self.edited.emit()
+        self.edited.emit(f"Remove pair {row + 1}")
 
     def add(self, pair: PairSuggestion) -> int:
         """Append ``pair`` (a manual pair, without id); returns its row."""
@@ -182,7 +182,7 @@ class PairListModel(QAbstractListModel):
         self.beginInsertRows(QModelIndex(), row, row)
         self._pairs.append(pair)
         self.endInsertRows()
-        self.edited.emit()
+        self.edited.emit("Add a pair")
         return row
 
     def swap(self, row: int) -> None:
@@ -191,4 +191,4 @@ class PairListModel(QAbstractListModel):
         self._pairs[row] = dataclasses.replace(pair, first_asset_id=pair.last_asset_id,
                                                last_asset_id=pair.first_asset_id)
         self.dataChanged.emit(self.index(row), self.index(row))
-        self.edited.emit()
+        self.edited.emit(f"Swap the frames of pair {row + 1}")

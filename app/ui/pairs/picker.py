@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import (
+    QApplication,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -26,7 +27,7 @@ ASSET_ROLE = Qt.ItemDataRole.UserRole + 1
 
 def _placeholder() -> QIcon:
     pixmap = QPixmap(ICON_PX, ICON_PX * 2 // 3)
-    pixmap.fill(QColor("#9e9e9e"))
+    pixmap.fill(QApplication.palette().color(QPalette.ColorRole.Mid))
     return QIcon(pixmap)
 
 

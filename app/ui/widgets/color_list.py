@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
+from PySide6.QtGui import QColor, QIcon, QKeySequence, QPainter, QPalette, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QColorDialog,
     QListView,
@@ -73,7 +73,7 @@ class ColorSwatchList(QWidget):
 
     def add_color(self) -> None:
         """Pick a new colour; it is appended when the dialog is accepted."""
-        self._pick(QColor("#808080"), lambda color: self._add_and_select(color))
+        self._pick(self.palette().color(QPalette.ColorRole.Mid), lambda color: self._add_and_select(color))
 
     def change_current(self) -> None:
         item = self.list.currentItem()

@@ -19,9 +19,19 @@ def text_box(lines: int, placeholder: str = "", parent: QWidget | None = None) -
     return box
 
 
-def web_address_problem(text: str, what: str) -> str | None:
-    """Why ``text`` is not an http(s) address (None when it is, or when it is empty)."""
+def normalize_web_address(text: str) -> str:
+    """A web address as typed, with ``https://`` added when only a host was typed ("acme.example")."""
     text = text.strip()
+    if text and "://" not in text and " " not in text and "." in text.split("/", 1)[0] \
+            and not text.startswith((".", "/")):
+        return f"https://{text}"
+    return text
+
+
+def web_address_problem(text: str, what: str) -> str | None:
+    """Why ``text`` is not an http(s) address (None when it is, or when it is empty); a bare host counts, as
+    ``normalize_web_address`` completes it."""
+    text = normalize_web_address(text)
     if not text:
         return None
     parts = urlsplit(text)
@@ -42,6 +52,9 @@ def parse_budget(text: str) -> float | None:
     if not math.isfinite(value):
         raise ValueError("the budget is not a number of US dollars")
     return value
+
+
+SANE_BUDGET_USD = 100_000.0  # above this, a budget is asked about before it is saved (a typo of zeros?)
 
 
 def format_budget(value: float | None) -> str:

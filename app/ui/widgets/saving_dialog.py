@@ -42,6 +42,8 @@ class SavingDialog(QDialog):
         layout.addWidget(form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        if (changed := getattr(form, "changed", None)) is not None:
+            changed.connect(lambda *_: self.error.clear())  # a message about what was typed goes with the typing
         self.resize(width, self.sizeHint().height())
         return accept
 
