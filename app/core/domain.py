@@ -116,6 +116,11 @@ class AssetInfo:
     notes: str = ""
     tags: tuple[str, ...] = ()
     imported_at: datetime | None = None
+    notes_version: int = 0  # a notes save made from an older version is refused (``NotesConflict``)
+    imported_by: str = ""  # who did what: user@host, or the name set in Settings
+    rated_by: str = ""
+    flagged_by: str = ""
+    notes_by: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +135,8 @@ class PairSuggestion:
     source: PairSource
     position: int = 0
     id: int | None = None
+    prompt_version: int = 0  # a prompt saved from an older version is refused (``PromptConflict``)
+    prompt_by: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +194,7 @@ class JobState:
     output_meta: dict[str, object] = field(default_factory=dict, compare=False)
     music_path: str | None = None
     worker: JobWorker | None = None  # set when another process works the job
+    launched_by: str = ""  # who created the job: user@host, or the name set in Settings
 
     def succeeded_clips(self) -> tuple[ClipState, ...]:
         """The clips with a finished video, in their order."""

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.config import LibraryPaths, SettingsStore
+from app.config import LibraryPaths, SettingsStore, actor_name
 from app.core.changes import Op
 from app.core.db import Database
 from app.core.domain import ClipState, ClipStatus, JobState, JobStatus, JobWorker, PairSuggestion, Transition
@@ -168,7 +168,8 @@ class GenerationService:
         new = repo.NewJob(campaign_id=plan.campaign_id, model_id=plan.model.id, duration_s=plan.duration_s,
                           resolution=plan.resolution, aspect=plan.aspect, estimate_usd=plan.estimate_usd,
                           pairs=plan.pairs, adjustments=plan.adjustments, transition=chosen_transition.value,
-                          music_path=str(music_path) if music_path else None)
+                          music_path=str(music_path) if music_path else None,
+                          launched_by=actor_name(self.settings.current))
         op = await self.db.op(lambda s: repo.insert_job(s, new, allow_over_budget))
         for folder in ("inputs", "clips"):
             (self.paths.job_dir(op.value.id) / folder).mkdir(parents=True, exist_ok=True)

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, String, and_, delete, func, or_, select, tuple_, type_coerce
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.config import LibraryPaths, SettingsStore
+from app.config import LibraryPaths, SettingsStore, actor_name
 from app.core.changes import Changes, Op
 from app.core.db import Database
 from app.core.db.models import Asset, AssetTag, Campaign, CampaignAsset, Client, Job, PairSuggestionRow, Tag
@@ -37,6 +38,16 @@ class LibraryError(Exception):
     """A library action the user asked for cannot be done; the message says why."""
 
 
+class NotesConflict(LibraryError):
+    """Someone else saved the asset's notes since they were read: nothing was saved; merge and save again."""
+
+    def __init__(self, asset_id: int, theirs: str, version: int, by: str) -> None:
+        who = by or "someone else"
+        super().__init__(f"{who} changed these notes while you were editing them: your text was not saved. "
+                         "Merge the two and save again.")
+        self.asset_id, self.theirs, self.version, self.by = asset_id, theirs, version, by
+
+
 @dataclass(frozen=True, slots=True)
 class DeletionImpact:
     """What deleting a client or campaign takes with it, to show before asking."""
@@ -59,7 +70,7 @@ def campaign_info(row: Campaign) -> CampaignInfo:
 def asset_info(row: Asset, tags: Sequence[str] = ()) -> AssetInfo:
     return AssetInfo(row.id, row.client_id, row.sha256, row.original_name, row.source, row.format, row.width,
                      row.height, row.bytes, row.rating, Flag(row.flag), row.notes, tuple(sorted(tags)),
-                     row.imported_at)
+                     row.imported_at, row.notes_version, row.imported_by, row.rated_by, row.flagged_by, row.notes_by)
 
 
 def _tags_by_asset(session: Session, asset_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -90,9 +101,42 @@ def filtered_and_sorted(query: Select[Any], filt: AssetFilter) -> Select[Any]:
         tagged = select(AssetTag.asset_id).join(Tag).where(func.lower(Tag.name).like(like))
         query = query.where(func.lower(Asset.original_name).like(like)
                             | func.lower(Asset.notes).like(like) | Asset.id.in_(tagged))
-    order = {AssetSort.IMPORTED: Asset.imported_at, AssetSort.NAME: func.lower(Asset.original_name),
-             AssetSort.RATING: Asset.rating}[filt.sort]
+    order = _sort_key(filt)
     return query.order_by(order.desc() if filt.descending else order.asc(), Asset.id)
+
+
+def _sort_key(filt: AssetFilter) -> Any:
+    return {AssetSort.IMPORTED: Asset.imported_at, AssetSort.NAME: func.lower(Asset.original_name),
+            AssetSort.RATING: Asset.rating}[filt.sort]
+
+
+def _after(key: Any, descending: bool, value: object, asset_id: int) -> Any:
+    """Rows after the one with sort key ``value`` and id ``asset_id`` in the order ``filtered_and_sorted`` gives
+    (the key in its direction, then the id ascending)."""
+    if not descending:
+        return tuple_(key, Asset.id) > tuple_(value, asset_id)
+    return or_(key < value, and_(key == value, Asset.id > asset_id))
+
+
+def _fetch_plain(s: Session, query: Select[Any]) -> list[tuple]:
+    """All rows of ``query`` as the driver's own tuples, straight from its cursor (no per-row Python work)."""
+    dialect = s.get_bind().dialect
+    compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    values = compiled.construct_params()
+    for name, value in values.items():  # e.g. a datetime into SQLite's stored text form
+        bind = compiled.binds.get(name)
+        processor = bind.type.dialect_impl(dialect).bind_processor(dialect) if bind is not None else None
+        if processor is not None:
+            values[name] = processor(value)
+    parameters: Any = values
+    if compiled.positiontup is not None:  # qmark / numeric / format styles
+        parameters = [values[name] for name in compiled.positiontup]
+    cursor = s.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(str(compiled), parameters)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 class LibraryService:
@@ -281,16 +325,38 @@ class LibraryService:
         """The original file of ``asset`` in the store."""
         return self.store.path_for(asset.sha256, asset.format)
 
+    @property
+    def actor(self) -> str:
+        """Who this process's writes are recorded as."""
+        return actor_name(self.settings.current)
+
     async def set_rating(self, asset_ids: Sequence[int], rating: int) -> Changes:
+        """Rate assets (the last writer wins; who rated is recorded and shown)."""
         if not 0 <= rating <= 5:
             raise LibraryError("a rating is 0 to 5 stars")
-        return await self._update_assets(asset_ids, rating=rating)
+        return await self._update_assets(asset_ids, rating=rating, rated_by=self.actor)
 
     async def set_flag(self, asset_ids: Sequence[int], flag: Flag) -> Changes:
-        return await self._update_assets(asset_ids, flag=Flag(flag).value)
+        """Flag assets (the last writer wins; who flagged is recorded and shown)."""
+        return await self._update_assets(asset_ids, flag=Flag(flag).value, flagged_by=self.actor)
 
-    async def set_notes(self, asset_id: int, notes: str) -> Changes:
-        return await self._update_assets([asset_id], notes=notes)
+    async def set_notes(self, asset_id: int, notes: str, *, version: int | None = None) -> Op[AssetInfo]:
+        """Save an asset's notes. With ``version`` (the ``notes_version`` they were read at), a save after someone
+        else's is refused with ``NotesConflict``, which carries their text to merge; the value is the saved
+        asset (its new ``notes_version``)."""
+        actor = self.actor
+
+        def work(s: Session) -> AssetInfo:
+            row = s.scalar(select(Asset).where(Asset.id == asset_id).with_for_update())
+            if row is None:
+                raise LibraryError("that image was deleted")
+            if version is not None and row.notes_version != version and row.notes != notes:
+                raise NotesConflict(asset_id, row.notes, row.notes_version, row.notes_by)
+            if row.notes != notes:
+                row.notes, row.notes_by, row.notes_version = notes, actor, row.notes_version + 1
+            s.flush()
+            return asset_info(row, _tags_by_asset(s, [row.id]).get(row.id, ()))
+        return await self.db.op(work)
 
     async def add_tags(self, asset_ids: Sequence[int], tags: Sequence[str]) -> Changes:
         """Tag every asset with every tag (bulk tagging); tags are created on first use."""
@@ -380,11 +446,18 @@ class LibraryService:
 
     @staticmethod
     def _tag(s: Session, name: str) -> Tag:
-        tag = s.scalar(select(Tag).where(func.lower(Tag.name) == name.lower()))
+        """The tag named ``name`` (any case), created when new; another process creating it at the same moment
+        (PostgreSQL runs such transactions side by side) is a lost race that uses the winner's tag."""
+        query = select(Tag).where(func.lower(Tag.name) == name.lower())
+        tag = s.scalar(query)
         if tag is None:
-            tag = Tag(name=name)
-            s.add(tag)
-            s.flush()
+            try:
+                with s.begin_nested():
+                    tag = Tag(name=name)
+                    s.add(tag)
+                    s.flush()
+            except IntegrityError:
+                tag = s.scalars(query).one()
         return tag
 
     @staticmethod
@@ -416,39 +489,48 @@ class LibraryService:
     ROW_TAG_SEPARATOR = "\x1f"  # never inside a tag: tag names have their whitespace collapsed
 
     async def list_asset_rows(self, campaign_id: int, filt: AssetFilter | None = None, *, offset: int = 0,
-                              limit: int = 1000, only_ids: Sequence[int] | None = None) -> list[tuple]:
+                              limit: int = 1000, only_ids: Sequence[int] | None = None,
+                              after: int | None = None) -> list[tuple]:
         """Rows ``offset`` to ``offset + limit`` of ``list_assets`` (same filter and order; a campaign uses only its
-        client's assets) as the plain tuples SQLite returns; ``asset_from_row`` turns one into an ``AssetInfo``.
-        With ``only_ids``, just those of the rows (a view refreshing the assets a change named).
+        client's assets) as the plain tuples the driver returns; ``asset_from_row`` turns one into an ``AssetInfo``.
+        With ``only_ids``, just those of the rows (a view refreshing the assets a change named). With ``after`` (the
+        id of the last row of the previous page), the page that follows it, found through the index instead of by
+        counting ``offset`` rows (a page deep in 250,000 costs what the first does); when that asset is gone,
+        ``offset`` is used.
 
         A row holds ``AssetInfo``'s fields in order, except that the flag is its string value, the tags are one
-        string joined by ``ROW_TAG_SEPARATOR`` (or None) and ``imported_at`` is the stored text. Nothing is done
-        per row in Python, so a page of 10,000 leaves the event loop's thread alone, and tuples of atoms are not
-        tracked by the garbage collector, so a 50,000-asset grid adds nothing to its pauses.
+        string joined by ``ROW_TAG_SEPARATOR`` (or None) and ``imported_at`` is text. Nothing is done per row in
+        Python, so a page of 10,000 leaves the event loop's thread alone, and tuples of atoms are not tracked by
+        the garbage collector, so a 50,000-asset grid adds nothing to its pauses.
         """
-        from sqlalchemy import String, type_coerce
-
         filt = filt or AssetFilter()
-        tags = (select(func.group_concat(Tag.name, self.ROW_TAG_SEPARATOR)).join(AssetTag, AssetTag.tag_id == Tag.id)
+        if self.db.dialect == "postgresql":
+            tag_list = func.string_agg(Tag.name, self.ROW_TAG_SEPARATOR)
+            stamp = func.to_char(Asset.imported_at, "YYYY-MM-DD HH24:MI:SS.US")  # the text SQLite stores
+        else:
+            tag_list = func.group_concat(Tag.name, self.ROW_TAG_SEPARATOR)
+            stamp = type_coerce(Asset.imported_at, String)
+        tags = (select(tag_list).join(AssetTag, AssetTag.tag_id == Tag.id)
                 .where(AssetTag.asset_id == Asset.id).scalar_subquery())
         columns = (Asset.id, Asset.client_id, Asset.sha256, Asset.original_name, Asset.source, Asset.format,
-                   Asset.width, Asset.height, Asset.bytes, Asset.rating, Asset.flag, Asset.notes, tags,
-                   type_coerce(Asset.imported_at, String))
+                   Asset.width, Asset.height, Asset.bytes, Asset.rating, Asset.flag, Asset.notes, tags, stamp,
+                   Asset.notes_version, Asset.imported_by, Asset.rated_by, Asset.flagged_by, Asset.notes_by)
+
         def work(s: Session) -> list[tuple]:
             owner = select(Campaign.client_id).where(Campaign.id == campaign_id).scalar_subquery()
             query = (select(*columns).join(CampaignAsset, CampaignAsset.asset_id == Asset.id)
                      .where(CampaignAsset.campaign_id == campaign_id,
-                            Asset.client_id == owner))  # lets SQLite walk (client_id, imported_at) in order
+                            Asset.client_id == owner))  # lets the database walk (client_id, imported_at) in order
             if only_ids is not None:
                 query = query.where(Asset.id.in_(list(only_ids)))
-            query = filtered_and_sorted(query, filt).offset(offset).limit(limit)
-            compiled = query.compile(dialect=s.get_bind().dialect, compile_kwargs={"render_postcompile": True})
-            values = compiled.construct_params()
-            cursor = s.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            try:
-                return cursor.execute(str(compiled), [values[name] for name in compiled.positiontup or ()]).fetchall()
-            finally:
-                cursor.close()
+            start = offset
+            if after is not None:
+                key = _sort_key(filt)
+                known = s.execute(select(key, Asset.id).where(Asset.id == after)).first()
+                if known is not None:
+                    query, start = query.where(_after(key, filt.descending, known[0], after)), 0
+            query = filtered_and_sorted(query, filt).offset(start).limit(limit)
+            return _fetch_plain(s, query)
         return await self.db.read(work)
 
     @classmethod
@@ -459,7 +541,7 @@ class LibraryService:
         tags, stamp = row[12], row[13]
         return AssetInfo(*row[:10], Flag(row[10]), row[11],  # type: ignore[arg-type]
                          tuple(sorted(str(tags).split(cls.ROW_TAG_SEPARATOR))) if tags else (),
-                         datetime.fromisoformat(str(stamp)) if stamp else None)
+                         datetime.fromisoformat(str(stamp)) if stamp else None, *row[14:19])  # type: ignore[arg-type]
 
     @classmethod
     def row_from_asset(cls, asset: AssetInfo) -> tuple:
@@ -467,7 +549,8 @@ class LibraryService:
         return (asset.id, asset.client_id, asset.sha256, asset.original_name, asset.source, asset.format,
                 asset.width, asset.height, asset.bytes, asset.rating, asset.flag.value, asset.notes,
                 cls.ROW_TAG_SEPARATOR.join(asset.tags) or None,
-                asset.imported_at.isoformat(sep=" ") if asset.imported_at else None)
+                asset.imported_at.isoformat(sep=" ") if asset.imported_at else None, asset.notes_version,
+                asset.imported_by, asset.rated_by, asset.flagged_by, asset.notes_by)
 
 
 def _campaigns_gone(campaign_ids: frozenset[int]) -> Changes:
@@ -517,4 +600,4 @@ def _tag_names(tags: Sequence[str]) -> list[str]:
     return list(seen.values())
 
 
-__all__ = ["DeletionImpact", "LibraryError", "LibraryService"]
+__all__ = ["DeletionImpact", "LibraryError", "LibraryService", "NotesConflict"]

@@ -21,7 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.config import Settings, SettingsStore
+from app.config import Settings, SettingsStore, actor_name
 from app.core.changes import Changes, Op
 from app.core.db import Database
 from app.core.db.models import Campaign, CampaignAsset, PairingRun, PairSuggestionRow
@@ -38,7 +38,7 @@ from app.core.domain import (
 )
 from app.core.library.service import LibraryService
 from app.core.pairing.endpoint import VisionEndpoint, endpoint_from_settings
-from app.core.pairing.errors import PairingError
+from app.core.pairing.errors import PairingError, PromptConflict
 from app.core.pairing.feature_store import load_candidates
 from app.core.pairing.local import pair_locally
 from app.core.pairing.previews import load_previews
@@ -93,7 +93,7 @@ class _Pool:
 
 def _suggestion(row: PairSuggestionRow) -> PairSuggestion:
     return PairSuggestion(row.first_asset_id, row.last_asset_id, row.score, row.reasoning, row.prompt,
-                          PairSource(row.source), row.position, row.id)
+                          PairSource(row.source), row.position, row.id, row.prompt_version, row.prompt_by)
 
 
 def _noop(_progress: PairingProgress) -> None:
@@ -287,9 +287,11 @@ class PairingService:
         """Store the whole edited list in one transaction: order, removals, new pairs (id None), edits.
 
         Raises ``PairingError`` (and changes nothing) when a pair uses an asset outside the campaign, pairs an
-        image with itself, or refers to a pair that no longer exists.
+        image with itself, or refers to a pair that no longer exists; ``PromptConflict`` when a prompt edited from
+        an older ``prompt_version`` meets one someone else saved meanwhile (it carries their text to merge).
         """
-        return await self._write(lambda s: _save_pairs(s, campaign_id, list(pairs)))
+        actor = actor_name(self.settings.current)
+        return await self._write(lambda s: _save_pairs(s, campaign_id, list(pairs), actor))
 
     async def rewrite_prompt(self, pair_id: int, feedback: str) -> Op[PairSuggestion]:
         """Grok writes a new motion prompt for one pair, following ``feedback``; stored and returned."""
@@ -333,7 +335,8 @@ class PairingService:
             row = s.get(PairSuggestionRow, pair_id)
             if row is None:
                 raise PairingError("That pair was removed while its prompt was being rewritten.")
-            row.prompt = prompt
+            row.prompt, row.prompt_version, row.prompt_by = prompt, row.prompt_version + 1, actor_name(
+                self.settings.current)
             s.add(PairingRun(campaign_id=campaign_id, pairer=REWRITE_RUN, model=endpoint.model,
                              prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
                              cost_usd=usage.cost(settings, endpoint),
@@ -384,8 +387,8 @@ def _store_run(s: Session, campaign_id: int, pairer: str, model: str, chain: boo
     return [_suggestion(r) for r in rows]
 
 
-def _save_pairs(s: Session, campaign_id: int, pairs: list[PairSuggestion]) -> list[PairSuggestion]:
-    if s.get(Campaign, campaign_id) is None:
+def _save_pairs(s: Session, campaign_id: int, pairs: list[PairSuggestion], actor: str = "") -> list[PairSuggestion]:
+    if s.scalar(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update()) is None:
         raise PairingError("The campaign was deleted.")
     members = set(s.scalars(select(CampaignAsset.asset_id).where(CampaignAsset.campaign_id == campaign_id)))
     existing = {r.id: r for r in s.scalars(select(PairSuggestionRow)
@@ -409,7 +412,13 @@ def _save_pairs(s: Session, campaign_id: int, pairs: list[PairSuggestion]) -> li
         row.position = position
         row.score = min(1.0, max(0.0, float(pair.score)))
         row.reasoning = pair.reasoning
-        row.prompt = pair.prompt.strip()
+        prompt = pair.prompt.strip()
+        if row.id is not None and prompt != row.prompt:
+            if pair.prompt_version != row.prompt_version:
+                raise PromptConflict(row.id, position, row.prompt, prompt, row.prompt_version, row.prompt_by)
+            row.prompt_version += 1
+        if prompt != row.prompt:
+            row.prompt, row.prompt_by = prompt, actor
         row.source = PairSource(pair.source).value
         kept.append(row)
     for row in existing.values():

@@ -206,9 +206,9 @@ class AssetsPage(QWidget):
 
     async def _load(self, campaign_id: int, filt: AssetFilter, generation: int) -> None:
         library = self.library
-        offset, limit = 0, FIRST_PAGE
-        while True:
-            page = await library.list_asset_rows(campaign_id, filt, offset=offset, limit=limit)
+        offset, limit, after = 0, FIRST_PAGE, None
+        while True:  # each page starts after the last row of the one before (keyset: deep pages cost no more)
+            page = await library.list_asset_rows(campaign_id, filt, offset=offset, limit=limit, after=after)
             if generation != self._generation:
                 return
             if offset == 0:
@@ -219,6 +219,7 @@ class AssetsPage(QWidget):
                 self.model.append_rows(page)
             self._apply_pending_selection()
             offset += len(page)
+            after = page[-1][0] if page else None
             if len(page) < limit:
                 break
             limit = PAGE

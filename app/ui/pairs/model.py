@@ -113,15 +113,18 @@ class PairListModel(QAbstractListModel):
 
         if [key(p) for p in saved] != [key(p) for p in self._pairs]:
             return False
-        self._pairs = [dataclasses.replace(mine, id=stored.id) for mine, stored in zip(self._pairs, saved,
-                                                                                    strict=True)]
+        self._pairs = [dataclasses.replace(mine, id=stored.id, prompt_version=stored.prompt_version,
+                                           prompt_by=stored.prompt_by)
+                       for mine, stored in zip(self._pairs, saved, strict=True)]
         return True
 
     def replace_pair(self, updated: PairSuggestion) -> int | None:
         """Show the stored version of the pair with ``updated.id`` (a rewritten prompt); returns its row."""
         for row, pair in enumerate(self._pairs):
             if pair.id is not None and pair.id == updated.id:
-                self._pairs[row] = dataclasses.replace(pair, prompt=updated.prompt)
+                self._pairs[row] = dataclasses.replace(pair, prompt=updated.prompt,
+                                                       prompt_version=updated.prompt_version,
+                                                       prompt_by=updated.prompt_by)
                 self.dataChanged.emit(self.index(row), self.index(row))
                 return row
         return None
