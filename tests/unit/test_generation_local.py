@@ -21,6 +21,8 @@ from app.core.media.probe import probe
 from app.core.services import Services
 from tests.helpers.generation_data import seed_campaign
 
+pytestmark = pytest.mark.both_backends  # each test runs on SQLite and on PostgreSQL
+
 
 @pytest.fixture
 async def gen(services: Services) -> AsyncIterator[GenerationService]:
