@@ -105,6 +105,16 @@ class LibraryPaths:
     def job_dir(self, job_id: int) -> Path:
         return self.jobs / str(job_id)
 
+    def stored(self, path: Path) -> str:
+        """How the database records a file the library made: a team library's paths relative to its shared folder
+        (mounted at different places on different workstations), a local library's as they are."""
+        if self.shared is not None:
+            try:
+                return path.relative_to(self.shared).as_posix()
+            except ValueError:
+                pass
+        return str(path)
+
     def ensure(self) -> LibraryPaths:
         """Create the folders; returns self."""
         for folder in (self.root, self.store, self.thumbs, self.previews, self.jobs, self.exports, self.logs):

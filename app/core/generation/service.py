@@ -83,7 +83,7 @@ class GenerationService:
         self._replicate: dict[tuple[str, str], ReplicateProvider] = {}
         self._provider_lock = asyncio.Lock()
         self._orchestrator = Orchestrator(self)
-        self._combiner = Combiner(db, paths.root, paths.job_dir, lambda: self.settings.current)
+        self._combiner = Combiner(db, paths.share, paths.job_dir, lambda: self.settings.current, paths.stored)
         self.me = db.origin
         self.snapshots = SnapshotStore.for_library(paths.root)  # the models' input schemas this library trusts
         self._keepers: dict[int, lease.LeaseKeeper] = {}
@@ -318,7 +318,7 @@ class GenerationService:
         lease, and record it on the job. Raises ``CombineError`` (naming the clip when one is missing or damaged),
         ``GenerationError`` (unknown job, clips still being made, worked elsewhere) or ``asyncio.CancelledError``.
         """
-        root = self.paths.root
+        root = self.paths.share
         media = await self.db.read(lambda s: repo.media_source(s, job_id, root))
         async with self.lease(job_id):
             media = await self.db.read(lambda s: repo.media_source(s, job_id, root))
@@ -328,7 +328,7 @@ class GenerationService:
         """Copy the job's ad to ``target`` (atomically) with its manifest beside it; returns the manifest's path.
 
         Raises ``CombineError`` when the job has no ad yet."""
-        root = self.paths.root
+        root = self.paths.share
         media = await self.db.read(lambda s: repo.media_source(s, job_id, root))
         return await export_ad(media, target)
 
