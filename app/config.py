@@ -105,6 +105,10 @@ class LibraryPaths:
     def job_dir(self, job_id: int) -> Path:
         return self.jobs / str(job_id)
 
+    def file(self, stored: str) -> Path:
+        """The file a stored path names (relative ones are inside the shared folder; ``stored`` of it undone)."""
+        return self.share / stored
+
     def stored(self, path: Path) -> str:
         """How the database records a file the library made: a team library's paths relative to its shared folder
         (mounted at different places on different workstations), a local library's as they are."""

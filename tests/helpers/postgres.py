@@ -40,7 +40,7 @@ def require_server() -> ServerAddress:
     return server
 
 
-def _admin(server: ServerAddress):  # noqa: ANN202  (a psycopg connection)
+def _admin(server: ServerAddress):
     import psycopg
 
     return psycopg.connect(**server.libpq_params(_password()), autocommit=True)
