@@ -135,8 +135,10 @@ class PairSuggestion:
     source: PairSource
     position: int = 0
     id: int | None = None
-    prompt_version: int = 0  # a prompt saved from an older version is refused (``PromptConflict``)
-    prompt_by: str = ""
+    # A prompt saved from an older version is refused (``PromptConflict``). Neither field is part of what a pair
+    # *is* (a list shown and the same list read again compare equal), but a reader keeps the newer ones.
+    prompt_version: int = field(default=0, compare=False)
+    prompt_by: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ class Services:
     each page and command takes just the services it uses."""
 
     paths: LibraryPaths
+    location: LibraryLocation
     settings: SettingsStore
     db: Database
     secrets: SecretStore
@@ -69,7 +70,7 @@ def open_services(where: Path | LibraryLocation, secrets: SecretStore | None = N
     settings = SettingsStore(paths.settings, db.changes)
     library = LibraryService(db, paths, settings)
     return Services(
-        paths=paths, settings=settings, db=db, secrets=secrets, library=library,
+        paths=paths, location=location, settings=settings, db=db, secrets=secrets, library=library,
         pairing=PairingService(db, library, settings, secrets),
         generation=GenerationService(db, library, paths, settings, secrets),
     )

@@ -396,7 +396,8 @@ class MainWindow(QMainWindow):
             self.settings_dialog.raise_()
             self.settings_dialog.activateWindow()
             return
-        dialog = SettingsDialog(self.services.settings, self.services.secrets, self.bridge, self)
+        dialog = SettingsDialog(self.services.settings, self.services.secrets, self.bridge, self,
+                                library_open=self.services.location.describe())
         dialog.saved.connect(lambda message: self.statusBar().showMessage(message, 8000))
         dialog.finished.connect(lambda _r: self._settings_closed(dialog))
         self.settings_dialog = dialog

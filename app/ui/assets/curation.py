@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.core.changes import Changes
 from app.core.domain import Flag
-from app.core.library.service import LibraryService
+from app.core.library.service import LibraryService, NotesConflict
 from app.ui.assets.tag_editor import clean_tag
 from app.ui.bridge import TaskBridge
 from app.ui.notices import Notices
@@ -29,6 +29,8 @@ class Curator(QObject):
 
     removed = Signal(int, list)  # campaign id (0: deleted from the library), asset ids
     tags_changed = Signal()
+    notes_saved = Signal(int, int)  # asset id, its new notes_version
+    notes_conflict = Signal(object, str)  # NotesConflict (their text, version, who), my text
 
     def __init__(self, library: LibraryService, bridge: TaskBridge, notices: Notices,
                  parent: QObject | None = None) -> None:
@@ -55,9 +57,17 @@ class Curator(QObject):
     def remove_tag(self, ids: Sequence[int], name: str) -> None:
         self._apply(ids, lambda chunk: self.library.remove_tags(chunk, [name]), "The tag was not removed")
 
-    def set_notes(self, asset_id: int, notes: str) -> None:
-        self.bridge.run("assets-notes", self.library.set_notes(asset_id, notes),
-                        on_error=lambda exc: self.notices.error("The notes were not saved", exc), replace=False)
+    def set_notes(self, asset_id: int, notes: str, version: int | None = None) -> None:
+        """Save notes read at ``version``; someone else's save in between is reported through ``notes_conflict``."""
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, NotesConflict):
+                self.notes_conflict.emit(exc, notes)
+            else:
+                self.notices.error("The notes were not saved", exc)
+
+        self.bridge.run("assets-notes", self.library.set_notes(asset_id, notes, version=version),
+                        on_done=lambda op: self.notes_saved.emit(asset_id, op.value.notes_version),
+                        on_error=failed, replace=False)
 
     def remove_from_campaign(self, campaign_id: int, ids: Sequence[int]) -> None:
         """Unlink from the campaign; the assets stay in the client's library."""

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.core.changes import Changes
 from app.core.domain import AssetFilter, AssetInfo, AssetSort, CampaignInfo, Flag
-from app.core.library.service import LibraryService
+from app.core.library.service import LibraryService, NotesConflict
 from app.ui.assets.asset_delegate import AssetDelegate
 from app.ui.assets.asset_grid import EMPTY_CAMPAIGN_TEXT, NO_MATCH_TEXT, AssetGrid
 from app.ui.assets.asset_model import AssetModel
@@ -42,6 +42,7 @@ from app.ui.bridge import TaskBridge
 from app.ui.change_feed import ChangeFeed
 from app.ui.notices import Notices
 from app.ui.thumbnail_loader import ThumbnailLoader
+from app.ui.widgets.merge_dialog import MergeDialog
 
 FIRST_PAGE = 1500  # rows asked first: more than one screen at the smallest zoom
 PAGE = 50_000  # then the rest, in as few pages as possible: each append re-lays out every row
@@ -83,6 +84,7 @@ class AssetsPage(QWidget):
         self.grid = AssetGrid(self.delegate)
         self.grid.setModel(self.model)
         self.curator = Curator(library, bridge, notices, self)
+        self.notes_merge: MergeDialog | None = None  # open while notes saved by someone else wait to be merged
         self.detail = DetailPanel()
         self.import_panel = ImportPanel()
         self.imports = ImportRunner(library, bridge, self.import_panel, self)
@@ -157,6 +159,8 @@ class AssetsPage(QWidget):
         detail.tag_added.connect(lambda name: curator.add_tag(self.selected_ids(), name))
         detail.tag_removed.connect(lambda name: curator.remove_tag(self.selected_ids(), name))
         detail.notes_edited.connect(curator.set_notes)
+        curator.notes_saved.connect(detail.notes_saved)
+        curator.notes_conflict.connect(self._notes_conflict)
         curator.tags_changed.connect(self._known_tags_changed)
         curator.removed.connect(self._removed)
         for signal in (self.model.dataChanged, self.model.rowsRemoved, self.model.modelReset,
@@ -226,6 +230,16 @@ class AssetsPage(QWidget):
         self.loading = False
         self._update_counts()
         self.load_finished.emit()
+
+    def _notes_conflict(self, conflict: NotesConflict, mine: str) -> None:
+        """Someone else saved the notes first: show theirs beside mine to merge (nothing of either is lost)."""
+        if self.detail.asset is not None and self.detail.asset.id == conflict.asset_id:
+            self.detail.set_notes_text(conflict.theirs, conflict.version)
+        dialog = MergeDialog("notes", conflict.by, conflict.theirs, mine, self)
+        dialog.merged.connect(lambda text: self.curator.set_notes(conflict.asset_id, text, conflict.version))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.notes_merge = dialog
+        dialog.open()
 
     def _load_failed(self, exc: BaseException) -> None:
         self.loading = False

@@ -10,6 +10,7 @@ Assets tab, an import) are read again.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
@@ -32,6 +33,7 @@ from app.core.changes import Changes, Op
 from app.core.domain import AssetInfo, CampaignInfo, ClientInfo, Flag, PairingProgress, PairingResult, PairSource
 from app.core.domain import PairSuggestion as Pair
 from app.core.library.service import LibraryService
+from app.core.pairing.errors import PromptConflict
 from app.core.pairing.prompt import MAX_PAIRS
 from app.core.pairing.service import PairingService
 from app.core.pairing.templates import motion_prompt
@@ -42,6 +44,7 @@ from app.ui.pairs.delegate import PairDelegate
 from app.ui.pairs.model import PairListModel
 from app.ui.pairs.picker import AssetPairPicker
 from app.ui.thumbnail_loader import ThumbnailLoader
+from app.ui.widgets.merge_dialog import MergeDialog
 
 PAIRER_LABELS = {"grok": "Grok (sees the images)", "local": "Local (offline)"}
 
@@ -67,6 +70,7 @@ class PairsPage(QWidget):
         self._saves = 0  # saves started, so a rewrite can tell whether the list was saved meanwhile
         self.thumbnails = thumbnails
         self.model = PairListModel(self)
+        self.prompt_merge: MergeDialog | None = None  # open while a prompt saved by someone else waits to be merged
         self.model.edited.connect(self.save)
         self.thumbnails.loaded.connect(self.model.asset_loaded)
         self.progress_changed.connect(self._show_progress)
@@ -378,7 +382,7 @@ class PairsPage(QWidget):
         self.bridge.run(f"pairs-save-{campaign_id}",
                         self.pairing.save_pairs(campaign_id, self.model.pairs()),
                         on_done=lambda op: self._saved(campaign_id, op.value),
-                        on_error=lambda exc: self._failed(campaign_id, "Could not save the pairs", exc))
+                        on_error=lambda exc: self._save_failed(campaign_id, exc))
 
     def _saved(self, campaign_id: int, saved: list[Pair]) -> None:
         if not self._is_current(campaign_id):
@@ -386,6 +390,29 @@ class PairsPage(QWidget):
         if not self.model.apply_saved(saved) and not self.bridge.is_running(f"pairs-save-{campaign_id}"):
             self.reload()  # a reload overtook this save: show what is stored now
         self._update_actions()
+
+    def _save_failed(self, campaign_id: int, exc: BaseException) -> None:
+        """A save refused because someone else saved the same prompt first opens both prompts to merge."""
+        if not isinstance(exc, PromptConflict) or not self._is_current(campaign_id):
+            self._failed(campaign_id, "Could not save the pairs", exc)
+            return
+        dialog = MergeDialog("prompt", exc.by, exc.theirs, exc.mine, self)
+        dialog.merged.connect(lambda text: self._merge_prompt(campaign_id, exc, text))
+        dialog.rejected.connect(lambda: self._merge_prompt(campaign_id, exc, exc.theirs))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.prompt_merge = dialog
+        dialog.open()
+
+    def _merge_prompt(self, campaign_id: int, conflict: PromptConflict, text: str) -> None:
+        """Show ``text`` as the pair's prompt, based on the version that was saved first, and save the list."""
+        if not self._is_current(campaign_id):
+            return
+        for pair in self.model.pairs():
+            if pair.id == conflict.pair_id:
+                self.model.replace_pair(dataclasses.replace(pair, prompt=text, prompt_version=conflict.version,
+                                                            prompt_by=conflict.by))
+                self.save()
+                return
 
     def _failed(self, campaign_id: int, what: str, exc: BaseException) -> None:
         if self._is_current(campaign_id):

@@ -96,6 +96,7 @@ class PairListModel(QAbstractListModel):
         pairs = list(pairs)
         new_assets = {a.id: a for a in assets} if assets is not None else self._assets
         if pairs == self._pairs:
+            self._pairs = pairs  # the same pairs; their prompt versions may be newer
             if new_assets != self._assets:
                 self._assets = new_assets
                 if self._pairs:
@@ -107,15 +108,14 @@ class PairListModel(QAbstractListModel):
         self.endResetModel()
 
     def apply_saved(self, saved: Sequence[PairSuggestion]) -> bool:
-        """Take the ids the service gave a saved list, if the list shown is still that one."""
+        """Take the stored pairs (ids, positions, prompt versions) of a saved list, if the list shown is still that
+        one."""
         def key(p: PairSuggestion) -> tuple[Any, ...]:
             return (p.first_asset_id, p.last_asset_id, p.prompt.strip(), p.source)
 
         if [key(p) for p in saved] != [key(p) for p in self._pairs]:
             return False
-        self._pairs = [dataclasses.replace(mine, id=stored.id, prompt_version=stored.prompt_version,
-                                           prompt_by=stored.prompt_by)
-                       for mine, stored in zip(self._pairs, saved, strict=True)]
+        self._pairs = list(saved)  # what was stored: ids, positions and prompt versions included
         return True
 
     def replace_pair(self, updated: PairSuggestion) -> int | None:
