@@ -37,7 +37,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
     """No test sees real keys, the real library folder, or the machine's keyring."""
     for name in ("REPLICATE_API_TOKEN", "XAI_API_KEY", "PAIRFRAME_VISION_API_KEY", "XAI_BASE_URL",
-                 "REPLICATE_BASE_URL"):
+                 "REPLICATE_BASE_URL", "PAIRFRAME_LIBRARY", "PAIRFRAME_STORE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PAIRFRAME_DATA_DIR", str(tmp_path / "default-library"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
