@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from app import __version__
-from app.config import resolve_data_dir
+from app.config import resolve_data_dir, resolve_location
 
 Handler = Callable[..., Awaitable[int]]
 log = logging.getLogger(__name__)
@@ -46,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"Pairframe {__version__}")
     parser.add_argument("--data-dir", metavar="DIR", help="library folder (default: PAIRFRAME_DATA_DIR or the "
                         "per-user data folder)")
+    parser.add_argument("--library", metavar="URL", help="a team library: postgresql://USER@HOST:PORT/DATABASE "
+                        "(default: PAIRFRAME_LIBRARY, then the one chosen in Settings, else the local folder)")
+    parser.add_argument("--store", metavar="DIR", help="the team library's shared store folder (an SMB/NFS mount; "
+                        "default: PAIRFRAME_STORE)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to standard error")
     parser.add_argument("--quit-after", type=float, default=None, metavar="SECONDS", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -200,6 +204,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _add(sub, "sample", "app.commands.sample:cmd_sample", "create the sample client and campaign")
     p.add_argument("--json", action="store_true")
+
+    p = _add(sub, "library", "", "where the library lives: copy it, keep a team library's password", library=False)
+    library_sub = p.add_subparsers(dest="library_command", metavar="ACTION", required=True)
+    p = _add(library_sub, "copy", "app.commands.library_copy:cmd_library_copy", "copy this library (unchanged) "
+             "into a team library or a folder; run it again to finish an interrupted copy", library=False)
+    p.add_argument("--to", required=True, metavar="URL_OR_DIR", help="postgresql://USER@HOST:PORT/DATABASE or a "
+                   "folder")
+    p.add_argument("--store", dest="to_store", metavar="DIR", help="the shared store folder of a team library "
+                   "target (the source's is given before the command: pairframe --library URL --store DIR ...)")
+    p.add_argument("--json", action="store_true")
+    p = _add(library_sub, "password", "app.commands.library_copy:cmd_library_password", "read the team library's "
+             "database password from standard input into the key store", library=False)
+    p.add_argument("--forget", action="store_true", help="remove the stored password instead")
     return parser
 
 
@@ -217,13 +234,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         args.handler, args.needs_library = "app.ui.application:run_gui_command", True
     data_dir = resolve_data_dir(args.data_dir)
-    from app.logging_setup import configure_logging
+    from app.core.db.location import LocationError
+    from app.logging_setup import configure_logging, register_secret
     configure_logging(data_dir / "logs", verbose=args.verbose, console=args.handler.startswith("app.commands"))
+    try:
+        location, password = resolve_location(data_dir, args.library, args.store)
+    except LocationError as exc:
+        err(f"pairframe: {exc}")
+        return 2
+    register_secret(password)  # a password given in the URL is used for this run only, and never logged
+    args.location, args.password = location, password
     handler = resolve_handler(args.handler)
     if args.handler.startswith("app.ui."):
-        return handler(data_dir, args)
+        return handler(location, args, password)
     try:
-        return asyncio.run(_run(handler, args, data_dir))
+        return asyncio.run(_run(handler, args, location))
     except UsageError as exc:
         err(f"pairframe: {exc}")
         return 2
@@ -244,24 +269,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-async def _run(handler: Handler, args: argparse.Namespace, data_dir: Any) -> int:
+async def _run(handler: Handler, args: argparse.Namespace, location: Any) -> int:
     from app.commands.common import CommandError
+    from app.core.db.engine import DatabaseUnavailable
+    from app.core.db.location import LocationError
     from app.core.library.service import LibraryError
     from app.core.secrets import KeyFormatError
 
     try:
         if not args.needs_library:
             return await handler(args)
-        return await _run_in_library(handler, args, data_dir)
+        return await _run_in_library(handler, args, location)
     except (LibraryError, KeyFormatError) as exc:  # KeyFormatError: an unusable key in the environment
+        raise CommandError(str(exc)) from None
+    except (DatabaseUnavailable, LocationError) as exc:  # a team library's server or share cannot be used
         raise CommandError(str(exc)) from None
 
 
-async def _run_in_library(handler: Handler, args: argparse.Namespace, data_dir: Any) -> int:
+async def _run_in_library(handler: Handler, args: argparse.Namespace, location: Any) -> int:
     from app.core.heap import freeze_long_lived_objects
     from app.core.services import open_services
 
-    services = open_services(data_dir)
+    services = open_services(location, password=args.password)
     freeze_long_lived_objects()
     await asyncio.to_thread(services.remove_stale_files)
     try:

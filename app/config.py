@@ -7,9 +7,11 @@ the OS keyring (``app.core.secrets``). Environment variables override a few sett
 from __future__ import annotations
 
 import dataclasses
+import getpass
 import json
 import logging
 import os
+import socket
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -18,11 +20,14 @@ import platformdirs
 
 from app.core.atomic import atomic_write_text
 from app.core.changes import ChangeHub, Changes
+from app.core.db.location import POSTGRES_SCHEMES, LibraryLocation, LocationError, team_location
 
 log = logging.getLogger(__name__)
 
 APP_NAME = "Pairframe"
 DATA_DIR_ENV = "PAIRFRAME_DATA_DIR"
+LIBRARY_ENV = "PAIRFRAME_LIBRARY"
+STORE_ENV = "PAIRFRAME_STORE"
 XAI_BASE_URL_ENV = "XAI_BASE_URL"
 REPLICATE_BASE_URL_ENV = "REPLICATE_BASE_URL"
 
@@ -40,9 +45,22 @@ def resolve_data_dir(cli_value: str | None) -> Path:
 
 @dataclass(frozen=True, slots=True)
 class LibraryPaths:
-    """Where everything of one library lives (DESIGN.md §3)."""
+    """Where everything of one library lives (DESIGN.md §3).
+
+    ``root`` is this workstation's folder (settings, logs, backups, caches; the SQLite file of a local library).
+    A team library's ``shared`` folder (a mount every workstation sees) holds the store, the jobs and the exports;
+    its thumbnails and previews are cached locally under ``cache/<cache_key>/``. A local library keeps it all in
+    ``root``.
+    """
 
     root: Path
+    shared: Path | None = None
+    cache_key: str = ""
+
+    @property
+    def share(self) -> Path:
+        """The folder the database's relative file paths start from (the store's parent)."""
+        return self.shared or self.root
 
     @property
     def database(self) -> Path:
@@ -54,23 +72,27 @@ class LibraryPaths:
 
     @property
     def store(self) -> Path:
-        return self.root / "store"
+        return self.share / "store"
+
+    @property
+    def cache(self) -> Path:
+        return self.root / "cache" / self.cache_key if self.cache_key else self.root / "cache"
 
     @property
     def thumbs(self) -> Path:
-        return self.root / "cache" / "thumbs"
+        return self.cache / "thumbs"
 
     @property
     def previews(self) -> Path:
-        return self.root / "cache" / "previews"
+        return self.cache / "previews"
 
     @property
     def jobs(self) -> Path:
-        return self.root / "jobs"
+        return self.share / "jobs"
 
     @property
     def exports(self) -> Path:
-        return self.root / "exports"
+        return self.share / "exports"
 
     @property
     def logs(self) -> Path:
@@ -88,10 +110,28 @@ class LibraryPaths:
     def job_dir(self, job_id: int) -> Path:
         return self.jobs / str(job_id)
 
+    def file(self, stored: str) -> Path:
+        """The file a stored path names (relative ones are inside the shared folder; ``stored`` of it undone)."""
+        return self.share / stored
+
+    def stored(self, path: Path) -> str:
+        """How the database records a file the library made: a team library's paths relative to its shared folder
+        (mounted at different places on different workstations), a local library's as they are."""
+        if self.shared is not None:
+            try:
+                return path.relative_to(self.shared).as_posix()
+            except ValueError:
+                pass
+        return str(path)
+
     def ensure(self) -> LibraryPaths:
         """Create the folders; returns self."""
         for folder in (self.root, self.store, self.thumbs, self.previews, self.jobs, self.exports, self.logs):
-            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LocationError(f"cannot use the folder {folder}: {exc.strerror or exc} (is the share "
+                                    "mounted and writable?)") from None
         return self
 
 
@@ -136,6 +176,11 @@ class Settings:
     poll_interval_s: float = 2.0
     poll_interval_max_s: float = 10.0
     model_prices: dict[str, float] = field(default_factory=dict)  # model id → USD per price unit override
+    # Where the library lives: empty for the local folder; a PostgreSQL URL (no password) and a shared store folder
+    # for a team library (PAIRFRAME_LIBRARY / PAIRFRAME_STORE and --library / --store win)
+    team_library_url: str = ""
+    team_store: str = ""
+    user_name: str = ""  # who this workstation's imports, ratings and jobs are recorded as (empty: user@host)
     # Jobs shared by several processes (a second window, a terminal, a colleague's workstation)
     job_lease_s: float = 30.0  # a job's worker renews its lease every third of this; others take over past it
     watch_interval_s: float = 1.0  # how often a process watching a job another one works reads its progress
@@ -253,3 +298,45 @@ class SettingsStore:
         if self._changes is not None:
             self._changes.publish(Changes(settings=True))
         return self.current
+
+
+def resolve_location(data_dir: Path, cli_library: str | None = None, cli_store: str | None = None) -> tuple[
+        LibraryLocation, str | None]:
+    """The library to open: ``--library``/``--store`` win, then ``PAIRFRAME_LIBRARY``/``PAIRFRAME_STORE``, then
+    the team library saved in the folder's settings, else the local library in ``data_dir``.
+
+    Returns the location and a password the URL carried (not saved anywhere; the caller may keep it in the keyring).
+    Raises ``LocationError`` for a URL or store that cannot be used.
+    """
+    url = cli_library or os.environ.get(LIBRARY_ENV) or ""
+    store = cli_store or os.environ.get(STORE_ENV) or ""
+    if not url and (cli_store or os.environ.get(STORE_ENV)) and not Settings.load(data_dir / "settings.json"
+                                                                                  ).team_library_url:
+        raise LocationError("--store (PAIRFRAME_STORE) belongs to a team library: give --library "
+                            "postgresql://… (PAIRFRAME_LIBRARY) too")
+    if not url:
+        saved = Settings.load(data_dir / "settings.json")
+        url, store = saved.team_library_url, store or saved.team_store
+    if not url.strip() or url.strip() in ("local", str(data_dir)):
+        return LibraryLocation(data_dir), None
+    if not url.startswith(POSTGRES_SCHEMES):
+        return LibraryLocation(Path(url).expanduser().resolve()), None
+    return team_location(data_dir, url, store)
+
+
+def library_paths(location: LibraryLocation) -> LibraryPaths:
+    """The folders of ``location``."""
+    if location.server is None:
+        return LibraryPaths(location.data_dir)
+    return LibraryPaths(location.data_dir, location.store, location.server.slug())
+
+
+def actor_name(settings: Settings) -> str:
+    """Who this workstation's writes are recorded as: the name set in Settings, else ``user@host``."""
+    if settings.user_name.strip():
+        return settings.user_name.strip()[:200]
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container), no login
+        user = f"uid{os.getuid()}" if hasattr(os, "getuid") else "someone"
+    return f"{user}@{socket.gethostname()}"[:200]

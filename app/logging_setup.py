@@ -16,7 +16,9 @@ LOG_FILE = "pairframe.log"
 REDACTED = "[redacted]"
 MIN_SECRET_CHARS = 6  # shorter values are not keys, and replacing them would mangle ordinary text
 MIN_PIECE_CHARS = 12  # any piece of a key this long is removed too (a key cut by a message or a line break)
-_KEY_ENV_VARS = ("REPLICATE_API_TOKEN", "XAI_API_KEY", "PAIRFRAME_VISION_API_KEY")
+_KEY_ENV_VARS = ("REPLICATE_API_TOKEN", "XAI_API_KEY", "PAIRFRAME_VISION_API_KEY", "PGPASSWORD")
+# The password part of any URL (a team library's postgresql://user:password@host/db), whatever its length
+_URL_PASSWORD = re.compile(r"(\w[\w+.-]*://[^:/@\s]*:)\S*@")
 _secrets: set[str] = set()
 
 
@@ -95,6 +97,7 @@ def redact(text: str) -> str:
     percent-encoded) and without any piece of one of ``MIN_PIECE_CHARS`` characters or more."""
     environment = {os.environ.get(v, "") for v in _KEY_ENV_VARS}
     secrets = frozenset(s for s in _secrets | environment if len(s.strip()) >= MIN_SECRET_CHARS)
+    text = _URL_PASSWORD.sub(rf"\1{REDACTED}@", text)
     return _matcher(secrets).redact(text) if secrets else text
 
 

@@ -36,6 +36,7 @@ from PIL import Image, ImageDraw
 from PySide6.QtCore import QPoint
 from sqlalchemy import insert
 
+from app.core.db.location import LibraryLocation
 from app.core.db.models import Asset, AssetTag, CampaignAsset, Tag
 from app.core.library.thumbnails import thumbnail_path
 from app.core.services import open_services
@@ -47,9 +48,11 @@ if TYPE_CHECKING:
 TICK_S = 0.005
 
 
-def build_library(root: Path, count: int, distinct_thumbs: int) -> int:
-    """A library at ``root`` with one campaign of ``count`` assets; returns the campaign id."""
+def build_library(root: Path | LibraryLocation, count: int, distinct_thumbs: int) -> int:
+    """A library at ``root`` (a folder, or a team library's location) with one campaign of ``count`` assets;
+    returns the campaign id."""
     services = open_services(root)
+    root = services.paths.root
     try:
         async def campaign() -> int:
             client = (await services.library.create_client("Benchmark client")).value
@@ -84,6 +87,9 @@ def build_library(root: Path, count: int, distinct_thumbs: int) -> int:
             conn.execute(insert(Tag), [{"name": f"tag {k}"} for k in range(30)])
             tag_ids = [r[0] for r in conn.exec_driver_sql("SELECT id FROM tags")]
             conn.execute(insert(AssetTag), [{"asset_id": a, "tag_id": tag_ids[a % 30]} for a in ids[::4]])
+        if services.db.dialect == "postgresql":  # what autovacuum does within a minute of a bulk load
+            with services.db.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
         return campaign_id
     finally:
         services.db.close()
@@ -169,7 +175,7 @@ def summary(label: str, stalls: list[float]) -> str:
             f"over {len(ms)} ticks")
 
 
-async def measure(root: Path, campaign_id: int, scroll_steps: int) -> None:
+async def measure(root: Path | LibraryLocation, campaign_id: int, scroll_steps: int) -> None:
     from app.ui.bridge import TaskBridge
 
     ticker = Ticker()

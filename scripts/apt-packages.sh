@@ -17,3 +17,7 @@ APT_SCREENSHOT=(xvfb xauth "${APT_QT_WINDOW[@]}")
 # What each command of scripts/dev needs.
 APT_FOR_RUN=("${APT_QT_OFFSCREEN[@]}" "${APT_QT_MULTIMEDIA[@]}" "${APT_QT_WINDOW[@]}")
 APT_FOR_TEST=("${APT_QT_OFFSCREEN[@]}" "${APT_QT_MULTIMEDIA[@]}" "${APT_SECRET_SERVICE[@]}")
+
+# Team libraries: a PostgreSQL server for the tests (.ci/run starts a throw-away cluster; scripts/test-postgres),
+# whose client tools include pg_dump (the backup before a team library's schema is upgraded).
+APT_POSTGRES=(postgresql)

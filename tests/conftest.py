@@ -12,16 +12,32 @@ from pathlib import Path
 import keyring
 import pytest
 
+from app.core.db.location import LibraryLocation
 from app.core.secrets import SecretStore
 from app.core.services import Services, open_services
+from tests.helpers import postgres
 from tests.helpers.keyring_memory import MemoryKeyring
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``both_backends`` run once on a SQLite library and once on a team library (PostgreSQL)."""
+    if metafunc.definition.get_closest_marker("both_backends") and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """Where the ``services`` fixture's library lives: "sqlite" unless the test is marked ``both_backends``."""
+    return getattr(request, "param", "sqlite")
 
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
     """No test sees real keys, the real library folder, or the machine's keyring."""
     for name in ("REPLICATE_API_TOKEN", "XAI_API_KEY", "PAIRFRAME_VISION_API_KEY", "XAI_BASE_URL",
-                 "REPLICATE_BASE_URL"):
+                 "REPLICATE_BASE_URL", "PAIRFRAME_LIBRARY", "PAIRFRAME_STORE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PAIRFRAME_DATA_DIR", str(tmp_path / "default-library"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
@@ -40,8 +56,17 @@ def library_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def services(library_dir: Path, isolated_environment: MemoryKeyring) -> Iterator[Services]:
-    """A freshly migrated library in ``tmp_path`` with its services (closed after the test)."""
-    opened = open_services(library_dir, SecretStore(isolated_environment))
-    yield opened
-    opened.db.close()
+def services(library_dir: Path, tmp_path: Path, backend: str,
+             isolated_environment: MemoryKeyring) -> Iterator[Services]:
+    """A freshly migrated library in ``tmp_path`` with its services (closed after the test); with ``backend``
+    "postgresql", a team library: a new database on the test server and a store folder in ``tmp_path``."""
+    if backend == "sqlite":
+        opened = open_services(library_dir, SecretStore(isolated_environment))
+        yield opened
+        opened.db.close()
+        return
+    with postgres.fresh_database() as server:
+        location = LibraryLocation(library_dir, server, tmp_path / "share")
+        opened = open_services(location, SecretStore(isolated_environment), password=postgres.password())
+        yield opened
+        opened.db.close()

@@ -10,6 +10,7 @@ from typing import Any
 
 from app.commands.common import CommandError, UsageError, confirm, err, print_json, print_table
 from app.commands.models import price_text
+from app.config import LibraryPaths
 from app.core.domain import ClipState, ClipStatus, JobState, JobWorker, PairSuggestion, Transition
 from app.core.generation.catalog import get_model
 from app.core.generation.cost import usd
@@ -22,22 +23,22 @@ from app.core.media.combine import CombineError, CombineOptions
 from app.core.services import Services
 
 
-def _clip_doc(clip: ClipState) -> dict[str, Any]:
+def _clip_doc(clip: ClipState, paths: LibraryPaths) -> dict[str, Any]:
     return {"id": clip.id, "position": clip.position, "status": clip.status.value, "model": clip.model_id,
             "prediction_id": clip.prediction_id, "attempts": clip.attempts, "cost_usd": clip.cost_usd,
-            "file": clip.file_path, "duration_s": clip.duration_s, "error": clip.error or None,
-            "working_s": round(clip.working_time_s(), 1)}
+            "file": str(paths.file(clip.file_path)) if clip.file_path else None, "duration_s": clip.duration_s,
+            "error": clip.error or None, "working_s": round(clip.working_time_s(), 1)}
 
 
-def _job_doc(job: JobState, output: Path | None = None) -> dict[str, Any]:
+def _job_doc(job: JobState, paths: LibraryPaths, output: Path | None = None) -> dict[str, Any]:
     return {"id": job.id, "campaign_id": job.campaign_id, "model": job.model_id, "status": job.status.value,
             "duration_s": job.duration_s, "resolution": job.resolution, "aspect": job.aspect,
             "transition": job.transition.value, "estimate_usd": job.estimate_usd,
             "actual_cost_usd": job.actual_cost_usd, "error": job.error or None,
             "created_at": job.created_at.isoformat() if job.created_at else None,
             "working_s": round(job.working_time_s(), 1),
-            "clips": [_clip_doc(c) for c in job.clips],
-            "output": str(output) if output else job.output_path}
+            "clips": [_clip_doc(c, paths) for c in job.clips],
+            "output": str(output) if output else str(paths.file(job.output_path)) if job.output_path else None}
 
 
 def _clip_line(clip: ClipState, total: int) -> str:
@@ -161,7 +162,7 @@ async def cmd_generate(args: argparse.Namespace, services: Services) -> int:
         raise CommandError(str(exc)) from None
     final = await gen.get_job(final.id)
     if args.json:
-        print_json(_job_doc(final, output))
+        print_json(_job_doc(final, services.paths, output))
     elif output is not None:
         print(output)
     if failure:
@@ -173,7 +174,7 @@ async def cmd_jobs(args: argparse.Namespace, services: Services) -> int:
     """List every job, newest first."""
     jobs = await services.generation.list_jobs()
     if args.json:
-        print_json([_job_doc(j) for j in jobs])
+        print_json([_job_doc(j, services.paths) for j in jobs])
         return 0
     campaigns = {c.id: c.name for c in await services.library.list_campaigns()}
     rows = [[str(j.id), campaigns.get(j.campaign_id, str(j.campaign_id)), j.model_id, j.status.value,
@@ -184,21 +185,21 @@ async def cmd_jobs(args: argparse.Namespace, services: Services) -> int:
     return 0
 
 
-def _show_job(job: JobState, *, as_json: bool) -> None:
+def _show_job(job: JobState, paths: LibraryPaths, *, as_json: bool) -> None:
     """One JSON document, or the job and its clips for people."""
     if as_json:
-        print_json(_job_doc(job))
+        print_json(_job_doc(job, paths))
     else:
-        _print_job(job)
+        _print_job(job, paths)
 
 
-def _print_job(job: JobState) -> None:
+def _print_job(job: JobState, paths: LibraryPaths) -> None:
     print(f"Job {job.id}: {job.status.value}, {job.model_id}, {len(job.clips)} × {job.duration_s:g} s at "
           f"{job.resolution or '-'}, {job.aspect}; estimate {usd(job.estimate_usd)}, cost {usd(job.actual_cost_usd)}")
     if job.output_path:
-        print(f"Output: {job.output_path}")
+        print(f"Output: {paths.file(job.output_path)}")
     rows = [[str(c.position), c.status.value, c.prediction_id or "-", str(c.attempts), usd(c.cost_usd),
-             c.file_path or "-", c.error or ""] for c in job.clips]
+             str(paths.file(c.file_path)) if c.file_path else "-", c.error or ""] for c in job.clips]
     print_table(rows, ["clip", "status", "prediction", "attempts", "cost", "file", "error"])
 
 
@@ -208,7 +209,7 @@ async def cmd_job(args: argparse.Namespace, services: Services) -> int:
         job = await services.generation.get_job(args.job_id)
     except GenerationError as exc:
         raise CommandError(str(exc)) from None
-    _show_job(job, as_json=args.json)
+    _show_job(job, services.paths, as_json=args.json)
     return 0
 
 
@@ -232,7 +233,7 @@ async def cmd_resume(args: argparse.Namespace, services: Services) -> int:
         job = await _run_printing_status(gen, await gen.get_job(args.job_id))
     except GenerationError as exc:
         raise CommandError(str(exc)) from None
-    _show_job(job, as_json=args.json)
+    _show_job(job, services.paths, as_json=args.json)
     if failure := _failure_message(job):
         raise CommandError(failure)
     if not job.output_path and not args.json:
@@ -262,7 +263,7 @@ async def cmd_retry(args: argparse.Namespace, services: Services) -> int:
     finally:
         unsubscribe()
     job = await gen.get_job(job.id)
-    _show_job(job, as_json=args.json)
+    _show_job(job, services.paths, as_json=args.json)
     refused = [f"clip {c.position}: {o}" for c, o in zip(chosen, outcomes, strict=True) if isinstance(o, Exception)]
     for outcome in outcomes:
         if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):

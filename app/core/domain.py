@@ -129,6 +129,11 @@ class AssetInfo:
     tags: tuple[str, ...] = ()
     imported_at: datetime | None = None
     label: ColorLabel = ColorLabel.NONE
+    notes_version: int = 0  # a notes save made from an older version is refused (``NotesConflict``)
+    imported_by: str = ""  # who did what: user@host, or the name set in Settings
+    rated_by: str = ""
+    flagged_by: str = ""
+    notes_by: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +148,10 @@ class PairSuggestion:
     source: PairSource
     position: int = 0
     id: int | None = None
+    # A prompt saved from an older version is refused (``PromptConflict``). Neither field is part of what a pair
+    # *is* (a list shown and the same list read again compare equal), but a reader keeps the newer ones.
+    prompt_version: int = field(default=0, compare=False)
+    prompt_by: str = field(default="", compare=False)
 
 
 def working_seconds(done_s: float, since: datetime | None, now: datetime | None = None) -> float:
@@ -219,6 +228,7 @@ class JobState:
     worker: JobWorker | None = None  # set when another process works the job
     working_s: float = 0.0  # seconds a process held the job's lease, in spans that ended
     working_since: datetime | None = None  # a live process holds the lease since then (None: nobody does)
+    launched_by: str = ""  # who created the job: user@host, or the name set in Settings
 
     def working_time_s(self, now: datetime | None = None) -> float:
         """Seconds a process has worked the job, up to ``now`` (not the time it sat interrupted or closed)."""
@@ -352,6 +362,7 @@ class AssetFieldValues:
 
     field: str
     values: tuple[tuple[int, object], ...]  # (asset id, value)
+    versions: tuple[tuple[int, int], ...] = ()  # notes only: (asset id, its notes_version after the edit)
 
     @property
     def asset_ids(self) -> tuple[int, ...]:

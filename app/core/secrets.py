@@ -111,6 +111,7 @@ class SecretStore:
     def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
         self._backend = backend
         self._session: dict[KeyName, str] = {}
+        self._session_passwords: dict[str, str] = {}
 
     @property
     def backend(self) -> keyring.backend.KeyringBackend:
@@ -180,6 +181,47 @@ class SecretStore:
                 log.warning("the keyring refused the key (%s); keeping it for this session", type(exc).__name__)
         self._session[name] = value
         return KeySource.SESSION
+
+    # ---- team library database passwords (keyring user "database:user@host:port/db") ------------------------
+    def database_password(self, account: str) -> str | None:
+        """The stored password of a team library's database (``ServerAddress.account``), if any."""
+        if account in self._session_passwords:
+            return self._session_passwords[account]
+        if not self.is_secure():
+            return None
+        try:
+            value = self.backend.get_password(SERVICE, account)
+        except KeyringError as exc:
+            log.warning("the keyring could not be read (%s)", type(exc).__name__)
+            return None
+        register_secret(value)
+        return value or None
+
+    def set_database_password(self, account: str, password: str) -> KeySource:
+        """Keep a team library's database password in the keyring (or for this session without a secure one)."""
+        if not password:
+            raise ValueError("the database password is empty")
+        register_secret(password)
+        if self.is_secure():
+            try:
+                self.backend.set_password(SERVICE, account, password)
+                self._session_passwords.pop(account, None)
+                return KeySource.KEYRING
+            except KeyringError as exc:
+                log.warning("the keyring refused the password (%s); keeping it for this session", type(exc).__name__)
+        self._session_passwords[account] = password
+        return KeySource.SESSION
+
+    def delete_database_password(self, account: str) -> None:
+        self._session_passwords.pop(account, None)
+        if not self.is_secure():
+            return
+        try:
+            self.backend.delete_password(SERVICE, account)
+        except PasswordDeleteError:
+            pass
+        except KeyringError as exc:
+            log.warning("the keyring could not delete the password (%s)", type(exc).__name__)
 
     def delete(self, name: KeyName) -> None:
         self._session.pop(name, None)

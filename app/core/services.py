@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from app.config import LibraryPaths, SettingsStore
+from app.config import LibraryPaths, SettingsStore, library_paths
 from app.core.atomic import remove_stale_temp_files
 from app.core.db import Database, open_database
+from app.core.db.engine import open_server_database
+from app.core.db.location import LibraryLocation
 from app.core.generation.service import GenerationService
 from app.core.library.service import LibraryService
 from app.core.library.trash import KEEP_DAYS
@@ -27,6 +29,7 @@ class Services:
     each page and command takes just the services it uses."""
 
     paths: LibraryPaths
+    location: LibraryLocation
     settings: SettingsStore
     db: Database
     secrets: SecretStore
@@ -56,15 +59,25 @@ class Services:
         self.db.close()
 
 
-def open_services(data_dir: Path, secrets: SecretStore | None = None) -> Services:
-    """Open (creating and migrating if needed) the library at ``data_dir``."""
-    paths = LibraryPaths(data_dir).ensure()
-    db = open_database(paths.database, paths.backups)
-    settings = SettingsStore(paths.settings, db.changes)
+def open_services(where: Path | LibraryLocation, secrets: SecretStore | None = None,
+                  password: str | None = None) -> Services:
+    """Open (creating and migrating if needed) the library in the folder or at the location ``where``.
+
+    A team library's database password is ``password`` when given, else the one in the keyring, else libpq's own
+    (``PGPASSWORD``, ``~/.pgpass``).
+    """
+    location = where if isinstance(where, LibraryLocation) else LibraryLocation(where)
+    paths = library_paths(location).ensure()
     secrets = secrets or SecretStore()
+    if location.server is None:
+        db = open_database(paths.database, paths.backups)
+    else:
+        password = password or secrets.database_password(location.server.account)
+        db = open_server_database(location.server, password, paths.backups)
+    settings = SettingsStore(paths.settings, db.changes)
     library = LibraryService(db, paths, settings)
     return Services(
-        paths=paths, settings=settings, db=db, secrets=secrets, library=library,
+        paths=paths, location=location, settings=settings, db=db, secrets=secrets, library=library,
         pairing=PairingService(db, library, settings, secrets),
         generation=GenerationService(db, library, paths, settings, secrets),
         money=MoneyService(db, settings, secrets),

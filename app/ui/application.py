@@ -7,18 +7,23 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
 from app.config import APP_NAME
+from app.core.db.location import LibraryLocation
 from app.core.heap import freeze_long_lived_objects
 from app.resources import icon_path
 from app.ui.gui_gc import GuiThreadGarbageCollector
 from app.ui.qt_messages import install_qt_message_handler
+
+if TYPE_CHECKING:
+    from app.core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +42,32 @@ def create_qt_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-async def run_main_window(data_dir: Path, quit_after_s: float | None = None) -> int:
-    """Open the library, show the main window, and wait until it is closed; then shut down in order."""
+def _open_or_fall_back(where: Path | LibraryLocation, password: str | None) -> Services | Exception:
+    """Open the library, or return why it could not be opened (a team library's server away, say)."""
+    from app.core.db.engine import DatabaseUnavailable
+    from app.core.db.location import LocationError
     from app.core.services import open_services
+
+    try:
+        return open_services(where, password=password)
+    except (DatabaseUnavailable, LocationError) as exc:
+        log.error("could not open the library: %s", exc)
+        return exc
+
+
+def _ask_local_instead(error: Exception) -> bool:
+    """Say why the team library did not open; True when the user opens the local library instead."""
+    box = QMessageBox(QMessageBox.Icon.Critical, "The team library could not be opened",
+                      f"{error}\n\nCheck the network and the server, or open the library on this computer.")
+    local = box.addButton("Open the local library", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    return box.clickedButton() is local
+
+
+async def run_main_window(where: Path | LibraryLocation, quit_after_s: float | None = None,
+                          password: str | None = None) -> int:
+    """Open the library, show the main window, and wait until it is closed; then shut down in order."""
     from app.ui.bridge import TaskBridge
     from app.ui.errors import install_excepthook
     from app.ui.main_window import MainWindow
@@ -55,7 +83,14 @@ async def run_main_window(data_dir: Path, quit_after_s: float | None = None) -> 
     assert app is not None
     app.aboutToQuit.connect(resolve_closed)
     collector = GuiThreadGarbageCollector()
-    services = await loop.run_in_executor(None, open_services, data_dir)
+    opened = await loop.run_in_executor(None, _open_or_fall_back, where, password)
+    if isinstance(opened, Exception):
+        if not isinstance(where, LibraryLocation) or not where.is_team or not _ask_local_instead(opened):
+            return 1
+        opened = await loop.run_in_executor(None, _open_or_fall_back, where.data_dir, None)
+        if isinstance(opened, Exception):
+            return 1
+    services = opened
     freeze_long_lived_objects()  # before the window shows: the one full collection stalls nothing visible
     bridge = TaskBridge()
     window = MainWindow(services, bridge)
@@ -77,13 +112,13 @@ async def run_main_window(data_dir: Path, quit_after_s: float | None = None) -> 
     return 0
 
 
-def run_gui(data_dir: Path, quit_after_s: float | None = None) -> int:
+def run_gui(where: Path | LibraryLocation, quit_after_s: float | None = None, password: str | None = None) -> int:
     """Run the GUI until the main window closes; returns the exit status."""
     create_qt_app(sys.argv)
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        return runner.run(run_main_window(data_dir, quit_after_s))
+        return runner.run(run_main_window(where, quit_after_s, password))
 
 
-def run_gui_command(data_dir: Path, args: argparse.Namespace) -> int:
+def run_gui_command(location: LibraryLocation, args: argparse.Namespace, password: str | None = None) -> int:
     """The CLI's default command."""
-    return run_gui(data_dir, getattr(args, "quit_after", None))
+    return run_gui(location, getattr(args, "quit_after", None), password)

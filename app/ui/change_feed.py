@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core.changes import NO_CHANGES, ChangeHub, Changes
+from app.core.db import Database
+from app.core.db.server_watcher import ServerChangeWatcher
 from app.core.db.watcher import ChangeWatcher
 
 COALESCE_MS = 40
@@ -26,6 +28,11 @@ def _loop_running() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+class _Watcher(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
 
 
 class ChangeFeed(QObject):
@@ -41,13 +48,20 @@ class ChangeFeed(QObject):
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.flush)
         self._unsubscribe: Callable[[], None] | None = hub.subscribe(self.post)
-        self._watcher: ChangeWatcher | None = None
+        self._watcher: _Watcher | None = None
 
-    def watch_other_processes(self, database: Path, origin: str) -> None:
-        """Also deliver what other processes commit to ``database`` (read off the GUI thread)."""
-        if self._watcher is None:
-            self._watcher = ChangeWatcher(database, origin, self.post, asyncio.get_event_loop())
-            self._watcher.start()
+    def watch_other_processes(self, db: Database) -> None:
+        """Also deliver what other processes commit to ``db`` (read off the GUI thread): a SQLite file is watched
+        through ``PRAGMA data_version``, a PostgreSQL database through ``LISTEN/NOTIFY``."""
+        if self._watcher is not None:
+            return
+        loop = asyncio.get_event_loop()
+        if db.dialect == "postgresql":
+            self._watcher = ServerChangeWatcher(db.listener_params(), db.origin, self.post, loop)
+        else:
+            assert db.path is not None
+            self._watcher = ChangeWatcher(db.path, db.origin, self.post, loop)
+        self._watcher.start()
 
     def post(self, changes: Changes) -> None:
         """Queue ``changes`` for the next delivery (on the GUI thread)."""

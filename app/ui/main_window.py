@@ -293,9 +293,7 @@ class MainWindow(QMainWindow):
     def start(self) -> None:
         """Load the sidebar (reselecting the last campaign), start watching other processes' changes, and report
         jobs interrupted at the last exit."""
-        db = self.services.db
-        if db.path is not None:
-            self.feed.watch_other_processes(db.path, db.origin)
+        self.feed.watch_other_processes(self.services.db)
         self.sidebar.reload(self._last_campaign())
         self.bridge.run("mark-interrupted", self.services.generation.mark_interrupted(),
                         on_done=self._jobs_interrupted)
@@ -392,7 +390,8 @@ class MainWindow(QMainWindow):
     # ---- layout memory (QSettings) -----------------------------------------------------------------
     @property
     def _last_campaign_key(self) -> str:
-        digest = hashlib.sha256(str(self.services.paths.root).encode()).hexdigest()[:16]
+        paths = self.services.paths  # a team library is told apart from the local one by its cache key
+        digest = hashlib.sha256(f"{paths.root}{paths.cache_key}".encode()).hexdigest()[:16]
         return f"libraries/{digest}/last_campaign"
 
     def _last_campaign(self) -> Selection | None:
@@ -568,7 +567,8 @@ class MainWindow(QMainWindow):
             self.settings_dialog.raise_()
             self.settings_dialog.activateWindow()
             return
-        dialog = SettingsDialog(self.services.settings, self.services.secrets, self.bridge, self)
+        dialog = SettingsDialog(self.services.settings, self.services.secrets, self.bridge, self,
+                                library_open=self.services.location.describe())
         dialog.saved.connect(lambda message: self.statusBar().showMessage(message, 8000))
         dialog.finished.connect(lambda _r: self._settings_closed(dialog))
         self.settings_dialog = dialog

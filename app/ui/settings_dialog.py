@@ -48,6 +48,7 @@ from app.core.pairing.endpoint import (
 from app.core.pairing.errors import PairingError
 from app.core.secrets import KeyFormatError, KeyName, KeySource, KeyStatus, SecretStore, clean_key
 from app.ui.bridge import TaskBridge, describe_error
+from app.ui.library_settings import LibraryChoice, LibraryPage, check_server
 from app.ui.prices_editor import PricesEditor
 from app.ui.widgets.inline_error import InlineError
 
@@ -58,6 +59,7 @@ PAIRING_PROVIDERS = {XAI: "xAI's Grok", OPENAI_COMPATIBLE: "An OpenAI-compatible
 KEY_TITLES = {KeyName.REPLICATE: "Replicate API token", KeyName.XAI: "xAI API key",
               KeyName.VISION: "Vision server API key (only if the server needs one)"}
 GENERAL_TAB = 1
+LIBRARY_TAB = 3
 INSECURE_TEXT = ("No secure key store was found on this computer. Keys entered here are kept for "
                  "this session only and are never written anywhere in plain text, so they will be asked for "
                  "again next time. To keep them, unlock or install the system keyring (GNOME Keyring, KWallet, "
@@ -150,7 +152,7 @@ class SettingsDialog(QDialog):
     saved = Signal(str)  # what was saved, for the status bar
 
     def __init__(self, settings: SettingsStore, secrets: SecretStore, bridge: TaskBridge,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, library_open: str = "") -> None:
         super().__init__(parent)
         self.settings_store = settings
         self.secrets = secrets
@@ -173,6 +175,9 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._general_page(settings.current), "&General")
         self.prices = PricesEditor(settings.current)
         self.tabs.addTab(self.prices, "&Prices")
+        self.library_page = LibraryPage(settings.saved, library_open or "the library folder of this computer")
+        self.library_page.test_button.clicked.connect(self.test_library)
+        self.tabs.addTab(self.library_page, "&Library")
         self.error = InlineError()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
         self.buttons.accepted.connect(self.save)
@@ -279,6 +284,17 @@ class SettingsDialog(QDialog):
             "model_prices": self.prices.overrides(),
         }
 
+    # ---- the library ---------------------------------------------------------------------------------
+    def test_library(self) -> None:
+        """Connect to the team library as typed (off the loop) and say what is there."""
+        page, secrets = self.library_page, self.secrets
+        url, store, password = page.url_edit.text(), page.store_edit.text(), page.password_edit.text()
+        page.test_button.setEnabled(False)
+        page.test_result.setText("Connecting…")
+        self.bridge.run("settings-library-test", _off_loop(lambda: check_server(url, store, password, secrets)),
+                        on_done=lambda result: page.show_test(*result),
+                        on_error=lambda exc: page.show_test(False, describe_error(exc)))
+
     # ---- keys --------------------------------------------------------------------------------------
     def refresh_keys(self) -> None:
         """Read where each key comes from (off the loop thread) and show it."""
@@ -379,6 +395,11 @@ class SettingsDialog(QDialog):
         if problem := self.server_problem(values):
             self._refuse(GENERAL_TAB, problem)
             return
+        if problem := self.library_page.problem():
+            self._refuse(LIBRARY_TAB, problem)
+            return
+        library = self.library_page.choice()
+        values.update(library.values)
         pasted: dict[KeyName, str] = {}
         for name, row in self.rows.items():
             if row.new_edit.text().strip():
@@ -389,17 +410,26 @@ class SettingsDialog(QDialog):
                     return
         self.error.clear()
         self.buttons.setEnabled(False)
-        self.bridge.run("settings-save", self._save(values, pasted), on_done=self._saved, on_error=self._failed)
+        self.bridge.run("settings-save", self._save(values, pasted, library), on_done=self._saved,
+                        on_error=self._failed)
 
     def _refuse(self, tab: int, message: str) -> None:
         self.tabs.setCurrentIndex(tab)
         self.error.show_message(message)
 
-    async def _save(self, values: dict[str, Any], pasted: dict[KeyName, str]
+    async def _save(self, values: dict[str, Any], pasted: dict[KeyName, str], library: LibraryChoice
                     ) -> tuple[list[str], EndpointProbe | None]:
         settings, secrets = self.settings_store, self.secrets
+        changed_library = any(getattr(settings.saved, k) != values[k] for k in ("team_library_url", "team_store"))
         await _off_loop(lambda: settings.update(**values))
         notes = ["Settings saved."]
+        if library.account and library.password:
+            account, password = library.account, library.password
+            where = await _off_loop(lambda: secrets.set_database_password(account, password))
+            notes.append("The database password was stored in the OS key store." if where is KeySource.KEYRING
+                         else "The database password is kept for this session only: there is no secure key store.")
+        if changed_library:
+            notes.append("The library chosen opens at the next start.")
         for name, key in pasted.items():
             source = await _off_loop(lambda n=name, k=key: secrets.set(n, k))
             notes.append(describe_stored(name, source))
@@ -414,6 +444,7 @@ class SettingsDialog(QDialog):
         self.buttons.setEnabled(True)
         for row in self.rows.values():
             row.new_edit.clear()
+        self.library_page.password_edit.clear()
         self.saved.emit(" ".join(notes))
         if probe is not None:
             self.show_probe(probe)
@@ -431,7 +462,7 @@ class SettingsDialog(QDialog):
     def done(self, result: int) -> None:
         """Closing stops the dialog's other work (key reads, tests, removals): nobody would see the answers."""
         names = [f"settings-{action}-{n.value}" for n in KeyName for action in ("test", "remove")]
-        for name in [*names, "settings-read-keys", "settings-probe"]:
+        for name in [*names, "settings-read-keys", "settings-probe", "settings-library-test"]:
             self.bridge.cancel(name)
         super().done(result)
 

@@ -153,7 +153,7 @@ async def test_the_panels_reject_button_saves_the_flag_and_lights_only_once_stor
         assert (await stored(services, asset.id)).flag is Flag.REJECT
         assert page.model.asset(1) is not None and page.model.asset(1).flag is Flag.REJECT  # type: ignore[union-attr]
 
-        async def refused(_ids, _field, _value) -> Changes:  # type: ignore[no-untyped-def]
+        async def refused(_ids, _field, _value, **_options) -> Changes:  # type: ignore[no-untyped-def]
             raise LibraryError("the library is read-only")
         monkeypatch.setattr(services.library, "set_asset_field", refused)
         pick = page.detail.flag_buttons[Flag.PICK]

@@ -21,6 +21,8 @@ from app.core.media.probe import probe
 from app.core.services import Services
 from tests.helpers.generation_data import seed_campaign
 
+pytestmark = pytest.mark.both_backends  # each test runs on SQLite and on PostgreSQL
+
 
 @pytest.fixture
 async def gen(services: Services) -> AsyncIterator[GenerationService]:
@@ -40,7 +42,7 @@ async def test_the_local_model_renders_every_clip_at_the_chosen_size_and_length(
     assert final.status is JobStatus.SUCCEEDED and final.actual_cost_usd == 0
     for clip in final.clips:
         assert clip.status is ClipStatus.SUCCEEDED and clip.prediction_id is None and clip.attempts == 1
-        info = await probe(Path(clip.file_path or ""))
+        info = await probe(services.paths.file(clip.file_path or ""))
         assert (info.width, info.height) == (480, 854)
         assert info.duration_s == pytest.approx(2.0, abs=0.05) and info.fps == 30 and info.pix_fmt == "yuv420p"
     progress = [e.progress for e in events if isinstance(e, ClipState) and e.id == final.clips[0].id]

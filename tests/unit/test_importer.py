@@ -18,6 +18,8 @@ from app.core.library.thumbnails import thumbnail_path
 from app.core.services import Services
 from tests.helpers.images import make_image
 
+pytestmark = pytest.mark.both_backends  # each test runs on SQLite and on PostgreSQL
+
 SMALL = (320, 180)
 
 

@@ -11,6 +11,8 @@ from app.core.library.service import DeletionImpact, LibraryError, LibraryServic
 from app.core.services import Services
 from tests.helpers.images import make_image
 
+pytestmark = pytest.mark.both_backends  # each test runs on SQLite and on PostgreSQL
+
 
 async def imported(services: Services, campaign: CampaignInfo, folder: Path, names: list[str],
                    seed: int = 0) -> list[int]:

@@ -14,6 +14,8 @@ from app.core.pairing.service import PairingError
 from app.core.services import Services
 from tests.helpers.pairing_data import KEY_MESSAGE, TONE, PairingCampaign, make_campaign
 
+pytestmark = pytest.mark.both_backends  # each test runs on SQLite and on PostgreSQL
+
 
 async def campaign(services: Services, tmp_path: Path, count: int = 6, **kwargs) -> PairingCampaign:
     return await make_campaign(services, tmp_path / "sources", count, **kwargs)

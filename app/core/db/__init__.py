@@ -1,4 +1,5 @@
-"""SQLite persistence: typed models, the engine and its single worker thread, Alembic migrations."""
+"""Persistence on SQLite or PostgreSQL: typed models, the engines and the single worker thread, Alembic migrations,
+the watchers of other processes' changes."""
 
 from app.core.db.engine import Database, open_database
 

@@ -1,10 +1,19 @@
-"""The SQLite engine (WAL, foreign keys on), migrations at start-up, and the single database worker.
+"""The engines (a SQLite file with WAL and foreign keys on, or a PostgreSQL server), migrations at start-up, and
+the single database worker.
 
-All database work runs on one dedicated thread, so the event loop never waits on SQLite. One call is one
+All database work runs on one dedicated thread, so the event loop never waits on the database. One call is one
 transaction: ``read`` (a snapshot, no writes), ``run`` (writes; its ``Changes`` are published after the commit)
-or ``op`` (writes; returns ``Op(value, changes)``). A write transaction starts with ``BEGIN IMMEDIATE``: it holds
-the file's write lock from its first read, so a check-then-insert cannot race another process's commit.
-Every write transaction also appends what it changed to the change log, which other processes' watchers read.
+or ``op`` (writes; returns ``Op(value, changes)``).
+
+On SQLite a write transaction starts with ``BEGIN IMMEDIATE``: it holds the file's write lock from its first read,
+so a check-then-insert cannot race another process's commit. On PostgreSQL writes are ordinary READ COMMITTED
+transactions that run side by side: a lost race surfaces as a unique violation (the importer's and the tag
+writer's savepoints turn it into "use the winner's row"), rows that must not be raced are locked (``SELECT … FOR
+UPDATE``: leases), and a transaction the server aborts as a deadlock or a serialization failure is run again.
+Reads on PostgreSQL are REPEATABLE READ READ ONLY: one snapshot, like SQLite's.
+
+Every write transaction also appends what it changed to the change log, which other processes' watchers read; on
+PostgreSQL it also sends ``NOTIFY pairframe_changes, '<seq>'``, delivered to listeners when it commits.
 """
 
 from __future__ import annotations
@@ -12,10 +21,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import secrets
+import shutil
 import socket
 import sqlite3
+import subprocess
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -26,11 +39,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, delete, event
+from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.changes import ChangeHub, Changes, Op
 from app.core.db import tracking
+from app.core.db.location import ServerAddress, redact_url
 from app.core.db.models import ChangeLogRow, utcnow
 
 log = logging.getLogger(__name__)
@@ -40,6 +55,15 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 CHANGE_LOG_KEEP = timedelta(minutes=30)  # a watcher further behind than this reloads everything
 CHANGE_LOG_TRIM_EVERY = 500  # write transactions between two trims
+NOTIFY_CHANNEL = "pairframe_changes"  # PostgreSQL: every write transaction's change log seq, sent on commit
+RETRY_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected: the transaction is run again
+WRITE_ATTEMPTS = 8
+LOCK_TIMEOUT_MS = 30_000  # a row lock waited for longer than this fails the transaction (SQLite: busy_timeout)
+SKIP_BACKUP_ENV = "PAIRFRAME_MIGRATE_WITHOUT_BACKUP"
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or used; the message says why and what to do."""
 
 
 def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -63,6 +87,19 @@ def make_engine(path: Path) -> Engine:
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine
+
+
+def make_server_engine(server: ServerAddress, password: str | None) -> Engine:
+    """An engine for a PostgreSQL database through psycopg (v3); libpq parameters of the URL pass through."""
+    try:
+        import psycopg  # noqa: F401  (a clear message when the driver is missing)
+    except ImportError:
+        raise DatabaseUnavailable("team libraries need the psycopg package: pip install 'psycopg[binary]'") from None
+    connect_args: dict[str, object] = {}
+    if not any(key == "options" for key, _ in server.query):
+        connect_args["options"] = f"-c lock_timeout={LOCK_TIMEOUT_MS}"
+    return create_engine(server.sqlalchemy_url(password), connect_args=connect_args, pool_size=4, max_overflow=4,
+                         pool_pre_ping=True, hide_parameters=True)
 
 
 def process_origin() -> str:
@@ -90,8 +127,10 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def migrate(engine: Engine, path: Path, backups: Path, target: str = "head") -> str | None:
-    """Upgrade the database to ``target``; back the file up first when it holds an older schema.
+def migrate(engine: Engine, path: Path | None, backups: Path, target: str = "head",
+            server: ServerAddress | None = None, password: str | None = None) -> str | None:
+    """Upgrade the database to ``target``; back it up first when it holds an older schema (SQLite: a copy of the
+    file; PostgreSQL: ``pg_dump``, which must be installed, else the message says how to back up by hand).
 
     Returns the path of the backup made, if any.
     """
@@ -100,15 +139,51 @@ def migrate(engine: Engine, path: Path, backups: Path, target: str = "head") -> 
     if current == wanted:
         return None
     backup: str | None = None
-    if current is not None and path.exists():
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    if current is not None and engine.dialect.name == "sqlite" and path is not None and path.exists():
         backups.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         target_file = backups / f"library-{current}-{stamp}.sqlite3"
         _backup_sqlite(path, target_file)
         backup = str(target_file)
         log.info("backed up the library database to %s before migrating", target_file)
+    elif current is not None and server is not None:
+        backup = str(_backup_server(server, password, backups / f"library-{current}-{stamp}.dump", current, wanted))
     command.upgrade(alembic_config(engine), target)
     return backup
+
+
+def _backup_server(server: ServerAddress, password: str | None, target: Path, current: str, wanted: str) -> Path:
+    """``pg_dump`` of the team library into ``target`` before its schema changes; refuses to go on without one."""
+    how = (f"back it up yourself (pg_dump -Fc -f library.dump '{server.display()}'), then start again with "
+           f"{SKIP_BACKUP_ENV}=1")
+    if os.environ.get(SKIP_BACKUP_ENV) == "1":
+        log.warning("migrating %s from schema %s to %s without a backup (%s=1)", server.display(), current, wanted,
+                    SKIP_BACKUP_ENV)
+        return target.with_suffix(".skipped")
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        raise DatabaseUnavailable(
+            f"the team library's schema must be upgraded ({current} → {wanted}) and it is backed up first, but "
+            f"pg_dump is not installed. Install the PostgreSQL client (Debian: apt-get install postgresql-client) "
+            f"or {how}.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    params = server.libpq_params(None)
+    env = {**os.environ, **({"PGPASSWORD": password} if password else {})}
+    for key, value in params.items():
+        if key in ("sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout"):
+            env[f"PG{key.upper()}"] = value
+    partial = target.with_suffix(".dump.part")
+    done = subprocess.run([pg_dump, "-Fc", "-f", str(partial), "-h", params["host"], "-p", params["port"],
+                           "-U", params["user"], "-d", params["dbname"], "--no-password"],
+                          env=env, capture_output=True, text=True, timeout=3600, check=False)
+    if done.returncode != 0:
+        partial.unlink(missing_ok=True)
+        detail = redact_url(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}")
+        raise DatabaseUnavailable(f"the team library could not be backed up before its schema upgrade ({detail}); "
+                                  f"{how}.")
+    os.replace(partial, target)
+    log.info("backed up the team library to %s before migrating", target)
+    return target
 
 
 def _backup_sqlite(source: Path, target: Path) -> None:
@@ -124,13 +199,22 @@ def _backup_sqlite(source: Path, target: Path) -> None:
 class Database:
     """The library database: one engine, one worker thread, one transaction per call, changes announced."""
 
-    def __init__(self, engine: Engine, path: Path | None = None) -> None:
+    def __init__(self, engine: Engine, path: Path | None = None, *, server: ServerAddress | None = None,
+                 password: str | None = None) -> None:
         self.engine = engine
         self.path = path
+        self.server = server
+        self._password = password
+        self.dialect = engine.dialect.name  # "sqlite" or "postgresql"
         self.origin = process_origin()
         self.changes = ChangeHub()
-        self._reads = sessionmaker(engine, expire_on_commit=False)
-        self._writes = sessionmaker(engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)
+        if self.dialect == "sqlite":
+            reads, writes = engine, engine.execution_options(sqlite_begin="IMMEDIATE")
+        else:
+            reads = engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            writes = engine
+        self._reads = sessionmaker(reads, expire_on_commit=False)
+        self._writes = sessionmaker(writes, expire_on_commit=False)
         tracking.install(self._writes)
         tracking.install(self._reads)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pairframe-db")
@@ -151,18 +235,42 @@ class Database:
                 raise RuntimeError("a read transaction tried to write")
             return result
 
+    def listener_params(self) -> dict[str, str]:
+        """libpq parameters for a connection of its own (the PostgreSQL change listener)."""
+        if self.server is None:
+            raise RuntimeError("only a team library has a server")
+        return self.server.libpq_params(self._password)
+
     def write_sync(self, work: Callable[[Session], T]) -> tuple[T, Changes]:
         """Run ``work`` in one write transaction on the calling thread; returns its result and its changes.
 
-        The changes are stored in the change log in the same transaction. Nothing is published.
+        The changes are stored in the change log in the same transaction. Nothing is published. On PostgreSQL a
+        transaction the server aborted as a deadlock or serialization failure is run again (``work`` must not
+        have effects outside the session that a second run would repeat wrongly).
         """
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                return self._write_once(work)
+            except DBAPIError as exc:
+                state = getattr(exc.orig, "sqlstate", None)
+                if state not in RETRY_SQLSTATES or attempt == WRITE_ATTEMPTS:
+                    raise
+                log.debug("write transaction aborted by the server (%s); running it again", state)
+                time.sleep(random.uniform(0.005, 0.05) * attempt)
+        raise AssertionError("unreachable")
+
+    def _write_once(self, work: Callable[[Session], T]) -> tuple[T, Changes]:
         with self._writes() as session, session.begin():
             result = work(session)
             session.flush()
             changes = tracking.take(session)
             if changes:
-                session.add(ChangeLogRow(origin=self.origin, changes=changes.to_json()))
+                entry = ChangeLogRow(origin=self.origin, changes=changes.to_json())
+                session.add(entry)
                 self._trim_change_log(session)
+                if self.dialect == "postgresql":
+                    session.flush()
+                    session.execute(select(func.pg_notify(NOTIFY_CHANNEL, str(entry.seq))))
         return result, changes
 
     def run_sync(self, work: Callable[[Session], T]) -> T:
@@ -216,3 +324,23 @@ def open_database(path: Path, backups: Path | None = None) -> Database:
     engine = make_engine(path)
     migrate(engine, path, backups or path.parent / "backups")
     return Database(engine, path)
+
+
+def open_server_database(server: ServerAddress, password: str | None, backups: Path) -> Database:
+    """Connect to (and migrate) the team library's PostgreSQL database; ``DatabaseUnavailable`` says why not."""
+    engine = make_server_engine(server, password)
+    try:
+        migrate(engine, None, backups, server=server, password=password)
+    except DBAPIError as exc:
+        engine.dispose()
+        raise DatabaseUnavailable(f"cannot open the team library {server.display()}: {_server_error(exc)}") from None
+    except BaseException:
+        engine.dispose()
+        raise
+    return Database(engine, server=server, password=password)
+
+
+def _server_error(exc: DBAPIError) -> str:
+    """The server's or libpq's own words, first line, with any password in a URL removed."""
+    text = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+    return redact_url(text)

@@ -17,6 +17,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -94,6 +96,13 @@ class Asset(Base):
     flag: Mapped[str] = mapped_column(String(8), default="none")
     color_label: Mapped[str] = mapped_column(String(8), default="none", server_default="none")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Who did what (user@host, or the name set in Settings) and the notes' version: a save made from an older
+    # version is refused, so two people editing the same notes cannot overwrite each other unseen.
+    notes_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    notes_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    imported_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    rated_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    flagged_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # Cheap visual features for the local pairer: 64-bit perceptual hash (hex) and a small colour histogram.
     phash: Mapped[str | None] = mapped_column(String(16), nullable=True)
     color_hist: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
@@ -111,9 +120,12 @@ class CampaignAsset(Base):
 
 class Tag(Base):
     __tablename__ = "tags"
+    __table_args__ = (Index("uq_tags_lower_name", func.lower(text("name")), unique=True).ddl_if(dialect="postgresql"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100, collation="NOCASE"), unique=True)
+    # Case-insensitive: SQLite by the column's collation, PostgreSQL by the unique index on lower(name)
+    name: Mapped[str] = mapped_column(String(100, collation="NOCASE").with_variant(String(100), "postgresql"),
+                                      unique=True)
 
 
 class AssetTag(Base):
@@ -153,6 +165,8 @@ class PairSuggestionRow(Base):
     score: Mapped[float] = mapped_column(Float, default=0.0)
     reasoning: Mapped[str] = mapped_column(Text, default="")
     prompt: Mapped[str] = mapped_column(Text, default="")
+    prompt_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # see Asset.notes_version
+    prompt_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
     source: Mapped[str] = mapped_column(String(16))
     # Set when a person changed the pair (its frames, prompt or place in the list): "Suggest pairs" then asks
     # before replacing the list.
@@ -177,6 +191,7 @@ class Job(Base):
     output_meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str] = mapped_column(Text, default="")
+    launched_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

@@ -56,10 +56,11 @@ class MissingClips(CombineError):
 class Combiner:
     """Joins a job's succeeded clips (stream copy when possible, else one encode) and records the ad on the job."""
 
-    def __init__(self, db: Database, root: Path, job_dir: Callable[[int], Path], settings: Callable[[], Settings]
-                 ) -> None:
+    def __init__(self, db: Database, root: Path, job_dir: Callable[[int], Path], settings: Callable[[], Settings],
+                 stored: Callable[[Path], str] = str) -> None:
         self.db = db
         self.root = root
+        self.stored = stored  # how the ad's path is recorded (``LibraryPaths.stored``)
         self.job_dir = job_dir
         self.settings = settings
         self._running: set[asyncio.Task[object]] = set()
@@ -135,7 +136,7 @@ class Combiner:
         meta = _output_meta(plan, info, job.clips, clips, target, music, time.monotonic() - started)
         meta["skipped"] = [clip.as_record() for clip in skipped]
         await asyncio.shield(self.db.run(lambda s: repo.record_combined(
-            s, job.id, str(target), meta, plan.transition.value, str(music.path) if music else None, previous)))
+            s, job.id, self.stored(target), meta, plan.transition.value, str(music.path) if music else None, previous)))
         return CombineResult(output_path=target, duration_s=info.duration_s, width=info.width, height=info.height,
                              clip_count=len(clips), stream_copy=plan.stream_copy, transition=plan.transition,
                              aspect=plan.aspect, has_audio=info.has_audio)

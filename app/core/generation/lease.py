@@ -18,7 +18,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.changes import Changes
@@ -62,10 +63,17 @@ def _gone(row: JobLease, now: datetime) -> bool:
     return row.expires_at <= now or (row.host == socket.gethostname() and not pid_alive(row.pid))
 
 
+def clock(s: Session) -> datetime:
+    """Now, in UTC: a team library's server clock, so workstations whose clocks differ agree on every expiry."""
+    if s.get_bind().dialect.name == "postgresql":
+        return s.scalar(select(func.timezone("UTC", func.clock_timestamp())))  # type: ignore[return-value]
+    return utcnow()
+
+
 def holder(s: Session, job_id: int, me: str) -> Worker | None:
     """The live holder of ``job_id``'s lease other than ``me`` (None: free, expired, dead or ours)."""
     row = s.get(JobLease, job_id)
-    if row is None or row.owner == me or _gone(row, utcnow()):
+    if row is None or row.owner == me or _gone(row, clock(s)):
         return None
     return Worker(row.host, row.pid, row.owner, row.expires_at)
 
@@ -80,21 +88,32 @@ def last_seen(s: Session, job_id: int) -> datetime | None:
     """When the holder of ``job_id``'s lease (live or not) last renewed it; None when nobody holds it."""
     row = s.get(JobLease, job_id)
     return row.heartbeat_at if row is not None else None
+def _locked(s: Session, job_id: int) -> JobLease | None:
+    """The lease row of ``job_id``, locked until the transaction ends (PostgreSQL: ``SELECT … FOR UPDATE``, so a
+    takeover and a renewal, or two takeovers, happen one after the other; SQLite's write lock already does this)."""
+    return s.scalar(select(JobLease).where(JobLease.job_id == job_id).with_for_update()
+                    .execution_options(populate_existing=True))
 
 
 def acquire(s: Session, job_id: int, me: str, ttl_s: float) -> Worker | None:
     """Take (or renew) the lease of ``job_id`` for ``me``; returns the live holder instead when another has it."""
-    now = utcnow()
-    row = s.get(JobLease, job_id)
-    if row is not None and row.owner != me and not _gone(row, now):
+    now = clock(s)
+    row = _locked(s, job_id)
+    if row is None:  # a first lease: two processes may insert it at once; the loser reads the winner's row
+        try:
+            with s.begin_nested():
+                s.add(JobLease(job_id=job_id, owner=me, host=socket.gethostname(), pid=os.getpid(), acquired_at=now,
+                               heartbeat_at=now, expires_at=now + timedelta(seconds=ttl_s)))
+                s.flush()
+            return None
+        except IntegrityError:
+            row = _locked(s, job_id)
+            assert row is not None
+    if row.owner != me and not _gone(row, now):
         return Worker(row.host, row.pid, row.owner, row.expires_at)
-    if row is not None and row.owner != me:
+    if row.owner != me:
         log.info("job %s: taking over the lease of %s:%s (%s)", job_id, row.host, row.pid,
                  "expired" if row.expires_at <= now else "its process has ended")
-    if row is None:
-        row = JobLease(job_id=job_id, owner=me, acquired_at=now)
-        s.add(row)
-    elif row.owner != me:
         row.acquired_at = now
     row.owner, row.host, row.pid = me, socket.gethostname(), os.getpid()
     row.heartbeat_at, row.expires_at = now, now + timedelta(seconds=ttl_s)
@@ -104,10 +123,10 @@ def acquire(s: Session, job_id: int, me: str, ttl_s: float) -> Worker | None:
 
 def renew(s: Session, job_id: int, me: str, ttl_s: float) -> tuple[bool, list[int]]:
     """Extend ``me``'s lease; returns whether it is still ours, and the clips others asked to cancel (cleared)."""
-    row = s.get(JobLease, job_id)
+    row = _locked(s, job_id)
     if row is None or row.owner != me:
         return False, []
-    now = utcnow()
+    now = clock(s)
     row.heartbeat_at, row.expires_at = now, now + timedelta(seconds=ttl_s)
     requested = list(s.scalars(select(Clip.id).where(Clip.job_id == job_id, Clip.cancel_requested.is_(True))))
     if requested:
@@ -118,7 +137,7 @@ def renew(s: Session, job_id: int, me: str, ttl_s: float) -> tuple[bool, list[in
 
 def release(s: Session, job_id: int, me: str) -> None:
     """Give up ``me``'s lease of ``job_id`` (nothing if another holds it)."""
-    row = s.get(JobLease, job_id)
+    row = _locked(s, job_id)
     if row is not None and row.owner == me:
         s.delete(row)
 

@@ -238,7 +238,8 @@ class Orchestrator:
             return await self.commit(repo.mark_finished, clip_id, ClipStatus.FAILED,
                                      error=f"unexpected error: {type(exc).__name__}: {exc}")
         return await self.commit(repo.mark_finished, clip_id, ClipStatus.SUCCEEDED, charge=result.charge,
-                                 file_path=str(result.file_path), duration_s=result.duration_s)
+                                 file_path=self.service.paths.stored(result.file_path),
+                                 duration_s=result.duration_s)
 
     def _request(self, run: repo.ClipRun, model: ModelSpec, fresh: bool) -> ClipRequest:
         state = run.state

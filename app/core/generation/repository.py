@@ -82,7 +82,8 @@ def job_state(row: Job, me: str | None = None) -> JobState:
         error=row.error, created_at=row.created_at, finished_at=row.finished_at,
         clips=tuple(clip_state(c, costs.get(c.id, 0.0), live) for c in row.clips),
         output_meta=dict(row.output_meta or {}), music_path=row.music_path, worker=worker,
-        working_s=row.working_s or 0.0, working_since=row.working_since if live else None)
+        working_s=row.working_s or 0.0, working_since=row.working_since if live else None,
+        launched_by=row.launched_by)
 
 
 def get_job_row(s: Session, job_id: int) -> Job:
@@ -130,12 +131,16 @@ class NewJob:
     adjustments: tuple[str, ...]
     transition: str
     music_path: str | None
+    launched_by: str = ""
 
 
 def insert_job(s: Session, new: NewJob, allow_over_budget: bool) -> JobState:
     """Check the budget and the pairs' assets again (in this transaction), then add the job and its clips.
 
-    A refusal for budget says what holds the money and how to free it."""
+    A refusal for budget says what holds the money and how to free it. The campaign's row is locked first, so two
+    workstations launching at once check the budget one after the other (SQLite's write lock does this by itself;
+    PostgreSQL needs the row lock)."""
+    s.execute(select(Campaign.id).where(Campaign.id == new.campaign_id).with_for_update())
     money = campaign_money(s, new.campaign_id)
     if not allow_over_budget and not money.allows(new.estimate_usd):
         raise GenerationError(money.refusal(new.estimate_usd))
@@ -146,7 +151,7 @@ def insert_job(s: Session, new: NewJob, allow_over_budget: bool) -> JobState:
             raise GenerationError(f"pair {index} uses an image that is no longer in the library")
     job = Job(campaign_id=new.campaign_id, model_id=new.model_id, duration_s=new.duration_s, aspect=new.aspect,
               resolution=new.resolution, status=JobStatus.PENDING.value, estimate_usd=new.estimate_usd,
-              transition=new.transition, music_path=new.music_path,
+              transition=new.transition, music_path=new.music_path, launched_by=new.launched_by,
               options={"adjustments": list(new.adjustments), "submissions": {}})
     job.clips = [Clip(position=index, first_asset_id=pair.first_asset_id, last_asset_id=pair.last_asset_id,
                       prompt=pair.prompt, model_id=new.model_id, status=ClipStatus.PENDING.value)

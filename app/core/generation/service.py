@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from app.config import LibraryPaths, SettingsStore
+from app.config import LibraryPaths, SettingsStore, actor_name
 from app.core.atomic import remove_abandoned_partials
 from app.core.changes import Op
 from app.core.db import Database
@@ -109,7 +109,7 @@ class GenerationService:
         self._replicate: dict[tuple[str, str], ReplicateProvider] = {}
         self._provider_lock = asyncio.Lock()
         self._orchestrator = Orchestrator(self)
-        self._combiner = Combiner(db, paths.root, paths.job_dir, lambda: self.settings.current)
+        self._combiner = Combiner(db, paths.share, paths.job_dir, lambda: self.settings.current, paths.stored)
         self.me = db.origin
         self.snapshots = SnapshotStore.for_library(paths.root)  # the models' input schemas this library trusts
         self._keepers: dict[int, lease.LeaseKeeper] = {}
@@ -193,7 +193,8 @@ class GenerationService:
         new = repo.NewJob(campaign_id=plan.campaign_id, model_id=plan.model.id, duration_s=plan.duration_s,
                           resolution=plan.resolution, aspect=plan.aspect, estimate_usd=plan.estimate_usd,
                           pairs=plan.pairs, adjustments=plan.adjustments, transition=chosen_transition.value,
-                          music_path=str(music_path) if music_path else None)
+                          music_path=str(music_path) if music_path else None,
+                          launched_by=actor_name(self.settings.current))
         op = await self.db.op(lambda s: repo.insert_job(s, new, allow_over_budget))
         for folder in ("inputs", "clips"):
             (self.paths.job_dir(op.value.id) / folder).mkdir(parents=True, exist_ok=True)
@@ -364,7 +365,7 @@ class GenerationService:
         (and exported manifest) lists the clips left out. Raises ``CombineError`` (naming the clip when one is
         missing or damaged), ``GenerationError`` (unknown job, worked elsewhere) or ``asyncio.CancelledError``.
         """
-        root = self.paths.root
+        root = self.paths.share
 
         def read(s: Session) -> tuple[JobMedia, list[repo.MissingClip]]:
             return repo.media_source(s, job_id, root), repo.missing_clips(s, job_id)
@@ -379,7 +380,7 @@ class GenerationService:
         """Copy the job's ad to ``target`` (atomically) with its manifest beside it; returns the manifest's path.
 
         Raises ``CombineError`` when the job has no ad yet."""
-        root = self.paths.root
+        root = self.paths.share
         media = await self.db.read(lambda s: repo.media_source(s, job_id, root))
         return await export_ad(media, target)
 

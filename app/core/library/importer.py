@@ -119,6 +119,7 @@ class _ImportRun:
                  on_progress: ProgressCallback | None, cancel: asyncio.Event) -> None:
         self.library = library
         self.settings: Settings = library.settings.current
+        self.actor = library.actor  # recorded as the importer of every new asset
         self.campaign_id = campaign_id
         self.client_id = client_id
         self.workers = workers
@@ -386,12 +387,13 @@ class _ImportRun:
         """Add the asset and its campaign link; None when the same bytes won a race from another process.
 
         A write transaction here holds SQLite's write lock from its first read, so the race cannot happen there;
-        a server database can run two such transactions at once, and the savepoint turns the loser's unique
-        violation into a link to the winner's asset.
+        PostgreSQL runs two such transactions at once: the second insert of the same bytes waits for the first
+        transaction, and when that commits, the savepoint turns the loser's unique violation into a link to the
+        winner's asset (a deadlock between two batches is run again whole by ``Database.write_sync``).
         """
         row = Asset(client_id=self.client_id, sha256=prep.sha256, original_name=item.name,
                     source=_recorded_source(item), format=prep.fmt, width=prep.width, height=prep.height,
-                    bytes=prep.size, phash=prep.phash, color_hist=prep.color_hist)
+                    bytes=prep.size, phash=prep.phash, color_hist=prep.color_hist, imported_by=self.actor)
         try:
             with s.begin_nested():
                 s.add(row)

@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, inspect, select, update
+from sqlalchemy import Select, String, and_, delete, func, insert, inspect, or_, select, tuple_, type_coerce, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.config import LibraryPaths, SettingsStore
+from app.config import LibraryPaths, SettingsStore, actor_name
 from app.core.changes import Changes, Op
 from app.core.db import Database
 from app.core.db.models import (
@@ -56,6 +57,16 @@ class LibraryError(Exception):
     """A library action the user asked for cannot be done; the message says why."""
 
 
+class NotesConflict(LibraryError):
+    """Someone else saved the asset's notes since they were read: nothing was saved; merge and save again."""
+
+    def __init__(self, asset_id: int, theirs: str, version: int, by: str) -> None:
+        who = by or "someone else"
+        super().__init__(f"{who} changed these notes while you were editing them: your text was not saved. "
+                         "Merge the two and save again.")
+        self.asset_id, self.theirs, self.version, self.by = asset_id, theirs, version, by
+
+
 @dataclass(frozen=True, slots=True)
 class DeletionImpact:
     """What deleting a client or campaign takes with it, to show before asking."""
@@ -78,21 +89,23 @@ def campaign_info(row: Campaign) -> CampaignInfo:
 def asset_info(row: Asset, tags: Sequence[str] = ()) -> AssetInfo:
     return AssetInfo(row.id, row.client_id, row.sha256, row.original_name, row.source, row.format, row.width,
                      row.height, row.bytes, row.rating, Flag(row.flag), row.notes, tuple(sorted(tags)),
-                     row.imported_at, ColorLabel(row.color_label or ColorLabel.NONE.value))
+                     row.imported_at, ColorLabel(row.color_label or ColorLabel.NONE.value), row.notes_version,
+                     row.imported_by, row.rated_by, row.flagged_by, row.notes_by)
 
 
-# The curation fields an edit can set (and Undo put back): the asset column and how a value is checked.
+# The curation fields an edit can set (and Undo put back): the asset column, how a value is checked, and the column
+# that records who set it last.
 def _check_rating(value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 5:
         raise LibraryError("a rating is 0 to 5 stars")
     return value
 
 
-_CURATION_FIELDS: dict[str, tuple[str, Callable[[object], object]]] = {
-    "rating": ("rating", _check_rating),
-    "flag": ("flag", lambda value: Flag(value).value),  # type: ignore[arg-type]
-    "label": ("color_label", lambda value: ColorLabel(value).value),  # type: ignore[arg-type]
-    "notes": ("notes", lambda value: str(value or "")),
+_CURATION_FIELDS: dict[str, tuple[str, Callable[[object], object], str | None]] = {
+    "rating": ("rating", _check_rating, "rated_by"),
+    "flag": ("flag", lambda value: Flag(value).value, "flagged_by"),  # type: ignore[arg-type]
+    "label": ("color_label", lambda value: ColorLabel(value).value, None),  # type: ignore[arg-type]
+    "notes": ("notes", lambda value: str(value or ""), "notes_by"),
 }
 
 
@@ -131,9 +144,42 @@ def filtered_and_sorted(query: Select[Any], filt: AssetFilter, min_usable_rating
         tagged = select(AssetTag.asset_id).join(Tag).where(func.lower(Tag.name).like(like))
         query = query.where(func.lower(Asset.original_name).like(like)
                             | func.lower(Asset.notes).like(like) | Asset.id.in_(tagged))
-    order = {AssetSort.IMPORTED: Asset.imported_at, AssetSort.NAME: func.lower(Asset.original_name),
-             AssetSort.RATING: Asset.rating}[filt.sort]
+    order = _sort_key(filt)
     return query.order_by(order.desc() if filt.descending else order.asc(), Asset.id)
+
+
+def _sort_key(filt: AssetFilter) -> Any:
+    return {AssetSort.IMPORTED: Asset.imported_at, AssetSort.NAME: func.lower(Asset.original_name),
+            AssetSort.RATING: Asset.rating}[filt.sort]
+
+
+def _after(key: Any, descending: bool, value: object, asset_id: int) -> Any:
+    """Rows after the one with sort key ``value`` and id ``asset_id`` in the order ``filtered_and_sorted`` gives
+    (the key in its direction, then the id ascending)."""
+    if not descending:
+        return tuple_(key, Asset.id) > tuple_(value, asset_id)
+    return or_(key < value, and_(key == value, Asset.id > asset_id))
+
+
+def _fetch_plain(s: Session, query: Select[Any]) -> list[tuple]:
+    """All rows of ``query`` as the driver's own tuples, straight from its cursor (no per-row Python work)."""
+    dialect = s.get_bind().dialect
+    compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    values = compiled.construct_params()
+    for name, value in values.items():  # e.g. a datetime into SQLite's stored text form
+        bind = compiled.binds.get(name)
+        processor = bind.type.dialect_impl(dialect).bind_processor(dialect) if bind is not None else None
+        if processor is not None:
+            values[name] = processor(value)
+    parameters: Any = values
+    if compiled.positiontup is not None:  # qmark / numeric / format styles
+        parameters = [values[name] for name in compiled.positiontup]
+    cursor = s.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(str(compiled), parameters)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 class LibraryService:
@@ -323,50 +369,89 @@ class LibraryService:
         """The original file of ``asset`` in the store."""
         return self.store.path_for(asset.sha256, asset.format)
 
+    @property
+    def actor(self) -> str:
+        """Who this process's writes are recorded as."""
+        return actor_name(self.settings.current)
+
     async def set_rating(self, asset_ids: Sequence[int], rating: int) -> Changes:
+        """Rate assets (the last writer wins; who rated is recorded and shown)."""
         return (await self.set_asset_field(asset_ids, "rating", rating)).changes
 
     async def set_flag(self, asset_ids: Sequence[int], flag: Flag) -> Changes:
+        """Flag assets (the last writer wins; who flagged is recorded and shown)."""
         return (await self.set_asset_field(asset_ids, "flag", flag)).changes
 
     async def set_label(self, asset_ids: Sequence[int], label: ColorLabel) -> Changes:
         return (await self.set_asset_field(asset_ids, "label", label)).changes
 
-    async def set_notes(self, asset_id: int, notes: str) -> Changes:
-        return (await self.set_asset_field([asset_id], "notes", notes)).changes
+    async def set_notes(self, asset_id: int, notes: str, *, version: int | None = None) -> Op[AssetInfo]:
+        """Save an asset's notes. With ``version`` (the ``notes_version`` they were read at), a save after someone
+        else's is refused with ``NotesConflict``, which carries their text to merge; the value is the saved
+        asset (its new ``notes_version``)."""
+        def work(s: Session) -> AssetInfo:
+            self._set_field(s, [asset_id], "notes", notes, version)
+            row = s.get(Asset, asset_id)
+            assert row is not None
+            return asset_info(row, _tags_by_asset(s, [row.id]).get(row.id, ()))
+        return await self.db.op(work)
 
-    async def set_asset_field(self, asset_ids: Sequence[int], field: str, value: object) -> Op[AssetFieldValues]:
-        """Set one curation field (``rating``, ``flag``, ``label`` or ``notes``) of assets in one transaction; the
-        value is what each asset had before (``restore_asset_field`` puts it back)."""
+    async def set_asset_field(self, asset_ids: Sequence[int], field: str, value: object, *,
+                              version: int | None = None) -> Op[AssetFieldValues]:
+        """Set one curation field (``rating``, ``flag``, ``label`` or ``notes``) of assets in one transaction, and
+        who set it; the value is what each asset had before (``restore_asset_field`` puts it back). For notes,
+        ``version`` refuses a save read before someone else's (``NotesConflict``)."""
+        return await self.db.op(lambda s: self._set_field(s, asset_ids, field, value, version))
+
+    def _set_field(self, s: Session, asset_ids: Sequence[int], field: str, value: object,
+                   version: int | None) -> AssetFieldValues:
         if field not in _CURATION_FIELDS:
             raise LibraryError(f"unknown curation field {field!r}")
-        column, check = _CURATION_FIELDS[field]
-        stored = check(value)
+        column, check, by = _CURATION_FIELDS[field]
+        stored, actor = check(value), self.actor
         ids = list(dict.fromkeys(asset_ids))
-        def work(s: Session) -> AssetFieldValues:
-            before: list[tuple[int, object]] = []
-            for start in range(0, len(ids), 900):
-                for row in s.scalars(select(Asset).where(Asset.id.in_(ids[start:start + 900]))):
-                    before.append((row.id, _public_value(field, getattr(row, column))))
-                    setattr(row, column, stored)
-            return AssetFieldValues(field, tuple(before))
-        return await self.db.op(work)
+        before: list[tuple[int, object]] = []
+        versions: list[tuple[int, int]] = []
+        for start in range(0, len(ids), 900):
+            rows = s.scalars(select(Asset).where(Asset.id.in_(ids[start:start + 900])).with_for_update())
+            for row in rows:
+                if field == "notes":
+                    if version is not None and row.notes_version != version and row.notes != stored:
+                        raise NotesConflict(row.id, row.notes, row.notes_version, row.notes_by)
+                    if row.notes != stored:
+                        row.notes_version += 1
+                    versions.append((row.id, row.notes_version))
+                before.append((row.id, _public_value(field, getattr(row, column))))
+                setattr(row, column, stored)
+                if by is not None:
+                    setattr(row, by, actor)
+        if field == "notes" and version is not None and not before:
+            raise LibraryError("that image was deleted")
+        return AssetFieldValues(field, tuple(before), tuple(versions))
 
     async def restore_asset_field(self, previous: AssetFieldValues) -> Op[AssetFieldValues]:
         """Put back the values ``set_asset_field`` replaced (assets deleted since are skipped); the value is what
         they had just before, so the edit can be made again."""
         if previous.field not in _CURATION_FIELDS:
             raise LibraryError(f"unknown curation field {previous.field!r}")
-        column, check = _CURATION_FIELDS[previous.field]
+        column, check, by = _CURATION_FIELDS[previous.field]
         wanted = {asset_id: check(value) for asset_id, value in previous.values}
+        actor = self.actor
         def work(s: Session) -> AssetFieldValues:
             before: list[tuple[int, object]] = []
+            versions: list[tuple[int, int]] = []
             ids = list(wanted)
             for start in range(0, len(ids), 900):
-                for row in s.scalars(select(Asset).where(Asset.id.in_(ids[start:start + 900]))):
+                for row in s.scalars(select(Asset).where(Asset.id.in_(ids[start:start + 900])).with_for_update()):
                     before.append((row.id, _public_value(previous.field, getattr(row, column))))
+                    if previous.field == "notes" and row.notes != wanted[row.id]:
+                        row.notes_version += 1
                     setattr(row, column, wanted[row.id])
-            return AssetFieldValues(previous.field, tuple(before))
+                    if by is not None:
+                        setattr(row, by, actor)
+                    if previous.field == "notes":
+                        versions.append((row.id, row.notes_version))
+            return AssetFieldValues(previous.field, tuple(before), tuple(versions))
         return await self.db.op(work)
 
     async def add_tags(self, asset_ids: Sequence[int], tags: Sequence[str]) -> Changes:
@@ -539,13 +624,20 @@ class LibraryService:
 
     @staticmethod
     def _tag_assets(s: Session, asset_ids: Sequence[int], name: str) -> TagEdit:
-        """Tag ``asset_ids`` with ``name`` (created when new) in the session; returns what changed."""
-        tag = s.scalar(select(Tag).where(func.lower(Tag.name) == name.lower()))
+        """Tag ``asset_ids`` with ``name`` (created when new) in the session; returns what changed. Another process
+        creating the tag at the same moment (PostgreSQL runs such transactions side by side) is a lost race that uses
+        the winner's tag."""
+        query = select(Tag).where(func.lower(Tag.name) == name.lower())
+        tag = s.scalar(query)
         created = tag is None
         if tag is None:
-            tag = Tag(name=name)
-            s.add(tag)
-            s.flush()
+            try:
+                with s.begin_nested():
+                    tag = Tag(name=name)
+                    s.add(tag)
+                    s.flush()
+            except IntegrityError:
+                tag, created = s.scalars(query).one(), False
         ids = list(dict.fromkeys(asset_ids))
         existing = set(s.scalars(select(AssetTag.asset_id).where(AssetTag.tag_id == tag.id,
                                                                  AssetTag.asset_id.in_(ids))))
@@ -583,40 +675,49 @@ class LibraryService:
     ROW_TAG_SEPARATOR = "\x1f"  # never inside a tag: tag names have their whitespace collapsed
 
     async def list_asset_rows(self, campaign_id: int, filt: AssetFilter | None = None, *, offset: int = 0,
-                              limit: int = 1000, only_ids: Sequence[int] | None = None) -> list[tuple]:
+                              limit: int = 1000, only_ids: Sequence[int] | None = None,
+                              after: int | None = None) -> list[tuple]:
         """Rows ``offset`` to ``offset + limit`` of ``list_assets`` (same filter and order; a campaign uses only its
-        client's assets) as the plain tuples SQLite returns; ``asset_from_row`` turns one into an ``AssetInfo``.
-        With ``only_ids``, just those of the rows (a view refreshing the assets a change named).
+        client's assets) as the plain tuples the driver returns; ``asset_from_row`` turns one into an ``AssetInfo``.
+        With ``only_ids``, just those of the rows (a view refreshing the assets a change named). With ``after`` (the
+        id of the last row of the previous page), the page that follows it, found through the index instead of by
+        counting ``offset`` rows (a page deep in 250,000 costs what the first does); when that asset is gone,
+        ``offset`` is used.
 
         A row holds ``AssetInfo``'s fields in order, except that the flag and the label are their string values,
-        the tags are one string joined by ``ROW_TAG_SEPARATOR`` (or None) and ``imported_at`` is the stored text.
-        Nothing is done per row in Python, so a page of 10,000 leaves the event loop's thread alone, and tuples of
-        atoms are not tracked by the garbage collector, so a 50,000-asset grid adds nothing to its pauses.
+        the tags are one string joined by ``ROW_TAG_SEPARATOR`` (or None) and ``imported_at`` is text. Nothing is
+        done per row in Python, so a page of 10,000 leaves the event loop's thread alone, and tuples of atoms are
+        not tracked by the garbage collector, so a 50,000-asset grid adds nothing to its pauses.
         """
-        from sqlalchemy import String, type_coerce
-
         filt = filt or AssetFilter()
-        tags = (select(func.group_concat(Tag.name, self.ROW_TAG_SEPARATOR)).join(AssetTag, AssetTag.tag_id == Tag.id)
+        if self.db.dialect == "postgresql":
+            tag_list = func.string_agg(Tag.name, self.ROW_TAG_SEPARATOR)
+            stamp = func.to_char(Asset.imported_at, "YYYY-MM-DD HH24:MI:SS.US")  # the text SQLite stores
+        else:
+            tag_list = func.group_concat(Tag.name, self.ROW_TAG_SEPARATOR)
+            stamp = type_coerce(Asset.imported_at, String)
+        tags = (select(tag_list).join(AssetTag, AssetTag.tag_id == Tag.id)
                 .where(AssetTag.asset_id == Asset.id).scalar_subquery())
         columns = (Asset.id, Asset.client_id, Asset.sha256, Asset.original_name, Asset.source, Asset.format,
-                   Asset.width, Asset.height, Asset.bytes, Asset.rating, Asset.flag, Asset.notes, tags,
-                   type_coerce(Asset.imported_at, String), Asset.color_label)
+                   Asset.width, Asset.height, Asset.bytes, Asset.rating, Asset.flag, Asset.notes, tags, stamp,
+                   Asset.color_label, Asset.notes_version, Asset.imported_by, Asset.rated_by, Asset.flagged_by,
+                   Asset.notes_by)
         min_usable = self.settings.current.pairing_min_rating
         def work(s: Session) -> list[tuple]:
             owner = select(Campaign.client_id).where(Campaign.id == campaign_id).scalar_subquery()
             query = (select(*columns).join(CampaignAsset, CampaignAsset.asset_id == Asset.id)
                      .where(CampaignAsset.campaign_id == campaign_id,
-                            Asset.client_id == owner))  # lets SQLite walk (client_id, imported_at) in order
+                            Asset.client_id == owner))  # lets the database walk (client_id, imported_at) in order
             if only_ids is not None:
                 query = query.where(Asset.id.in_(list(only_ids)))
-            query = filtered_and_sorted(query, filt, min_usable).offset(offset).limit(limit)
-            compiled = query.compile(dialect=s.get_bind().dialect, compile_kwargs={"render_postcompile": True})
-            values = compiled.construct_params()
-            cursor = s.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            try:
-                return cursor.execute(str(compiled), [values[name] for name in compiled.positiontup or ()]).fetchall()
-            finally:
-                cursor.close()
+            start = offset
+            if after is not None:
+                key = _sort_key(filt)
+                known = s.execute(select(key, Asset.id).where(Asset.id == after)).first()
+                if known is not None:
+                    query, start = query.where(_after(key, filt.descending, known[0], after)), 0
+            query = filtered_and_sorted(query, filt, min_usable).offset(start).limit(limit)
+            return _fetch_plain(s, query)
         return await self.db.read(work)
 
     @classmethod
@@ -627,7 +728,8 @@ class LibraryService:
         tags, stamp = row[12], row[13]
         return AssetInfo(*row[:10], Flag(row[10]), row[11],  # type: ignore[arg-type]
                          tuple(sorted(str(tags).split(cls.ROW_TAG_SEPARATOR))) if tags else (),
-                         datetime.fromisoformat(str(stamp)) if stamp else None, ColorLabel(row[14] or "none"))
+                         datetime.fromisoformat(str(stamp)) if stamp else None, ColorLabel(row[14] or "none"),
+                         *row[15:20])  # type: ignore[arg-type]
 
     @classmethod
     def row_from_asset(cls, asset: AssetInfo) -> tuple:
@@ -635,7 +737,8 @@ class LibraryService:
         return (asset.id, asset.client_id, asset.sha256, asset.original_name, asset.source, asset.format,
                 asset.width, asset.height, asset.bytes, asset.rating, asset.flag.value, asset.notes,
                 cls.ROW_TAG_SEPARATOR.join(asset.tags) or None,
-                asset.imported_at.isoformat(sep=" ") if asset.imported_at else None, asset.label.value)
+                asset.imported_at.isoformat(sep=" ") if asset.imported_at else None, asset.label.value,
+                asset.notes_version, asset.imported_by, asset.rated_by, asset.flagged_by, asset.notes_by)
 
 
 def _public_value(field: str, stored: object) -> object:
@@ -779,4 +882,4 @@ def _tag_names(tags: Sequence[str]) -> list[str]:
     return list(seen.values())
 
 
-__all__ = ["DeletionImpact", "LibraryError", "LibraryService"]
+__all__ = ["DeletionImpact", "LibraryError", "LibraryService", "NotesConflict"]

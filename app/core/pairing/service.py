@@ -25,7 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.config import Settings, SettingsStore
+from app.config import Settings, SettingsStore, actor_name
 from app.core.changes import Changes, Op
 from app.core.db import Database
 from app.core.db.models import Campaign, CampaignAsset, PairingRun, PairSuggestionRow
@@ -47,7 +47,7 @@ from app.core.library.service import LibraryService
 from app.core.money import ledger
 from app.core.money.charges import CallKind, Charge, to_usd, token_charge
 from app.core.pairing.endpoint import VisionEndpoint, endpoint_from_settings
-from app.core.pairing.errors import PairingError
+from app.core.pairing.errors import PairingError, PromptConflict
 from app.core.pairing.feature_store import load_candidates
 from app.core.pairing.local import pair_locally
 from app.core.pairing.previews import load_previews
@@ -121,7 +121,7 @@ class _Pool:
 
 def _suggestion(row: PairSuggestionRow) -> PairSuggestion:
     return PairSuggestion(row.first_asset_id, row.last_asset_id, row.score, row.reasoning, row.prompt,
-                          PairSource(row.source), row.position, row.id)
+                          PairSource(row.source), row.position, row.id, row.prompt_version, row.prompt_by)
 
 
 def _noop(_progress: PairingProgress) -> None:
@@ -324,16 +324,19 @@ class PairingService:
         """Store the whole edited list in one transaction: order, removals, new pairs (id None), edits.
 
         Raises ``PairingError`` (and changes nothing) when a pair uses an asset outside the campaign, pairs an
-        image with itself, or refers to a pair that no longer exists.
+        image with itself, or refers to a pair that no longer exists; ``PromptConflict`` when a prompt edited from
+        an older ``prompt_version`` meets one someone else saved meanwhile (it carries their text to merge).
         """
         op = await self.edit_pairs(campaign_id, pairs)
         return Op(list(op.value.saved), op.changes)
 
     async def edit_pairs(self, campaign_id: int, pairs: Sequence[PairSuggestion]) -> Op[PairListEdit]:
         """``save_pairs``, returning the stored list before and after the edit as well (for Undo and Redo)."""
+        actor = actor_name(self.settings.current)
+
         def work(s: Session) -> PairListEdit:
             before = _snapshot(s, campaign_id)
-            saved = _save_pairs(s, campaign_id, list(pairs))
+            saved = _save_pairs(s, campaign_id, list(pairs), actor)
             return PairListEdit(tuple(saved), before, _snapshot(s, campaign_id))
         return await self._write(work)
 
@@ -397,7 +400,8 @@ class PairingService:
             row = s.get(PairSuggestionRow, pair_id)
             if row is None:
                 raise PairingError("That pair was removed while its prompt was being rewritten.")
-            row.prompt = prompt
+            row.prompt, row.prompt_version, row.prompt_by = prompt, row.prompt_version + 1, actor_name(
+                self.settings.current)
             row.edited = True
             s.add(PairingRun(campaign_id=campaign_id, pairer=REWRITE_RUN, model=endpoint.model,
                              prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
@@ -472,6 +476,10 @@ def _put_back(s: Session, snapshot: PairListSnapshot) -> None:
         raise PairingError("The campaign was deleted.")
     members = set(s.scalars(select(CampaignAsset.asset_id).where(CampaignAsset.campaign_id == campaign_id)))
     record(s, Changes(pairs=frozenset({campaign_id})))
+    # A prompt's version only ever grows: a list put back is a new save of each prompt it changes, so an editor
+    # holding the version before the Undo is refused rather than silently overwriting it.
+    current = {r.id: (r.prompt, r.prompt_version) for r in s.scalars(
+        select(PairSuggestionRow).where(PairSuggestionRow.campaign_id == campaign_id))}
     s.execute(delete(PairSuggestionRow).where(PairSuggestionRow.campaign_id == campaign_id))
     s.flush()
     runs = set(s.scalars(select(PairingRun.id).where(PairingRun.campaign_id == campaign_id)))
@@ -485,12 +493,21 @@ def _put_back(s: Session, snapshot: PairListSnapshot) -> None:
                                 first_asset_id=pair.first_asset_id, last_asset_id=pair.last_asset_id,
                                 position=pair.position, score=pair.score, reasoning=pair.reasoning,
                                 prompt=pair.prompt, source=pair.source.value, edited=stored.edited,
-                                created_at=stored.created_at))
+                                created_at=stored.created_at, prompt_by=pair.prompt_by,
+                                prompt_version=_version_after_restore(current.get(pair.id), pair)))
     s.flush()
 
 
-def _save_pairs(s: Session, campaign_id: int, pairs: list[PairSuggestion]) -> list[PairSuggestion]:
-    if s.get(Campaign, campaign_id) is None:
+def _version_after_restore(current: tuple[str, int] | None, pair: PairSuggestion) -> int:
+    """The prompt version of a pair put back: the stored one, moved on when the prompt changes again."""
+    if current is None:
+        return pair.prompt_version + 1
+    prompt, version = current
+    return version + 1 if prompt != pair.prompt else version
+
+
+def _save_pairs(s: Session, campaign_id: int, pairs: list[PairSuggestion], actor: str = "") -> list[PairSuggestion]:
+    if s.scalar(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update()) is None:
         raise PairingError("The campaign was deleted.")
     members = set(s.scalars(select(CampaignAsset.asset_id).where(CampaignAsset.campaign_id == campaign_id)))
     existing = {r.id: r for r in s.scalars(select(PairSuggestionRow)
@@ -517,7 +534,13 @@ def _save_pairs(s: Session, campaign_id: int, pairs: list[PairSuggestion]) -> li
         row.position = position
         row.score = min(1.0, max(0.0, float(pair.score)))
         row.reasoning = pair.reasoning
-        row.prompt = pair.prompt.strip()
+        prompt = pair.prompt.strip()
+        if row.id is not None and prompt != row.prompt:
+            if pair.prompt_version != row.prompt_version:
+                raise PromptConflict(row.id, position, row.prompt, prompt, row.prompt_version, row.prompt_by)
+            row.prompt_version += 1
+        if prompt != row.prompt:
+            row.prompt, row.prompt_by = prompt, actor
         row.source = PairSource(pair.source).value
         kept.append(row)
     for row in existing.values():

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QObject, Signal
 
 from app.core.domain import AssetFieldValues, ColorLabel, Flag, Membership, TagEdit, TrashedAssets
-from app.core.library.service import LibraryService
+from app.core.library.service import LibraryService, NotesConflict
 from app.ui.assets.tag_editor import clean_tag
 from app.ui.bridge import TaskBridge
 from app.ui.history import Command, History
@@ -45,6 +45,8 @@ class Curator(QObject):
     removed = Signal(int, list)  # campaign id (0: deleted from the library), asset ids
     tags_changed = Signal()
     notes_undone = Signal()  # a notes edit was undone: a panel may still show the typed text (its row may not change)
+    notes_saved = Signal(int, int)  # asset id, its new notes_version
+    notes_conflict = Signal(object, str)  # NotesConflict (their text, version, who), my text
 
     def __init__(self, library: LibraryService, bridge: TaskBridge, notices: Notices, history: History,
                  parent: QObject | None = None) -> None:
@@ -67,28 +69,46 @@ class Curator(QObject):
                 else f"Remove the label of {_images(ids)}")
         return self._set_field(ids, "label", label, text, "The label was not saved")
 
-    def set_notes(self, asset_id: int, notes: str) -> Command | None:
+    def set_notes(self, asset_id: int, notes: str, version: int | None = None) -> Command | None:
+        """Save notes read at ``version``: a save made after someone else's is refused and offered for merging
+        (``notes_conflict``); a saved one reports its new version (``notes_saved``)."""
+        def saved(values: AssetFieldValues) -> None:
+            for saved_id, saved_version in values.versions:
+                self.notes_saved.emit(saved_id, saved_version)
+
+        def refused(exc: BaseException) -> None:
+            if isinstance(exc, NotesConflict):
+                self.notes_conflict.emit(exc, notes)  # the page offers both texts to merge
+            else:
+                self.notices.error("The notes were not saved", exc)
         return self._set_field([asset_id], "notes", notes, "Edit notes", "The notes were not saved",
-                               undone=self.notes_undone.emit)
+                               undone=self.notes_undone.emit, version=version, saved=saved, refused=refused)
 
     def _set_field(self, ids: Sequence[int], field: str, value: object, text: str, failure: str,
-                   undone: Callable[[], None] | None = None) -> Command | None:
+                   undone: Callable[[], None] | None = None, *, version: int | None = None,
+                   saved: Callable[[AssetFieldValues], None] | None = None,
+                   refused: Callable[[BaseException], None] | None = None) -> Command | None:
         ids = list(ids)
         if not ids:
             return None
         replaced: list[AssetFieldValues] = []
+        base = [version]  # the version the edit was made on: checked the first time only (a Redo repeats it)
 
         async def do() -> None:
             replaced.clear()
+            read_at, base[0] = base[0], None
             for chunk in _chunks(ids):
-                replaced.append((await self.library.set_asset_field(chunk, field, value)).value)
+                replaced.append((await self.library.set_asset_field(chunk, field, value, version=read_at)).value)
+            if saved is not None:
+                for values in replaced:
+                    saved(values)
 
         async def undo() -> None:
             for previous in reversed(replaced):
                 await self.library.restore_asset_field(previous)
             if undone is not None:
                 undone()
-        return self.history.push(text, do, undo, failure)
+        return self.history.push(text, do, undo, failure, on_error=refused)
 
     # ---- tags --------------------------------------------------------------------------------------
     def add_tag(self, ids: Sequence[int], name: str) -> Command | None:

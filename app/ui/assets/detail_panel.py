@@ -143,11 +143,12 @@ class DetailPanel(QWidget):
     label_clicked = Signal(object)  # ColorLabel
     tag_added = Signal(str)
     tag_removed = Signal(str)
-    notes_edited = Signal(int, str)  # asset id, text
+    notes_edited = Signal(int, str, int)  # asset id, text, the notes_version the edit started from
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.asset: AssetInfo | None = None
+        self.notes_base = 0  # the notes_version the text in the editor was read at (a stale save is refused)
         self.selected_count = 0
         self.title = QLabel(wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.title.font()
@@ -158,7 +159,7 @@ class DetailPanel(QWidget):
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for key in ("Dimensions", "Size", "Format", "Source", "Imported"):
+        for key in ("Dimensions", "Size", "Format", "Source", "Imported", "By"):
             label = (ElidedLabel() if key == "Source" else
                      QLabel(wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse))
             self.facts[key] = label
@@ -229,16 +230,33 @@ class DetailPanel(QWidget):
         self.facts["Size"].setText(human_bytes(asset.bytes))
         self.facts["Format"].setText(asset.format.upper())
         self.facts["Source"].set_full_text(asset.source)  # type: ignore[attr-defined]
-        self.facts["Imported"].setText(local_time(asset.imported_at))
+        imported = local_time(asset.imported_at)
+        self.facts["Imported"].setText(f"{imported} by {asset.imported_by}" if asset.imported_by else imported)
+        who = [f"{what} by {name}" for what, name in (("Rated", asset.rated_by), ("flagged", asset.flagged_by),
+                                                      ("notes", asset.notes_by)) if name]
+        self.facts["By"].setText(" · ".join(who)[:1].upper() + " · ".join(who)[1:] if who else "—")
+        self.facts["By"].setToolTip("Who last rated, flagged and wrote notes (the last change wins and shows here)")
         self.stars.set_rating(asset.rating)
         self.labels.set_label(asset.label)
         self._show_flag()
         self.tag_editor.set_tags(asset.tags)
         same = previous is not None and previous.id == asset.id
         if not same or (not self._notes_timer.isActive() and asset.notes != self.notes.toPlainText()):
-            self.notes.blockSignals(True)
-            self.notes.setPlainText(asset.notes)
-            self.notes.blockSignals(False)
+            self.set_notes_text(asset.notes, asset.notes_version)
+        elif same and asset.notes == self.notes.toPlainText():
+            self.notes_base = asset.notes_version
+
+    def set_notes_text(self, text: str, version: int) -> None:
+        """Show stored notes (read at ``version``) without sending them back."""
+        self.notes.blockSignals(True)
+        self.notes.setPlainText(text)
+        self.notes.blockSignals(False)
+        self.notes_base = version
+
+    def notes_saved(self, asset_id: int, version: int) -> None:
+        """A save of this panel's notes was stored as ``version``: later edits start from it."""
+        if self.asset is not None and self.asset.id == asset_id:
+            self.notes_base = version
 
     def _flag_clicked(self, flag: Flag) -> None:
         """Ask for the flag; the buttons keep showing the stored one until the change comes back."""
@@ -257,7 +275,7 @@ class DetailPanel(QWidget):
 
     def _send_notes(self) -> None:
         if self.asset is not None and self.notes.toPlainText() != self.asset.notes:
-            self.notes_edited.emit(self.asset.id, self.notes.toPlainText())
+            self.notes_edited.emit(self.asset.id, self.notes.toPlainText(), self.notes_base)
 
     def _notes_typed(self) -> None:
         if self.asset is not None:

@@ -45,6 +45,7 @@ class JobSummary(QWidget):
         self.counts_label = QLabel()
         self.cost_label = QLabel()
         self.elapsed_label = QLabel()
+        self.launched_label = QLabel()
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         set_tone(self.error_label, Tone.ERROR)
@@ -61,7 +62,8 @@ class JobSummary(QWidget):
             button.clicked.connect(lambda _=False, s=signal: self.job is not None and s.emit(self.job.id))
         grid = QGridLayout()
         for row, (name, label) in enumerate((("Status", self.status_label), ("Clips", self.counts_label),
-                                             ("Cost", self.cost_label), ("Elapsed", self.elapsed_label))):
+                                             ("Cost", self.cost_label), ("Elapsed", self.elapsed_label),
+                                             ("Launched by", self.launched_label))):
             grid.addWidget(QLabel(f"{name}:"), row, 0)
             grid.addWidget(label, row, 1)
         grid.setColumnStretch(1, 1)
@@ -83,7 +85,8 @@ class JobSummary(QWidget):
         clips = list(clips)
         if job is None:
             self.title.setText("No job selected")
-            for label in (self.status_label, self.counts_label, self.cost_label, self.elapsed_label):
+            for label in (self.status_label, self.counts_label, self.cost_label, self.elapsed_label,
+                          self.launched_label):
                 label.setText("")
             self.error_label.hide()
             for button in (self.cancel_button, self.resume_button, self.delete_button, self.combine_button):
@@ -96,6 +99,7 @@ class JobSummary(QWidget):
         if job.worker is not None:
             status += f" — being worked by {job.worker.describe()}; watching"
         self.status_label.setText(status)
+        self.launched_label.setText(job.launched_by or "—")
         counts = Counter(c.status for c in clips)
         parts = [f"{counts[s]} {STATUS_TEXT[s].lower()}" for s in ClipStatus
                  if counts[s] and s is not ClipStatus.SUCCEEDED]

@@ -23,10 +23,10 @@ class ClipPreviewDialog(QDialog):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.player)
 
-    def show_clip(self, clip: ClipState) -> None:
-        assert clip.file_path
+    def show_clip(self, clip: ClipState, path: Path) -> None:
+        """Play ``clip`` from its file ``path``."""
         self.setWindowTitle(f"Clip {clip.position} of job {clip.job_id}")
-        self.player.load(Path(clip.file_path), autoplay=True)
+        self.player.load(path, autoplay=True)
         self.player.set_loop(True)
         self.show()
         self.raise_()

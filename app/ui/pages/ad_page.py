@@ -259,7 +259,7 @@ class AdPage(QWidget):
     @property
     def output_path(self) -> Path | None:
         """The shown job's ad, if it has one."""
-        return _file(self.paths.root, self.job.output_path) if self.job else None
+        return _file(self.paths.share, self.job.output_path) if self.job else None
 
     def _show_job(self, job: JobState | None, *, keep_player: bool = False) -> None:
         if job is None or self.job is None or job.id != self.job.id:
@@ -279,7 +279,7 @@ class AdPage(QWidget):
         self._update_buttons()
 
     def _clip_item(self, clip: ClipState, duration: float | None) -> QListWidgetItem:
-        path = _file(self.paths.root, clip.file_path)
+        path = _file(self.paths.share, clip.file_path)
         first = self.assets.get(clip.first_asset_id) if clip.first_asset_id else None
         last = self.assets.get(clip.last_asset_id) if clip.last_asset_id else None
         names = (f"{first.original_name if first else '?'} → {last.original_name if last else '?'}"
@@ -304,7 +304,7 @@ class AdPage(QWidget):
     def _on_clip_chosen(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
         if current is not None:
             clip: ClipState = current.data(CLIP_ROLE)
-            self.player.load(_file(self.paths.root, clip.file_path), autoplay=True)
+            self.player.load(_file(self.paths.share, clip.file_path), autoplay=True)
 
     def _describe_output(self, job: JobState) -> str:
         meta = job.output_meta

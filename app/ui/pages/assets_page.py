@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from app.core.changes import Changes
 from app.core.domain import AssetFilter, AssetInfo, AssetSort, CampaignInfo, ColorLabel, Flag
-from app.core.library.service import LibraryService
+from app.core.library.service import LibraryService, NotesConflict
 from app.ui.assets.asset_delegate import AssetDelegate
 from app.ui.assets.asset_grid import EMPTY_CAMPAIGN_TEXT, NO_MATCH_TEXT, AssetGrid
 from app.ui.assets.asset_model import AssetModel
@@ -52,6 +52,7 @@ from app.ui.preferences import Preferences
 from app.ui.theme import LABEL_NAMES
 from app.ui.thumbnail_loader import ThumbnailLoader
 from app.ui.widgets.flow_layout import FlowLayout
+from app.ui.widgets.merge_dialog import MergeDialog
 from app.ui.wording import plural
 
 FIRST_PAGE = 1500  # rows asked first: more than one screen at the smallest zoom
@@ -101,6 +102,7 @@ class AssetsPage(QWidget):
         self.grid = AssetGrid(self.delegate)
         self.grid.setModel(self.model)
         self.curator = Curator(library, bridge, notices, self.history, self)
+        self.notes_merge: MergeDialog | None = None  # open while notes saved by someone else wait to be merged
         self.detail = DetailPanel()
         self.import_panel = ImportPanel()
         self.imports = ImportRunner(library, bridge, self.import_panel, self)
@@ -286,6 +288,8 @@ class AssetsPage(QWidget):
         detail.tag_added.connect(lambda name: curator.add_tag(self.selected_ids(), name))
         detail.tag_removed.connect(lambda name: curator.remove_tag(self.selected_ids(), name))
         detail.notes_edited.connect(curator.set_notes)
+        curator.notes_saved.connect(detail.notes_saved)
+        curator.notes_conflict.connect(self._notes_conflict)
         curator.tags_changed.connect(self._known_tags_changed)
         curator.removed.connect(self._removed)
         curator.notes_undone.connect(self._selection_changed)
@@ -338,9 +342,9 @@ class AssetsPage(QWidget):
 
     async def _load(self, campaign_id: int, filt: AssetFilter, generation: int) -> None:
         library = self.library
-        offset, limit = 0, FIRST_PAGE
-        while True:
-            page = await library.list_asset_rows(campaign_id, filt, offset=offset, limit=limit)
+        offset, limit, after = 0, FIRST_PAGE, None
+        while True:  # each page starts after the last row of the one before (keyset: deep pages cost no more)
+            page = await library.list_asset_rows(campaign_id, filt, offset=offset, limit=limit, after=after)
             if generation != self._generation:
                 return
             if offset == 0:
@@ -351,12 +355,23 @@ class AssetsPage(QWidget):
                 self.model.append_rows(page)
             self._apply_pending_selection()
             offset += len(page)
+            after = page[-1][0] if page else None
             if len(page) < limit:
                 break
             limit = PAGE
         self.loading = False
         self._update_counts()
         self.load_finished.emit()
+
+    def _notes_conflict(self, conflict: NotesConflict, mine: str) -> None:
+        """Someone else saved the notes first: show theirs beside mine to merge (nothing of either is lost)."""
+        if self.detail.asset is not None and self.detail.asset.id == conflict.asset_id:
+            self.detail.set_notes_text(conflict.theirs, conflict.version)
+        dialog = MergeDialog("notes", conflict.by, conflict.theirs, mine, self)
+        dialog.merged.connect(lambda text: self.curator.set_notes(conflict.asset_id, text, conflict.version))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.notes_merge = dialog
+        dialog.open()
 
     def _load_failed(self, exc: BaseException) -> None:
         self.loading = False

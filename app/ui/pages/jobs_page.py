@@ -498,7 +498,7 @@ class JobsPage(QWidget):
             return
         if self.preview is None:
             self.preview = ClipPreviewDialog(self)
-        self.preview.show_clip(clip)
+        self.preview.show_clip(clip, self.generation.paths.file(clip.file_path))
 
     # ---- notices -------------------------------------------------------------------------------------
     def _report(self, exc: BaseException, what: str = "") -> None:

@@ -41,11 +41,13 @@ from app.core.domain import (
     Flag,
     PairingProgress,
     PairingResult,
+    PairListEdit,
     PairListSnapshot,
     PairSource,
 )
 from app.core.domain import PairSuggestion as Pair
 from app.core.library.service import LibraryService
+from app.core.pairing.errors import PromptConflict
 from app.core.pairing.prompt import MAX_PAIRS
 from app.core.pairing.service import PairingService
 from app.core.pairing.templates import motion_prompt
@@ -58,6 +60,7 @@ from app.ui.pairs.model import PairListModel
 from app.ui.pairs.picker import AssetPairPicker
 from app.ui.preferences import Preferences
 from app.ui.thumbnail_loader import ThumbnailLoader
+from app.ui.widgets.merge_dialog import MergeDialog
 
 PAIRER_LABELS = {"grok": "Grok (sees the images)", "local": "Local (offline)"}
 CHAIN_KEY = "pairs/storyline_chain"
@@ -96,6 +99,7 @@ class PairsPage(QWidget):
         self._saves = 0  # saves started, so a rewrite can tell whether the list was saved meanwhile
         self.thumbnails = thumbnails
         self.model = PairListModel(self)
+        self.prompt_merge: MergeDialog | None = None  # open while a prompt saved by someone else waits to be merged
         self.model.edited.connect(self.save)
         self.thumbnails.loaded.connect(self.model.asset_loaded)
         self.progress_changed.connect(self._show_progress)
@@ -455,7 +459,7 @@ class PairsPage(QWidget):
 
         async def save_or_redo() -> None:
             if "after" in snapshots:  # Redo
-                snapshots["before"] = (await self.pairing.restore_pairs(snapshots["after"])).value.before
+                snapshots["before"] = self._put_back(campaign_id, await self.pairing.restore_pairs(snapshots["after"]))
                 return
             try:
                 pairs = [p if p.id is not None or _key(p) not in self._saved_ids
@@ -470,21 +474,29 @@ class PairsPage(QWidget):
             self._saved(campaign_id, list(edit.saved))
 
         async def undo() -> None:
-            snapshots["after"] = (await self.pairing.restore_pairs(snapshots["before"])).value.before
+            snapshots["after"] = self._put_back(campaign_id, await self.pairing.restore_pairs(snapshots["before"]))
 
         self.history.push(description, save_or_redo, undo, "Could not save the pairs",
-                          on_error=lambda exc: self._failed(campaign_id, "Could not save the pairs", exc))
+                          on_error=lambda exc: self._save_failed(campaign_id, exc))
 
     def _record_list_change(self, description: str, replaced: PairListSnapshot) -> None:
         """Record a change of the stored list already made (a suggestion run) whose old list is ``replaced``."""
         snapshots = {"before": replaced}
+        campaign_id = replaced.campaign_id
 
         async def undo() -> None:
-            snapshots["after"] = (await self.pairing.restore_pairs(snapshots["before"])).value.before
+            snapshots["after"] = self._put_back(campaign_id, await self.pairing.restore_pairs(snapshots["before"]))
 
         async def redo() -> None:
-            snapshots["before"] = (await self.pairing.restore_pairs(snapshots["after"])).value.before
+            snapshots["before"] = self._put_back(campaign_id, await self.pairing.restore_pairs(snapshots["after"]))
         self.history.record(description, undo, redo)
+
+    def _put_back(self, campaign_id: int, op: Op[PairListEdit]) -> PairListSnapshot:
+        """Show the list an Undo or Redo stored (ids and prompt versions included) at once, so the next edit is
+        based on it; returns the list it replaced."""
+        if self._is_current(campaign_id):
+            self.model.set_pairs(list(op.value.saved), self.assets)
+        return op.value.before
 
     def _saved(self, campaign_id: int, saved: list[Pair]) -> None:
         if not self._is_current(campaign_id):
@@ -507,6 +519,29 @@ class PairsPage(QWidget):
         menu.aboutToHide.connect(menu.deleteLater)
         self.context_menu = menu
         menu.popup(self.view.viewport().mapToGlobal(pos))
+
+    def _save_failed(self, campaign_id: int, exc: BaseException) -> None:
+        """A save refused because someone else saved the same prompt first opens both prompts to merge."""
+        if not isinstance(exc, PromptConflict) or not self._is_current(campaign_id):
+            self._failed(campaign_id, "Could not save the pairs", exc)
+            return
+        dialog = MergeDialog("prompt", exc.by, exc.theirs, exc.mine, self)
+        dialog.merged.connect(lambda text: self._merge_prompt(campaign_id, exc, text))
+        dialog.rejected.connect(lambda: self._merge_prompt(campaign_id, exc, exc.theirs))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.prompt_merge = dialog
+        dialog.open()
+
+    def _merge_prompt(self, campaign_id: int, conflict: PromptConflict, text: str) -> None:
+        """Show ``text`` as the pair's prompt, based on the version that was saved first, and save the list."""
+        if not self._is_current(campaign_id):
+            return
+        for pair in self.model.pairs():
+            if pair.id == conflict.pair_id:
+                self.model.replace_pair(dataclasses.replace(pair, prompt=text, prompt_version=conflict.version,
+                                                            prompt_by=conflict.by))
+                self.save()
+                return
 
     def _failed(self, campaign_id: int, what: str, exc: BaseException) -> None:
         if self._is_current(campaign_id):

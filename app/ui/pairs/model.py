@@ -96,6 +96,7 @@ class PairListModel(QAbstractListModel):
         pairs = list(pairs)
         new_assets = {a.id: a for a in assets} if assets is not None else self._assets
         if pairs == self._pairs:
+            self._pairs = pairs  # the same pairs; their prompt versions may be newer
             if new_assets != self._assets:
                 self._assets = new_assets
                 if self._pairs:
@@ -107,8 +108,8 @@ class PairListModel(QAbstractListModel):
         self.endResetModel()
 
     def apply_saved(self, saved: Sequence[PairSuggestion]) -> bool:
-        """Hold the pairs as stored (ids, positions), if the list shown is still the one saved: the change the
-        save announces then finds nothing new, and the view keeps its place."""
+        """Hold the pairs as stored (ids, positions, prompt versions), if the list shown is still the one saved: the
+        change the save announces then finds nothing new, and the view keeps its place."""
         def key(p: PairSuggestion) -> tuple[Any, ...]:
             return (p.first_asset_id, p.last_asset_id, p.prompt.strip(), p.source)
 
@@ -121,7 +122,9 @@ class PairListModel(QAbstractListModel):
         """Show the stored version of the pair with ``updated.id`` (a rewritten prompt); returns its row."""
         for row, pair in enumerate(self._pairs):
             if pair.id is not None and pair.id == updated.id:
-                self._pairs[row] = dataclasses.replace(pair, prompt=updated.prompt)
+                self._pairs[row] = dataclasses.replace(pair, prompt=updated.prompt,
+                                                       prompt_version=updated.prompt_version,
+                                                       prompt_by=updated.prompt_by)
                 self.dataChanged.emit(self.index(row), self.index(row))
                 return row
         return None

@@ -35,10 +35,15 @@ def upgrade() -> None:
     op.create_table(
         "tags",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=100, collation="NOCASE"), nullable=False),
+        # SQLite compares tag names without case through the column's collation; PostgreSQL through a unique index
+        # on lower(name) (below). Lookups use lower(name) on both.
+        sa.Column("name", sa.String(length=100, collation="NOCASE").with_variant(sa.String(length=100), "postgresql"),
+                  nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tags")),
         sa.UniqueConstraint("name", name=op.f("uq_tags_name")),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_index("uq_tags_lower_name", "tags", [sa.text("lower(name)")], unique=True)
     op.create_table(
         "assets",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -321,6 +326,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_assets_client_imported")
 
     op.drop_table("assets")
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("uq_tags_lower_name", "tags")
     op.drop_table("tags")
     op.drop_table("clients")
     # ### end Alembic commands ###
