@@ -1,0 +1,647 @@
+"""Turning probed clips, options and a brand kit into finished deliverables (no database: plain values in).
+
+``render_deliverables`` is the one entry point. Per format it writes ``<name>.mp4``, ``<name>.srt`` (the supers'
+cues, always) and ``<name>.json`` (the manifest, written last: its presence means the set is complete).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from app.config import Settings
+from app.core.atomic import atomic_write_text, temp_path_for
+from app.core.domain import Transition
+from app.core.media.brand_kit import BrandKit, BrandKitError, check_brand, ffmpeg_color, hex_color, load_logo
+from app.core.media.captions import CaptionError, Cue, format_srt
+from app.core.media.combine import CONTAINERS, ClipInput, CombineError, CombineOptions, container_for, plan_combine
+from app.core.media.deliver_graph import (
+    DRAFT,
+    DRAFT_SHORT_SIDE,
+    FINAL,
+    FormatBranch,
+    GraphClip,
+    ImageOverlay,
+    RenderSpec,
+    build_measure_args,
+    build_render_args,
+    canvas_size,
+    output_sizes,
+)
+from app.core.media.deliver_manifest import ManifestClip, ManifestSuper, build_deliverable_manifest
+from app.core.media.deliver_options import DeliverError, DeliverOptions
+from app.core.media.end_card import EndCardError, EndCardLayout, draw_end_card, layout_end_card
+from app.core.media.export import copy_with_hash
+from app.core.media.ffmpeg import FFmpegError, run_ffmpeg
+from app.core.media.formats import aspect_slug, length_warning
+from app.core.media.logo_bug import layout_logo_bug
+from app.core.media.loudness import (
+    TRUE_PEAK_LIMIT_DBTP,
+    Loudness,
+    LoudnessError,
+    LoudnormMeasure,
+    apply_filter,
+    measure_file,
+    measure_filter,
+    parse_loudnorm_json,
+)
+from app.core.media.probe import MediaInfo, probe
+from app.core.media.safe_area import Rect
+from app.core.media.supers import BRAND, CAPTION, SuperOverlay, choose_cues, layout_supers
+from app.core.media.timeline import Timeline, TimelineError, build_timeline, check_joins_fit
+from app.core.media.transitions import TransitionError, plan_joins
+
+log = logging.getLogger(__name__)
+ENGINE_VERSION = "1"  # part of the draft cache key: change it when the same options render differently
+DEFAULT_FPS = 30
+FPS_TOLERANCE = 0.01
+MEASURE_WEIGHT = 0.08  # shares of the progress bar: loudness pass one, the render, measuring the files
+CHECK_WEIGHT = 0.04
+MEASURE_TAIL_LINES = 60
+
+
+@dataclass(frozen=True)
+class DeliverClip:
+    """One clip, in the ad's order: its file, what probing found (``None`` if it failed), and its focus."""
+
+    path: Path
+    info: MediaInfo | None
+    label: str = ""
+    focus: tuple[float, float] = (0.5, 0.5)  # the point a crop keeps in view, as fractions of the frame
+    meta: Mapping[str, Any] = field(default_factory=dict)  # copied into the manifest's entry for this clip
+    error: str = ""  # why ``info`` is missing, for the manifest's skipped list
+
+
+@dataclass(frozen=True)
+class SkippedClip:
+    label: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DeliverableResult:
+    aspect: str
+    video_path: Path
+    manifest_path: Path
+    srt_path: Path
+    width: int
+    height: int
+    duration_s: float
+    has_audio: bool
+    loudness_lufs: float | None
+    true_peak_dbtp: float | None
+    stream_copy: bool
+    draft: bool
+    cached: bool
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Target:
+    aspect: str
+    width: int
+    height: int
+    video: Path
+
+    @property
+    def manifest(self) -> Path:
+        return self.video.with_suffix(".json")
+
+    @property
+    def srt(self) -> Path:
+        return self.video.with_suffix(".srt")
+
+
+@dataclass
+class _Prepared:
+    """Per format: the overlays drawn for it and what the manifest says of them."""
+
+    branch: FormatBranch
+    supers: list[SuperOverlay]
+    end_card: EndCardLayout | None
+    logo_bug: Rect | None
+
+
+async def render_deliverables(clips: Sequence[DeliverClip], options: DeliverOptions, brand: BrandKit,
+                              output: Path, *, skipped: Sequence[SkippedClip] = (), cache_dir: Path | None = None,
+                              on_progress: Callable[[float], None] | None = None,
+                              cancel: asyncio.Event | None = None) -> list[DeliverableResult]:
+    """Render every format ``options`` asks for from ``clips`` (in order), dressed in ``brand``.
+
+    ``output`` is the video file when one format is made and it ends in .mp4/.m4v/.mov/.mkv; otherwise a
+    folder that receives ``<campaign>-<aspect>.mp4`` (``9:16`` → ``9x16``) with its ``.json`` and ``.srt``.
+    ``skipped`` lists clips the caller already left out (e.g. failed generations), for the manifest. A draft
+    with a ``cache_dir`` is reused when the same clips, options and brand kit were rendered before.
+    ``on_progress`` gets a rising fraction 0..1; setting ``cancel`` (or cancelling the task) stops FFmpeg,
+    removes partial files and raises ``asyncio.CancelledError``. Raises ``DeliverError`` with a plain message.
+    """
+    progress = _Progress(on_progress)
+    try:
+        check_brand(brand)
+    except BrandKitError as exc:
+        raise DeliverError(str(exc)) from None
+    usable, dropped = _usable_clips(clips, options.skip_failed)
+    skipped_all = [*skipped, *dropped]
+    music = await _probe_music(options.music) if options.music else None
+    try:
+        joins = plan_joins(options.transitions, len(usable), options.transition_s)
+        durations = [c.info.duration_s for c in usable if c.info]
+        check_joins_fit([c.label or c.path.name for c in usable], durations, joins)
+    except (TransitionError, TimelineError) as exc:
+        if dropped and len(options.transitions) > 1:
+            raise DeliverError(f"{exc} ({len(dropped)} clip(s) were skipped)") from None
+        raise DeliverError(str(exc)) from None
+    timeline = build_timeline(durations, joins, options.end_card_s if options.end_card else 0.0)
+    try:
+        cues = choose_cues(options.supers, brand, timeline)  # type: ignore[arg-type]
+    except CaptionError as exc:
+        raise DeliverError(str(exc)) from None
+    reference = usable[0].info
+    assert reference is not None
+    short = options.height or min(reference.width, reference.height)
+    if options.draft:
+        short = min(short, DRAFT_SHORT_SIDE)
+    aspects = options.outputs
+    sizes = output_sizes(aspects, reference, short)
+    targets = _targets(output, aspects, sizes, brand.campaign)
+    for target in targets:
+        if any(target.video.resolve() == c.path.resolve() for c in usable):
+            raise DeliverError(f"the output {target.video.name} would overwrite one of the clips")
+    warnings = [w for w in [length_warning(options.length, timeline.total_s)] if w]  # type: ignore[arg-type]
+    context = _Context(usable, skipped_all, options, brand, timeline, cues, music, targets, warnings)
+    if options.draft and cache_dir is not None:
+        key = _draft_key(context)
+        cached = await _from_cache(cache_dir / f"draft-{key}", context)
+        if cached is not None:
+            progress(1.0)
+            return cached
+        staged = [replace(t, video=cache_dir / f"draft-{key}" / f"{aspect_slug(t.aspect)}.mp4") for t in targets]
+        results = await _render(replace(context, targets=staged), progress, cancel)
+        return await _copy_set(results, context, cached=False)
+    return await _render(context, progress, cancel)
+
+
+@dataclass(frozen=True)
+class _Context:
+    clips: list[DeliverClip]
+    skipped: list[SkippedClip]
+    options: DeliverOptions
+    brand: BrandKit
+    timeline: Timeline
+    cues: list[Cue]
+    music: MediaInfo | None
+    targets: list[_Target]
+    warnings: list[str]
+
+
+class _Progress:
+    """Maps each phase's own 0..1 onto a share of the whole, and never goes backwards."""
+
+    def __init__(self, callback: Callable[[float], None] | None) -> None:
+        self.callback = callback
+        self.last = 0.0
+
+    def __call__(self, fraction: float) -> None:
+        fraction = max(self.last, min(1.0, fraction))
+        if self.callback and (fraction - self.last >= 0.002 or fraction == 1.0 or self.last == 0.0):
+            self.callback(fraction)
+        self.last = fraction
+
+    def phase(self, start: float, end: float) -> Callable[[float], None]:
+        return lambda f: self(start + (end - start) * f)
+
+
+def _usable_clips(clips: Sequence[DeliverClip], skip_failed: bool) -> tuple[list[DeliverClip], list[SkippedClip]]:
+    usable: list[DeliverClip] = []
+    dropped: list[SkippedClip] = []
+    for index, clip in enumerate(clips):
+        label = clip.label or f"clip {index + 1}"
+        clip = replace(clip, label=label)
+        reason = _unusable(clip)
+        if reason is None:
+            usable.append(clip)
+        elif skip_failed:
+            dropped.append(SkippedClip(label, reason))
+        else:
+            raise DeliverError(f"{label} {reason} (leave such clips out with --skip-failed)")
+    if not usable:
+        raise DeliverError("there are no usable clips to combine" + (f" ({len(dropped)} skipped)" if dropped else ""))
+    return usable, dropped
+
+
+def _unusable(clip: DeliverClip) -> str | None:
+    if not clip.path.is_file():
+        return f"is missing: {clip.path} does not exist"
+    if clip.info is None:
+        return f"cannot be read: {clip.error or 'probing failed'}"
+    if not clip.info.has_video or clip.info.duration_s <= 0 or clip.info.width <= 0:
+        return "holds no playable video"
+    return None
+
+
+async def _probe_music(path: Path) -> MediaInfo:
+    if not path.is_file():
+        raise DeliverError(f"the music file {path} does not exist")
+    try:
+        info = await probe(path)
+    except FFmpegError as exc:
+        raise DeliverError(f"the music file cannot be read: {exc}") from None
+    if not info.has_audio:
+        raise DeliverError(f"the music file {path.name} holds no audio")
+    return info
+
+
+def _targets(output: Path, aspects: Sequence[str], sizes: Sequence[tuple[int, int]], campaign: str) -> list[_Target]:
+    output = output.expanduser().absolute()
+    if len(aspects) == 1 and output.suffix.lower() in CONTAINERS:
+        try:
+            container_for(output)
+        except CombineError as exc:
+            raise DeliverError(str(exc)) from None
+        return [_Target(aspects[0], *sizes[0], output)]
+    if output.suffix.lower() in CONTAINERS:
+        raise DeliverError(f"{len(aspects)} formats need a folder as the output, not the file {output.name}")
+    if output.exists() and not output.is_dir():
+        raise DeliverError(f"the output {output} exists and is not a folder")
+    name = _slug(campaign)
+    return [_Target(aspect, w, h, output / f"{name}-{aspect_slug(aspect)}.mp4")
+            for aspect, (w, h) in zip(aspects, sizes, strict=True)]
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^\w.-]+", "-", name.strip(), flags=re.UNICODE).strip("-.")
+    return slug[:80] or "ad"
+
+
+def _fps(clips: Sequence[DeliverClip], options: DeliverOptions) -> Fraction:
+    if options.fps is not None:
+        return Fraction(options.fps)
+    rates = [c.info.fps for c in clips if c.info]
+    if rates and min(rates) > 0 and max(rates) - min(rates) <= FPS_TOLERANCE:
+        return Fraction(rates[0]).limit_denominator(1001)
+    return Fraction(DEFAULT_FPS)
+
+
+async def _render(context: _Context, progress: _Progress, cancel: asyncio.Event | None) -> list[DeliverableResult]:
+    options = context.options
+    if _can_stream_copy(context):
+        copied = await _stream_copy(context, progress, cancel)
+        if copied is not None:
+            return copied
+    fps = _fps(context.clips, options)
+    reference = context.clips[0].info
+    assert reference is not None
+    canvas = canvas_size(reference, [(t.width, t.height) for t in context.targets], options.fit)
+    temps: list[Path] = []
+    loop = asyncio.get_running_loop()
+    with tempfile.TemporaryDirectory(prefix="pairframe-deliver-") as work:
+        prepared = await loop.run_in_executor(None, _prepare, context, Path(work), temps)
+        spec = RenderSpec(
+            clips=tuple(GraphClip(c.path, c.info, c.focus) for c in context.clips if c.info), timeline=context.timeline,
+            canvas=canvas, fps=fps, fit=options.fit, pad_color=ffmpeg_color(context.brand.primary),
+            branches=tuple(p.branch for p in prepared), encoding=DRAFT if options.draft else FINAL,
+            music=context.music, music_volume=options.music_volume, music_fade_s=options.music_fade_s,
+            clip_audio=options.clip_audio, extra_args=() if options.draft else ("-xerror",))
+        try:
+            measured = await _measure_pass(spec, context, progress.phase(0.0, MEASURE_WEIGHT), cancel)
+            if options.loudness_lufs is not None and spec.has_audio and not measured.silent:
+                spec = replace(spec, loudness_filter=apply_filter(float(options.loudness_lufs), measured.values))
+            log.info("rendering %d format(s) from %d clip(s), %.2f s, draft %s", len(spec.branches),
+                     len(spec.clips), context.timeline.total_s, options.draft)
+            try:
+                await run_ffmpeg(build_render_args(spec), duration_s=context.timeline.total_s,
+                                 on_progress=progress.phase(MEASURE_WEIGHT, 1.0 - CHECK_WEIGHT), cancel=cancel,
+                                 what="rendering the deliverables")
+            except FFmpegError as exc:
+                raise DeliverError(_explain(str(exc), context.clips)) from None
+            checks = await asyncio.gather(*(_check_output(p.branch.output, context, cancel) for p in prepared))
+            progress(1.0)
+            results = []
+            for target, item, (info, loudness) in zip(context.targets, prepared, checks, strict=True):
+                results.append(await loop.run_in_executor(
+                    None, _publish_set, target, item, info, loudness, context, measured, False))
+            return results
+        finally:
+            for temp in temps:
+                temp.unlink(missing_ok=True)
+
+
+def _prepare(context: _Context, work: Path, temps: list[Path]) -> list[_Prepared]:
+    """Draw every overlay of every format (blocking: Pillow) and name each format's temporary output."""
+    options, brand = context.options, context.brand
+    try:
+        logo = load_logo(brand) if (options.end_card or options.logo_bug) else None
+    except BrandKitError as exc:
+        raise DeliverError(str(exc)) from None
+    if options.logo_bug and logo is None:
+        raise DeliverError("the logo bug needs a logo in the brand kit")
+    style = CAPTION if options.captions else BRAND
+    cta = options.cta if options.cta is not None else brand.cta
+    prepared = []
+    for k, target in enumerate(context.targets):
+        temp = temp_path_for(target.video)
+        temps.append(temp)
+        supers = layout_supers(context.cues, brand, style, target.width, target.height, target.aspect)
+        overlays = []
+        for j, item in enumerate(supers):
+            path = work / f"super-{k}-{j}.png"
+            item.image.save(path, compress_level=1)
+            overlays.append(ImageOverlay(path, item.box, item.cue.start_s, item.cue.end_s))
+        bug_overlay = None
+        if options.logo_bug and logo is not None:
+            bug = layout_logo_bug(logo, target.width, target.height, target.aspect, options.logo_bug_corner,
+                                  options.logo_bug_opacity)
+            path = work / f"bug-{k}.png"
+            bug.image.save(path, compress_level=1)
+            bug_overlay = ImageOverlay(path, bug.box, 0.0, context.timeline.clips_end)
+        card_overlay = card_layout = None
+        if options.end_card:
+            try:
+                card_layout = layout_end_card(brand, cta, target.width, target.height, target.aspect,
+                                              logo.size if logo else None)
+            except EndCardError as exc:
+                raise DeliverError(str(exc)) from None
+            image, box = draw_end_card(card_layout, logo, brand.font)
+            path = work / f"card-{k}.png"
+            image.save(path, compress_level=1)
+            card_overlay = ImageOverlay(path, box, context.timeline.clips_end, context.timeline.total_s)
+        branch = FormatBranch(target.aspect, target.width, target.height, temp, tuple(overlays), bug_overlay,
+                              card_overlay, ffmpeg_color(brand.primary))
+        prepared.append(_Prepared(branch, supers, card_layout, bug_overlay.box if bug_overlay else None))
+    return prepared
+
+
+@dataclass(frozen=True)
+class _Measured:
+    values: LoudnormMeasure | None
+    silent: bool = False
+
+
+async def _measure_pass(spec: RenderSpec, context: _Context, on_progress: Callable[[float], None],
+                        cancel: asyncio.Event | None) -> _Measured:
+    """Loudness pass one (final renders with a target and audio only; a draft uses loudnorm's one-pass mode)."""
+    target = context.options.loudness_lufs
+    if target is None or not spec.has_audio or context.options.draft:
+        return _Measured(None)
+    try:
+        lines = await run_ffmpeg(build_measure_args(spec, measure_filter(float(target))),
+                                 duration_s=context.timeline.total_s, on_progress=on_progress, cancel=cancel,
+                                 what="measuring the loudness", tail_lines=MEASURE_TAIL_LINES)
+    except FFmpegError as exc:
+        raise DeliverError(_explain(str(exc), context.clips)) from None
+    try:
+        return _Measured(parse_loudnorm_json(lines))
+    except LoudnessError:
+        log.info("the ad's audio is silent: no loudness normalisation")
+        return _Measured(None, silent=True)
+
+
+async def _check_output(path: Path, context: _Context, cancel: asyncio.Event | None) -> tuple[MediaInfo, Loudness]:
+    try:
+        info = await probe(path)
+    except FFmpegError as exc:
+        raise DeliverError(f"FFmpeg wrote no readable video: {exc}") from None
+    expected = context.timeline.total_s
+    if abs(info.duration_s - expected) > 0.25 + 0.03 * len(context.clips):
+        raise DeliverError(f"{path.name.split('.part')[0]} lasts {info.duration_s:.2f} s instead of {expected:.2f} s")
+    loudness = Loudness(None, None)
+    if info.has_audio:
+        try:
+            loudness = await measure_file(path, cancel=cancel)
+        except LoudnessError as exc:
+            raise DeliverError(str(exc)) from None
+    return info, loudness
+
+
+def _publish_set(target: _Target, item: _Prepared, info: MediaInfo, loudness: Loudness, context: _Context,
+                 measured: _Measured, stream_copy: bool) -> DeliverableResult:
+    """Move the video into place, then write its .srt and, last, its manifest (blocking)."""
+    _publish(item.branch.output, target.video)
+    atomic_write_text(target.srt, format_srt(context.cues))
+    _chmod(target.srt)
+    size, sha256 = _hash(target.video)
+    manifest = _manifest(target, item, info, loudness, context, measured, stream_copy, size, sha256)
+    atomic_write_text(target.manifest, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    _chmod(target.manifest)
+    return _result(target, info.width, info.height, info.duration_s, info.has_audio, loudness, stream_copy,
+                   context, cached=False)
+
+
+def _result(target: _Target, width: int, height: int, duration_s: float, has_audio: bool, loudness: Loudness,
+            stream_copy: bool, context: _Context, *, cached: bool) -> DeliverableResult:
+    return DeliverableResult(aspect=target.aspect, video_path=target.video, manifest_path=target.manifest,
+                             srt_path=target.srt, width=width, height=height, duration_s=duration_s,
+                             has_audio=has_audio, loudness_lufs=loudness.lufs,
+                             true_peak_dbtp=loudness.true_peak_dbtp, stream_copy=stream_copy,
+                             draft=context.options.draft, cached=cached, warnings=tuple(context.warnings))
+
+
+def _manifest(target: _Target, item: _Prepared | None, info: MediaInfo, loudness: Loudness, context: _Context,
+              measured: _Measured, stream_copy: bool, size: int, sha256: str) -> dict[str, Any]:
+    options, brand, timeline = context.options, context.brand, context.timeline
+    style = None
+    if context.cues and item is not None:
+        style = CAPTION.name if options.captions else BRAND.name
+    boxes = {id(s.cue): s.box for s in item.supers} if item else {}
+    supers = [ManifestSuper(cue, boxes.get(id(cue))) for cue in context.cues]
+    card = None
+    if item is not None and item.end_card is not None:
+        layout = item.end_card
+        card = {"start_s": round(timeline.clips_end, 3), "duration_s": round(timeline.end_card_s, 3),
+                "background": hex_color(layout.background), "text_color": hex_color(layout.text_color),
+                "cta": options.cta if options.cta is not None else brand.cta, "url": brand.product_url,
+                "logo": brand.logo_path.name if brand.logo_path else None, "layout": layout.boxes()}
+    music = None
+    if context.music:
+        music = {"file": context.music.path.name, "volume": options.music_volume, "fade_s": options.music_fade_s}
+    target_lufs = options.loudness_lufs
+    loudness_entry = {
+        "target_lufs": target_lufs, "true_peak_limit_dbtp": TRUE_PEAK_LIMIT_DBTP if target_lufs is not None else None,
+        "mode": _loudness_mode(target_lufs, measured, info.has_audio, options.draft),
+        "loudness_lufs": loudness.lufs, "true_peak_dbtp": loudness.true_peak_dbtp,
+    }
+    video = {"file": target.video.name, "bytes": size, "sha256": sha256, "width": info.width, "height": info.height,
+             "fps": round(info.fps, 3), "duration_s": round(info.duration_s, 3), "aspect": target.aspect,
+             "fit": options.fit, "has_audio": info.has_audio, "stream_copy": stream_copy}
+    clips = [ManifestClip(c.label, c.path.name, c.info.duration_s if c.info else 0.0, c.focus, c.meta)
+             for c in context.clips]
+    return build_deliverable_manifest(
+        campaign=brand.campaign, video=video, clips=clips,
+        skipped=[{"label": s.label, "reason": s.reason} for s in context.skipped], timeline=timeline,
+        end_card=card, supers=supers, supers_style=style, srt_file=target.srt.name,
+        logo_bug={"corner": options.logo_bug_corner, "opacity": options.logo_bug_opacity,
+                  "box": item.logo_bug.as_list()} if item and item.logo_bug else None,
+        music=music, loudness=loudness_entry,
+        length={"target": options.length, "duration_s": round(timeline.total_s, 3)},
+        warnings=context.warnings, draft=options.draft, extra=options.extra)
+
+
+def _loudness_mode(target: float | None, measured: _Measured, has_audio: bool, draft: bool) -> str:
+    if target is None or not has_audio:
+        return "off"
+    if measured.silent:
+        return "silent"
+    return "one-pass" if draft else "two-pass linear"
+
+
+def _can_stream_copy(context: _Context) -> bool:
+    """Plain cuts, one format, nothing drawn, no music, no loudness change: the clips may be joined by copying."""
+    options = context.options
+    return (len(context.targets) == 1 and all(j.name == "cut" for j in context.timeline.joins)
+            and not options.end_card and not options.logo_bug and not context.cues and context.music is None
+            and options.loudness_lufs is None and not options.draft)
+
+
+async def _stream_copy(context: _Context, progress: _Progress,
+                       cancel: asyncio.Event | None) -> list[DeliverableResult] | None:
+    """Join by the concat demuxer when ``plan_combine`` says the clips allow it; ``None`` when they do not."""
+    target = context.targets[0]
+    options = context.options
+    clips = [ClipInput(c.path, c.info, c.label) for c in context.clips if c.info]
+    temp = temp_path_for(target.video)
+    list_path = temp_path_for(target.video.with_name(target.video.stem + "-concat.txt"))
+    try:
+        plan = plan_combine(clips, CombineOptions(transition=Transition.CUT, aspect=options.aspect,
+                                                  fit=options.fit, height=options.height, fps=options.fps,
+                                                  clip_audio=options.clip_audio),
+                            Settings(), output=temp, list_path=list_path)
+        if not plan.stream_copy:
+            return None
+        list_path.write_text(plan.concat_list, encoding="utf-8")
+        try:
+            await run_ffmpeg(plan.args, duration_s=plan.duration_s, on_progress=progress.phase(0.0, 0.95),
+                             cancel=cancel, what="joining the clips")
+        except FFmpegError as exc:
+            raise DeliverError(_explain(str(exc), context.clips)) from None
+        info, loudness = await _check_output(temp, context, cancel)
+        item = _Prepared(FormatBranch(target.aspect, info.width, info.height, temp), [], None, None)
+        result = await asyncio.get_running_loop().run_in_executor(
+            None, _publish_set, target, item, info, loudness, context, _Measured(None), True)
+        progress(1.0)
+        return [result]
+    except CombineError as exc:
+        raise DeliverError(str(exc)) from None
+    finally:
+        temp.unlink(missing_ok=True)
+        list_path.unlink(missing_ok=True)
+
+
+def _draft_key(context: _Context) -> str:
+    """A hash of everything that shapes a draft: the clips' files, the options, the brand kit and its files."""
+    def stamp(path: Path | None) -> list[Any] | None:
+        if path is None:
+            return None
+        try:
+            stat = path.stat()
+        except OSError:
+            return [str(path)]
+        return [str(path.resolve()), stat.st_size, stat.st_mtime_ns]
+
+    options = asdict(context.options)
+    options.pop("extra", None)
+    data = {
+        "engine": ENGINE_VERSION,
+        "clips": [[stamp(c.path), list(c.focus)] for c in context.clips],
+        "options": options,
+        "brand": {**asdict(context.brand), "logo": stamp(context.brand.logo_path), "font": stamp(context.brand.font)},
+        "music": stamp(context.music.path if context.music else None),
+        "formats": [[t.aspect, t.width, t.height] for t in context.targets],
+        "cues": [asdict(c) for c in context.cues],
+    }
+    text = json.dumps(data, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+async def _from_cache(folder: Path, context: _Context) -> list[DeliverableResult] | None:
+    """The cached draft set copied to the targets, or ``None`` when any file of it is missing."""
+    staged = [replace(t, video=folder / f"{aspect_slug(t.aspect)}.mp4") for t in context.targets]
+    if not all(t.video.is_file() and t.srt.is_file() and t.manifest.is_file() for t in staged):
+        return None
+    results = []
+    for target in staged:
+        manifest = json.loads(target.manifest.read_text(encoding="utf-8"))
+        video = manifest["video"]
+        loudness = manifest["loudness"]
+        results.append(_result(target, video["width"], video["height"], video["duration_s"], video["has_audio"],
+                               Loudness(loudness["loudness_lufs"], loudness["true_peak_dbtp"]), False, context,
+                               cached=True))
+    return await _copy_set(results, context, cached=True)
+
+
+async def _copy_set(results: Sequence[DeliverableResult], context: _Context, *,
+                    cached: bool) -> list[DeliverableResult]:
+    """Copy rendered (or cached) drafts to the asked-for paths, their manifests renamed to match."""
+    loop = asyncio.get_running_loop()
+    copies = []
+    for result, target in zip(results, context.targets, strict=True):
+        await loop.run_in_executor(None, _copy_one, result, target, cached)
+        copies.append(replace(result, video_path=target.video, manifest_path=target.manifest, srt_path=target.srt,
+                              cached=cached))
+    return copies
+
+
+def _copy_one(result: DeliverableResult, target: _Target, cached: bool) -> None:
+    copy_with_hash(result.video_path, target.video)
+    _chmod(target.video)
+    shutil.copyfile(result.srt_path, target.srt.with_suffix(".srt.part"))
+    os.replace(target.srt.with_suffix(".srt.part"), target.srt)
+    _chmod(target.srt)
+    manifest = json.loads(result.manifest_path.read_text(encoding="utf-8"))
+    manifest["video"]["file"] = target.video.name
+    manifest["captions"]["srt"] = target.srt.name
+    manifest["cached"] = cached
+    atomic_write_text(target.manifest, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    _chmod(target.manifest)
+
+
+def _hash(path: Path) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def _publish(temp: Path, target: Path) -> None:
+    """Give ``temp`` the mode a new file gets under the user's umask, then rename it onto ``target``."""
+    _chmod(temp)
+    try:
+        os.replace(temp, target)
+    except OSError as exc:  # e.g. the old file is open in a player on Windows
+        raise DeliverError(f"cannot replace {target}: {exc.strerror or exc}") from None
+
+
+def _chmod(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o666 & ~_umask())
+
+
+def _umask() -> int:
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _explain(message: str, clips: Sequence[DeliverClip]) -> str:
+    for clip in clips:
+        if str(clip.path) in message:
+            return f"{clip.label} is damaged or unreadable: {message}"
+    return message
