@@ -61,7 +61,8 @@ def mean_difference(a: Image.Image, b: Image.Image, box: tuple[int, int, int, in
 
 def dominant_color(image: Image.Image) -> tuple[int, int, int]:
     """The most common colour, counted in steps of 8 per channel (the centre of that step)."""
-    counts = Counter((r // 8, g // 8, b // 8) for r, g, b in image.getdata())
+    data = image.convert("RGB").tobytes()
+    counts = Counter((data[i] // 8, data[i + 1] // 8, data[i + 2] // 8) for i in range(0, len(data), 3))
     r, g, b = counts.most_common(1)[0][0]
     return r * 8 + 4, g * 8 + 4, b * 8 + 4
 
