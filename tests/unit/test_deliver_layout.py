@@ -25,7 +25,14 @@ from app.core.media.deliver_options import DeliverError, DeliverOptions
 from app.core.media.end_card import EndCardError, layout_end_card
 from app.core.media.formats import crop_window, format_size, length_warning, parse_formats
 from app.core.media.logo_bug import layout_logo_bug
-from app.core.media.loudness import apply_filter, parse_ebur128_summary, parse_loudness, parse_loudnorm_json
+from app.core.media.loudness import (
+    Loudness,
+    apply_filter,
+    draft_gain_filter,
+    parse_ebur128_summary,
+    parse_loudness,
+    parse_loudnorm_json,
+)
 from app.core.media.probe import MediaInfo
 from app.core.media.safe_area import Rect, safe_rect
 from app.core.media.supers import BRAND, CAPTION, choose_cues, layout_supers
@@ -180,6 +187,9 @@ def test_loudness_targets_and_the_two_passes() -> None:
     assert measured.input_i == -21.75 and measured.target_offset == -0.05
     applied = apply_filter(-14.0, measured)
     assert "measured_I=-21.75" in applied and "linear=true" in applied and "TP=-1.5" in applied
+    assert draft_gain_filter(-14.0, Loudness(-20.0, -12.0)) == "volume=6.00dB"
+    assert draft_gain_filter(-14.0, Loudness(-20.0, -3.0)) == "volume=1.50dB"  # the peak stays under -1.5
+    assert draft_gain_filter(-14.0, Loudness(None, None)) is None  # silence
     summary = ["  Integrated loudness:", "    I:         -14.2 LUFS", "  True peak:", "    Peak:      -1.6 dBFS"]
     assert parse_ebur128_summary(summary).lufs == -14.2 and parse_ebur128_summary(summary).true_peak_dbtp == -1.6
 

@@ -195,7 +195,9 @@ async def test_a_draft_is_smaller_and_cached_by_what_shapes_it(tmp_path) -> None
     options = DeliverOptions(transitions="crossfade", draft=True, height=720, end_card=True, end_card_s=1.0)
     first = await render_deliverables(source, options, kit, tmp_path / "d1.mp4", cache_dir=cache)
     assert (first[0].width, first[0].height) == (640, 360) and not first[0].cached  # the final would be 1280x720
-    assert manifest(first[0].manifest_path)["draft"] is True
+    data = manifest(first[0].manifest_path)
+    assert data["draft"] is True and data["loudness"]["mode"] == "draft linear gain"
+    assert ebur128(first[0].video_path)[0] == pytest.approx(-14, abs=1.5)
     again = await render_deliverables(source, options, kit, tmp_path / "d2.mp4", cache_dir=cache)
     assert again[0].cached and again[0].video_path.read_bytes() == first[0].video_path.read_bytes()
     assert manifest(again[0].manifest_path)["video"]["file"] == "d2.mp4"

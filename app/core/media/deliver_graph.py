@@ -44,6 +44,7 @@ class Encoding:
     crf: int
     audio_bitrate: str
     scale_flags: str
+    threads: int = 0  # x264 threads per encoder; 0: x264's own choice
 
 
 FINAL = Encoding(preset="veryfast", crf=20, audio_bitrate="192k", scale_flags="bicubic")
@@ -154,6 +155,8 @@ def build_render_args(spec: RenderSpec) -> tuple[str, ...]:
         video = _branch(chains, spec, branch, k, sources[k], inputs)
         outputs += ["-map", f"[{video}]", "-c:v", "libx264", "-preset", spec.encoding.preset,
                     "-crf", str(spec.encoding.crf), "-pix_fmt", "yuv420p"]
+        if spec.encoding.threads:
+            outputs += ["-threads", str(spec.encoding.threads)]
         if audio_labels:
             outputs += ["-map", f"[{audio_labels[k]}]", "-c:a", "aac", "-b:a", spec.encoding.audio_bitrate]
         else:

@@ -69,15 +69,28 @@ def measure_filter(target: float) -> str:
     return f"loudnorm=I={target:g}:TP={_peak_target():g}:LRA={DEFAULT_LRA:g}:print_format=json"
 
 
-def apply_filter(target: float, measured: LoudnormMeasure | None) -> str:
-    """Pass two: one linear gain from the measured values (or loudnorm's one-pass dynamic mode without them)."""
+def apply_filter(target: float, measured: LoudnormMeasure) -> str:
+    """Pass two: one linear gain from the measured values (loudnorm limits the true peak if it must)."""
     base = f"loudnorm=I={target:g}:TP={_peak_target():g}"
-    if measured is None:
-        return f"{base}:LRA={DEFAULT_LRA:g},aresample={SAMPLE_RATE}"
     lra = min(MAX_LRA, max(DEFAULT_LRA, measured.input_lra + 1))  # a target range below the ad's forces dynamic
     return (f"{base}:LRA={lra:g}:measured_I={measured.input_i:.2f}:measured_TP={measured.input_tp:.2f}"
             f":measured_LRA={measured.input_lra:.2f}:measured_thresh={measured.input_thresh:.2f}"
             f":offset={measured.target_offset:.2f}:linear=true:print_format=summary,aresample={SAMPLE_RATE}")
+
+
+# A draft measures with ebur128 (no 192 kHz resampling, unlike loudnorm) and applies one plain gain, kept low
+# enough that the sample peak stays under the limit: close to the final's level at a fraction of the cost.
+DRAFT_MEASURE_FILTER = "ebur128=peak=sample:framelog=quiet"
+
+
+def draft_gain_filter(target: float, measured: Loudness) -> str | None:
+    """A draft's linear gain to ``target`` from a quick ebur128 pass (``None`` for silence)."""
+    if measured.lufs is None or measured.lufs <= -69:
+        return None
+    gain = target - measured.lufs
+    if measured.true_peak_dbtp is not None:
+        gain = min(gain, _peak_target() - measured.true_peak_dbtp)
+    return f"volume={gain:.2f}dB"
 
 
 def parse_loudnorm_json(lines: list[str]) -> LoudnormMeasure:

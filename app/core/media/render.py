@@ -31,6 +31,7 @@ from app.core.media.deliver_graph import (
     DRAFT,
     DRAFT_SHORT_SIDE,
     FINAL,
+    Encoding,
     FormatBranch,
     GraphClip,
     ImageOverlay,
@@ -48,13 +49,15 @@ from app.core.media.ffmpeg import FFmpegError, run_ffmpeg
 from app.core.media.formats import aspect_slug, length_warning
 from app.core.media.logo_bug import layout_logo_bug
 from app.core.media.loudness import (
+    DRAFT_MEASURE_FILTER,
     TRUE_PEAK_LIMIT_DBTP,
     Loudness,
     LoudnessError,
-    LoudnormMeasure,
     apply_filter,
+    draft_gain_filter,
     measure_file,
     measure_filter,
+    parse_ebur128_summary,
     parse_loudnorm_json,
 )
 from app.core.media.probe import MediaInfo, probe
@@ -311,13 +314,12 @@ async def _render(context: _Context, progress: _Progress, cancel: asyncio.Event 
         spec = RenderSpec(
             clips=tuple(GraphClip(c.path, c.info, c.focus) for c in context.clips if c.info), timeline=context.timeline,
             canvas=canvas, fps=fps, fit=options.fit, pad_color=ffmpeg_color(context.brand.primary),
-            branches=tuple(p.branch for p in prepared), encoding=DRAFT if options.draft else FINAL,
+            branches=tuple(p.branch for p in prepared), encoding=_encoding(options.draft, len(prepared)),
             music=context.music, music_volume=options.music_volume, music_fade_s=options.music_fade_s,
             clip_audio=options.clip_audio, extra_args=() if options.draft else ("-xerror",))
         try:
             measured = await _measure_pass(spec, context, progress.phase(0.0, MEASURE_WEIGHT), cancel)
-            if options.loudness_lufs is not None and spec.has_audio and not measured.silent:
-                spec = replace(spec, loudness_filter=apply_filter(float(options.loudness_lufs), measured.values))
+            spec = replace(spec, loudness_filter=measured.filter)
             log.info("rendering %d format(s) from %d clip(s), %.2f s, draft %s", len(spec.branches),
                      len(spec.clips), context.timeline.total_s, options.draft)
             try:
@@ -336,6 +338,14 @@ async def _render(context: _Context, progress: _Progress, cancel: asyncio.Event 
         finally:
             for temp in temps:
                 temp.unlink(missing_ok=True)
+
+
+def _encoding(draft: bool, formats: int) -> Encoding:
+    """The draft or final settings; several encoders share the cores (one x264 thread each on two cores)."""
+    encoding = DRAFT if draft else FINAL
+    if formats > 1:
+        encoding = replace(encoding, threads=max(1, (os.cpu_count() or 1) // formats))
+    return encoding
 
 
 def _prepare(context: _Context, work: Path, temps: list[Path]) -> list[_Prepared]:
@@ -385,27 +395,34 @@ def _prepare(context: _Context, work: Path, temps: list[Path]) -> list[_Prepared
 
 @dataclass(frozen=True)
 class _Measured:
-    values: LoudnormMeasure | None
-    silent: bool = False
+    """Loudness pass one: the filter that normalises, and the mode the manifest names."""
+
+    filter: str | None
+    mode: str
 
 
 async def _measure_pass(spec: RenderSpec, context: _Context, on_progress: Callable[[float], None],
                         cancel: asyncio.Event | None) -> _Measured:
-    """Loudness pass one (final renders with a target and audio only; a draft uses loudnorm's one-pass mode)."""
+    """Measure the ad's audio (audio only): loudnorm for a final, a cheaper ebur128 pass for a draft."""
     target = context.options.loudness_lufs
-    if target is None or not spec.has_audio or context.options.draft:
-        return _Measured(None)
+    if target is None or not spec.has_audio:
+        return _Measured(None, "off")
+    draft = context.options.draft
+    what = DRAFT_MEASURE_FILTER if draft else measure_filter(float(target))
     try:
-        lines = await run_ffmpeg(build_measure_args(spec, measure_filter(float(target))),
-                                 duration_s=context.timeline.total_s, on_progress=on_progress, cancel=cancel,
-                                 what="measuring the loudness", tail_lines=MEASURE_TAIL_LINES)
+        lines = await run_ffmpeg(build_measure_args(spec, what), duration_s=context.timeline.total_s,
+                                 on_progress=on_progress, cancel=cancel, what="measuring the loudness",
+                                 tail_lines=MEASURE_TAIL_LINES)
     except FFmpegError as exc:
         raise DeliverError(_explain(str(exc), context.clips)) from None
+    if draft:
+        gain = draft_gain_filter(float(target), parse_ebur128_summary(lines))
+        return _Measured(gain, "draft linear gain" if gain else "silent")
     try:
-        return _Measured(parse_loudnorm_json(lines))
+        return _Measured(apply_filter(float(target), parse_loudnorm_json(lines)), "two-pass linear")
     except LoudnessError:
         log.info("the ad's audio is silent: no loudness normalisation")
-        return _Measured(None, silent=True)
+        return _Measured(None, "silent")
 
 
 async def _check_output(path: Path, context: _Context, cancel: asyncio.Event | None) -> tuple[MediaInfo, Loudness]:
@@ -454,8 +471,8 @@ def _manifest(target: _Target, item: _Prepared | None, info: MediaInfo, loudness
     style = None
     if context.cues and item is not None:
         style = CAPTION.name if options.captions else BRAND.name
-    boxes = {id(s.cue): s.box for s in item.supers} if item else {}
-    supers = [ManifestSuper(cue, boxes.get(id(cue))) for cue in context.cues]
+    boxes = [s.box for s in item.supers] if item and item.supers else [None] * len(context.cues)
+    supers = [ManifestSuper(cue, box) for cue, box in zip(context.cues, boxes, strict=True)]
     card = None
     if item is not None and item.end_card is not None:
         layout = item.end_card
@@ -469,7 +486,7 @@ def _manifest(target: _Target, item: _Prepared | None, info: MediaInfo, loudness
     target_lufs = options.loudness_lufs
     loudness_entry = {
         "target_lufs": target_lufs, "true_peak_limit_dbtp": TRUE_PEAK_LIMIT_DBTP if target_lufs is not None else None,
-        "mode": _loudness_mode(target_lufs, measured, info.has_audio, options.draft),
+        "mode": measured.mode if info.has_audio else "off",
         "loudness_lufs": loudness.lufs, "true_peak_dbtp": loudness.true_peak_dbtp,
     }
     video = {"file": target.video.name, "bytes": size, "sha256": sha256, "width": info.width, "height": info.height,
@@ -486,14 +503,6 @@ def _manifest(target: _Target, item: _Prepared | None, info: MediaInfo, loudness
         music=music, loudness=loudness_entry,
         length={"target": options.length, "duration_s": round(timeline.total_s, 3)},
         warnings=context.warnings, draft=options.draft, extra=options.extra)
-
-
-def _loudness_mode(target: float | None, measured: _Measured, has_audio: bool, draft: bool) -> str:
-    if target is None or not has_audio:
-        return "off"
-    if measured.silent:
-        return "silent"
-    return "one-pass" if draft else "two-pass linear"
 
 
 def _can_stream_copy(context: _Context) -> bool:
@@ -528,7 +537,7 @@ async def _stream_copy(context: _Context, progress: _Progress,
         info, loudness = await _check_output(temp, context, cancel)
         item = _Prepared(FormatBranch(target.aspect, info.width, info.height, temp), [], None, None)
         result = await asyncio.get_running_loop().run_in_executor(
-            None, _publish_set, target, item, info, loudness, context, _Measured(None), True)
+            None, _publish_set, target, item, info, loudness, context, _Measured(None, "off"), True)
         progress(1.0)
         return [result]
     except CombineError as exc:
