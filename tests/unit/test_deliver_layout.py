@@ -174,6 +174,8 @@ def test_the_logo_bug_sits_in_its_corner_of_the_safe_area(tmp_path) -> None:
     safe = safe_rect("9:16", 1080, 1920)
     assert bug.box.right == safe.right and bug.box.y == safe.y and safe.contains(bug.box)
     assert bug.image.getchannel("A").getextrema()[1] == 128  # opacity applied
+    inset = layout_logo_bug(logo, 1080, 1920, "9:16", "bottom-left", 1.0, margin=0.02)
+    assert (inset.box.x, inset.box.bottom) == (safe.x + 22, safe.bottom - 22)
 
 
 def test_loudness_targets_and_the_two_passes() -> None:

@@ -151,6 +151,25 @@ async def test_loudness_meets_the_target_and_the_true_peak_limit(tmp_path, case,
                                                                                                           abs=0.2)
 
 
+async def test_the_logo_bug_shows_over_the_clips_in_its_corner_and_not_on_the_end_card(tmp_path) -> None:
+    source = await clips(tmp_path, count=2, duration=1.0, color="0x808080")
+    kit = brand(tmp_path)
+    options = DeliverOptions(logo_bug=True, logo_bug_opacity=1.0, end_card=True, end_card_s=1.0, supers="none",
+                             loudness_lufs="off", aspect="9:16", fit="crop", height=360)
+    [result] = await render_deliverables(source, options, kit, tmp_path / "ad.mp4")
+    x, y, w, h = manifest(result.manifest_path)["logo_bug"]["box"]
+    safe = safe_rect("9:16", result.width, result.height)
+    assert (x + w, y) == (safe.right, safe.y)
+    template = Image.new("RGBA", (w, h), (128, 128, 128, 255))
+    template.alpha_composite(Image.open(kit.logo_path).convert("RGBA").resize((w, h), Image.Resampling.LANCZOS))
+    shown = frame(result.video_path, 0.5)
+    _, _, score = best_match(shown, template.convert("RGB"), x, y, radius=1)
+    bare = mean_difference(Image.new("RGB", (w, h), (128, 128, 128)), template.convert("RGB"))
+    assert score < 8 and bare > 40, (score, bare)
+    card = frame(result.video_path, result.duration_s - 0.05)
+    assert dominant_color(card.crop((x, y, x + w, y + h))) == dominant_color(card)  # only the card's colour there
+
+
 async def test_plain_cuts_of_matching_clips_are_still_copied_with_a_manifest_and_srt(tmp_path) -> None:
     source = await clips(tmp_path, count=2, duration=1.0)
     options = DeliverOptions(supers="none", loudness_lufs="off")

@@ -49,6 +49,7 @@ class DeliverOptions:
     logo_bug: bool = False
     logo_bug_corner: str = "top-right"
     logo_bug_opacity: float = 0.8
+    logo_bug_margin: float = 0.0  # extra inset from the safe area's corner, as a fraction of the short side
     music: Path | None = None
     music_volume: float = 0.8
     music_fade_s: float = 1.5
@@ -97,6 +98,8 @@ class DeliverOptions:
             raise DeliverError(f"the logo bug's corner must be one of {', '.join(CORNERS)}")
         if not 0 < self.logo_bug_opacity <= 1:
             raise DeliverError(f"the logo bug's opacity must be above 0 and at most 1 (got {self.logo_bug_opacity})")
+        if not 0 <= self.logo_bug_margin <= 0.2:
+            raise DeliverError(f"the logo bug's margin must be between 0 and 0.2 (got {self.logo_bug_margin})")
         if not 0 <= self.music_volume <= 2:
             raise DeliverError(f"the music volume must be between 0 and 2 (got {self.music_volume})")
         if not 0 <= self.music_fade_s <= 10:

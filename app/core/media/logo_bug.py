@@ -20,8 +20,10 @@ class LogoBug:
 
 
 def layout_logo_bug(logo: Image.Image, width: int, height: int, aspect: str, corner: str = "top-right",
-                    opacity: float = 0.8) -> LogoBug:
-    """The bug for a ``width`` × ``height`` frame, in ``corner`` of its safe area (the margin is the safe area's).
+                    opacity: float = 0.8, margin: float = 0.0) -> LogoBug:
+    """The bug for a ``width`` × ``height`` frame in ``corner`` of its safe area, ``margin`` further in.
+
+    ``margin`` is a fraction of the frame's shorter side added to the safe area's own margin.
 
     Blocking (resizes an image): run it in an executor.
     """
@@ -31,6 +33,7 @@ def layout_logo_bug(logo: Image.Image, width: int, height: int, aspect: str, cor
     image = logo.resize((w, h), Image.Resampling.LANCZOS)
     alpha = image.getchannel("A").point(lambda v: round(v * max(0.0, min(1.0, opacity))))
     image.putalpha(alpha)
-    x = safe.x if corner.endswith("left") else safe.right - w
-    y = safe.y if corner.startswith("top") else safe.bottom - h
+    inset = round(max(0.0, margin) * min(width, height))
+    x = safe.x + inset if corner.endswith("left") else safe.right - inset - w
+    y = safe.y + inset if corner.startswith("top") else safe.bottom - inset - h
     return LogoBug(image, Rect(x, y, w, h))

@@ -372,7 +372,7 @@ def _prepare(context: _Context, work: Path, temps: list[Path]) -> list[_Prepared
         bug_overlay = None
         if options.logo_bug and logo is not None:
             bug = layout_logo_bug(logo, target.width, target.height, target.aspect, options.logo_bug_corner,
-                                  options.logo_bug_opacity)
+                                  options.logo_bug_opacity, options.logo_bug_margin)
             path = work / f"bug-{k}.png"
             bug.image.save(path, compress_level=1)
             bug_overlay = ImageOverlay(path, bug.box, 0.0, context.timeline.clips_end)
@@ -498,11 +498,17 @@ def _manifest(target: _Target, item: _Prepared | None, info: MediaInfo, loudness
         campaign=brand.campaign, video=video, clips=clips,
         skipped=[{"label": s.label, "reason": s.reason} for s in context.skipped], timeline=timeline,
         end_card=card, supers=supers, supers_style=style, srt_file=target.srt.name,
-        logo_bug={"corner": options.logo_bug_corner, "opacity": options.logo_bug_opacity,
-                  "box": item.logo_bug.as_list()} if item and item.logo_bug else None,
+        logo_bug=_bug_entry(options, item.logo_bug if item else None),
         music=music, loudness=loudness_entry,
         length={"target": options.length, "duration_s": round(timeline.total_s, 3)},
         warnings=context.warnings, draft=options.draft, extra=options.extra)
+
+
+def _bug_entry(options: DeliverOptions, box: Rect | None) -> dict[str, Any] | None:
+    if box is None:
+        return None
+    return {"corner": options.logo_bug_corner, "opacity": options.logo_bug_opacity, "margin": options.logo_bug_margin,
+            "box": box.as_list()}
 
 
 def _can_stream_copy(context: _Context) -> bool:
