@@ -134,6 +134,25 @@ async def test_supers_change_the_picture_only_at_their_times_and_only_inside_the
             assert changed_box(frame(shown.video_path, at), frame(plain.video_path, at)) is None, (shown.aspect, at)
 
 
+async def test_captions_burn_the_same_cues_at_the_bottom_of_the_safe_area(tmp_path) -> None:
+    source = await clips(tmp_path, count=2, duration=1.2, color="0x808080")
+    cues = tmp_path / "cues.srt"
+    cues.write_text("1\n00:00:00,300 --> 00:00:00,900\nHello there\n\n2\n00:00:01,500 --> 00:00:02,100\nBye\n")
+    common = dict(loudness_lufs="off", aspect="16:9", height=360)
+    burned = DeliverOptions(**common, supers=cues, captions=True)
+    [captioned] = await render_deliverables(source, burned, brand(tmp_path), tmp_path / "captions.mp4")
+    [plain] = await render_deliverables(source, DeliverOptions(**common, supers="none"), brand(tmp_path),
+                                        tmp_path / "plain.mp4")
+    data = manifest(captioned.manifest_path)
+    assert data["supers_style"] == "caption" and data["captions"]["burned_in"] is True
+    assert [(s["start_s"], s["end_s"], s["text"]) for s in data["supers"]] == [(0.3, 0.9, "Hello there"),
+                                                                               (1.5, 2.1, "Bye")]
+    assert parse_srt(captioned.srt_path.read_text()) == parse_srt(cues.read_text())
+    safe = safe_rect("16:9", captioned.width, captioned.height)
+    box = changed_box(frame(captioned.video_path, 0.6), frame(plain.video_path, 0.6))
+    assert box is not None and safe.bottom - 4 <= box[3] <= safe.bottom  # sits on the safe area's bottom edge
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("case", "target"), [("music only", -14), ("clip audio only", -23), ("mixed", -24)])
 async def test_loudness_meets_the_target_and_the_true_peak_limit(tmp_path, case, target) -> None:
@@ -172,10 +191,12 @@ async def test_the_logo_bug_shows_over_the_clips_in_its_corner_and_not_on_the_en
 
 async def test_plain_cuts_of_matching_clips_are_still_copied_with_a_manifest_and_srt(tmp_path) -> None:
     source = await clips(tmp_path, count=2, duration=1.0)
-    options = DeliverOptions(supers="none", loudness_lufs="off")
+    options = DeliverOptions(supers="none", loudness_lufs="off", length="15")
     [result] = await render_deliverables(source, options, brand(tmp_path), tmp_path / "ad.mp4")
     assert result.stream_copy and result.duration_s == pytest.approx(2.0, abs=0.1)
     data = manifest(result.manifest_path)
+    assert result.warnings == ("the ad lasts 2.00 s instead of 15 s for a 15 s spot",)
+    assert data["warnings"] == list(result.warnings) and data["length"]["target"] == "15"
     assert data["video"]["stream_copy"] is True and data["loudness"]["mode"] == "off"
     assert data["loudness"]["loudness_lufs"] is not None  # measured all the same
     assert result.srt_path.read_text() == ""
