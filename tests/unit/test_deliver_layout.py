@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -34,6 +35,7 @@ from app.core.media.loudness import (
     parse_loudnorm_json,
 )
 from app.core.media.probe import MediaInfo
+from app.core.media.render import _prune_cache
 from app.core.media.safe_area import Rect, safe_rect
 from app.core.media.supers import BRAND, CAPTION, choose_cues, layout_supers
 from app.core.media.timeline import TimelineError, build_timeline, check_joins_fit
@@ -266,3 +268,13 @@ def test_colours_parse_and_text_on_them_stays_readable() -> None:
     yellow_on_blue = brand().text_on((26, 60, 143))
     assert yellow_on_blue == (255, 204, 0)  # the brand's own second colour reads well on its first
     assert brand(colors=("#ffffff",)).text_on((255, 255, 255)) == (17, 17, 17)
+
+
+def test_the_draft_cache_keeps_only_the_newest_sets(tmp_path) -> None:
+    for index in range(5):
+        folder = tmp_path / f"draft-{index}"
+        folder.mkdir()
+        os.utime(folder, (1000 + index, 1000 + index))
+    (tmp_path / "other").mkdir()
+    _prune_cache(tmp_path, 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["draft-3", "draft-4", "other"]

@@ -243,8 +243,10 @@ async def test_a_draft_is_smaller_and_cached_by_what_shapes_it(tmp_path) -> None
     assert manifest(again[0].manifest_path)["video"]["file"] == "d2.mp4"
     changed = DeliverOptions(transitions="crossfade", draft=True, height=720, end_card=True, end_card_s=1.0,
                              cta="Buy now")
-    other = await render_deliverables(source, changed, kit, tmp_path / "d3.mp4", cache_dir=cache)
-    assert not other[0].cached
+    other = await render_deliverables(source, changed, kit, tmp_path / "d3.mov", cache_dir=cache)
+    assert not other[0].cached and other[0].video_path.suffix == ".mov"
+    assert (await probe(other[0].video_path)).duration_s == pytest.approx(first[0].duration_s, abs=0.1)
+    assert len(list(cache.glob("draft-*"))) == 2
 
 
 async def test_cancelling_stops_the_render_and_leaves_no_partial_files(tmp_path) -> None:

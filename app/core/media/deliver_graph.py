@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
+from app.core.media.combine import CONTAINERS
 from app.core.media.end_card import ENTRANCE_S, ENTRANCE_SLIDE
 from app.core.media.formats import crop_window, even, format_size
 from app.core.media.probe import MediaInfo
@@ -161,7 +162,8 @@ def build_render_args(spec: RenderSpec) -> tuple[str, ...]:
             outputs += ["-map", f"[{audio_labels[k]}]", "-c:a", "aac", "-b:a", spec.encoding.audio_bitrate]
         else:
             outputs += ["-an"]
-        outputs += ["-movflags", "+faststart", "-f", "mp4", str(branch.output)]
+        muxer = CONTAINERS.get(branch.output.suffix.lower(), "mp4")
+        outputs += [*(("-movflags", "+faststart") if muxer != "matroska" else ()), "-f", muxer, str(branch.output)]
     return (*spec.extra_args, *inputs.args, "-filter_complex", ";".join(chains), *outputs)
 
 

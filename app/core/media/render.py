@@ -73,6 +73,7 @@ FPS_TOLERANCE = 0.01
 MEASURE_WEIGHT = 0.08  # shares of the progress bar: loudness pass one, the render, measuring the files
 CHECK_WEIGHT = 0.04
 MEASURE_TAIL_LINES = 60
+DRAFT_CACHE_KEEP = 12  # draft sets kept in the cache folder, newest first
 
 
 @dataclass(frozen=True)
@@ -190,9 +191,12 @@ async def render_deliverables(clips: Sequence[DeliverClip], options: DeliverOpti
         if cached is not None:
             progress(1.0)
             return cached
-        staged = [replace(t, video=cache_dir / f"draft-{key}" / f"{aspect_slug(t.aspect)}.mp4") for t in targets]
+        staged = [replace(t, video=cache_dir / f"draft-{key}" / f"{aspect_slug(t.aspect)}{t.video.suffix}")
+                  for t in targets]
         results = await _render(replace(context, targets=staged), progress, cancel)
-        return await _copy_set(results, context, cached=False)
+        copies = await _copy_set(results, context, cached=False)
+        await asyncio.get_running_loop().run_in_executor(None, _prune_cache, cache_dir, DRAFT_CACHE_KEEP)
+        return copies
     return await _render(context, progress, cancel)
 
 
@@ -581,7 +585,7 @@ def _draft_key(context: _Context) -> str:
 
 async def _from_cache(folder: Path, context: _Context) -> list[DeliverableResult] | None:
     """The cached draft set copied to the targets, or ``None`` when any file of it is missing."""
-    staged = [replace(t, video=folder / f"{aspect_slug(t.aspect)}.mp4") for t in context.targets]
+    staged = [replace(t, video=folder / f"{aspect_slug(t.aspect)}{t.video.suffix}") for t in context.targets]
     if not all(t.video.is_file() and t.srt.is_file() and t.manifest.is_file() for t in staged):
         return None
     results = []
@@ -619,6 +623,14 @@ def _copy_one(result: DeliverableResult, target: _Target, cached: bool) -> None:
     manifest["cached"] = cached
     atomic_write_text(target.manifest, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     _chmod(target.manifest)
+
+
+def _prune_cache(cache_dir: Path, keep: int) -> None:
+    """Remove all but the ``keep`` most recently written draft sets (blocking)."""
+    sets = sorted((p for p in cache_dir.glob("draft-*") if p.is_dir()), key=lambda p: p.stat().st_mtime,
+                  reverse=True)
+    for old in sets[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _hash(path: Path) -> tuple[int, str]:
