@@ -112,7 +112,7 @@ async def main() -> None:
         brand = BrandKit(campaign="Bench", colors=("#1a3c8f", "#ffcc00"), logo_path=make_logo(folder / "logo.png"),
                          cta="Order today", product_url="acme.example/spring",
                          key_messages=tuple(f"Key message number {i + 1}" for i in range(args.clips)))
-        common = dict(transitions="crossfade", end_card=True, music=music, clip_audio="mix", loudness_lufs=-14,
+        common = dict(transition="crossfade", end_card=True, music=music, clip_audio="mix", loudness=-14,
                       fit="crop")
         load = os.getloadavg()[0]
         draft = await timed(clips, DeliverOptions(**common, draft=True), brand, folder / "draft.mp4")

@@ -207,15 +207,16 @@ def test_length_targets_warn_when_the_ad_is_off() -> None:
 
 
 def test_options_parse_cli_values_and_name_the_bad_one() -> None:
-    options = DeliverOptions(transitions="crossfade,wipeleft", formats="16:9,9:16", loudness_lufs="off",
+    options = DeliverOptions(transition="crossfade,wipeleft", formats="16:9,9:16", loudness="off",
                              supers="none", length=15)
-    assert options.transitions == ("crossfade", "wipeleft") and options.outputs == ("16:9", "9:16")
-    assert options.loudness_lufs is None and options.supers == "none" and options.length == "15"
+    assert options.transition == ("crossfade", "wipeleft") and options.outputs == ("16:9", "9:16")
+    assert options.loudness is None and options.supers == "none" and options.length == "15"
     assert DeliverOptions(supers="cues.srt").supers == Path("cues.srt")
     assert DeliverOptions(aspect="4:5").outputs == ("4:5",)
-    for bad, message in [({"fit": "stretch"}, "fit must be"), ({"loudness_lufs": "-10"}, "loudness must be"),
-                         ({"transitions": "spin"}, "unknown transition"), ({"formats": "3:2"}, "unknown format"),
-                         ({"end_card": True, "end_card_s": 30}, "end card must last"), ({"length": 20}, "length")]:
+    for bad, message in [({"fit": "stretch"}, "fit must be"), ({"loudness": "-10"}, "loudness must be"),
+                         ({"transition": "spin"}, "unknown transition"), ({"formats": "3:2"}, "unknown format"),
+                         ({"end_card": True, "end_card_seconds": 30}, "end card must last"),
+                         ({"length": 20}, "length")]:
         with pytest.raises(DeliverError, match=message):
             DeliverOptions(**bad)
 

@@ -56,8 +56,8 @@ def leftovers(folder: Path) -> list[Path]:
 @pytest.mark.slow
 async def test_every_format_of_one_export_has_its_size_duration_manifest_and_srt(tmp_path) -> None:
     source = await clips(tmp_path)
-    options = DeliverOptions(transitions="crossfade", formats=FORMATS, fit="crop", end_card=True, end_card_s=2.0,
-                             loudness_lufs="off")
+    options = DeliverOptions(transition="crossfade", formats=FORMATS, fit="crop", end_card=True, end_card_seconds=2.0,
+                             loudness="off")
     progress: list[float] = []
     results = await render_deliverables(source, options, brand(tmp_path), tmp_path / "out",
                                         on_progress=progress.append)
@@ -90,7 +90,7 @@ async def test_every_format_of_one_export_has_its_size_duration_manifest_and_srt
 async def test_the_end_card_is_the_brand_colour_with_the_logo_where_the_layout_put_it(tmp_path) -> None:
     source = await clips(tmp_path, count=2)
     kit = brand(tmp_path)
-    options = DeliverOptions(formats="16:9,9:16", end_card=True, end_card_s=1.5, supers="none", loudness_lufs="off",
+    options = DeliverOptions(formats="16:9,9:16", end_card=True, end_card_seconds=1.5, supers="none", loudness="off",
                              height=360)
     results = await render_deliverables(source, options, kit, tmp_path / "out")
     logo = Image.open(kit.logo_path).convert("RGBA")
@@ -115,7 +115,7 @@ async def test_the_end_card_is_the_brand_colour_with_the_logo_where_the_layout_p
 async def test_supers_change_the_picture_only_at_their_times_and_only_inside_the_safe_area(tmp_path) -> None:
     source = await clips(tmp_path, duration=1.6, color="0x808080")  # flat: the encoder adds no noise to compare
     kit = brand(tmp_path)
-    common = dict(transitions="crossfade", formats=FORMATS, fit="crop", loudness_lufs="off", height=360)
+    common = dict(transition="crossfade", formats=FORMATS, fit="crop", loudness="off", height=360)
     with_supers = await render_deliverables(source, DeliverOptions(**common), kit, tmp_path / "with")
     without = await render_deliverables(source, DeliverOptions(**common, supers="none"), kit, tmp_path / "without")
     for shown, plain in zip(with_supers, without, strict=True):
@@ -138,7 +138,7 @@ async def test_captions_burn_the_same_cues_at_the_bottom_of_the_safe_area(tmp_pa
     source = await clips(tmp_path, count=2, duration=1.2, color="0x808080")
     cues = tmp_path / "cues.srt"
     cues.write_text("1\n00:00:00,300 --> 00:00:00,900\nHello there\n\n2\n00:00:01,500 --> 00:00:02,100\nBye\n")
-    common = dict(loudness_lufs="off", aspect="16:9", height=360)
+    common = dict(loudness="off", aspect="16:9", height=360)
     burned = DeliverOptions(**common, supers=cues, captions=True)
     [captioned] = await render_deliverables(source, burned, brand(tmp_path), tmp_path / "captions.mp4")
     [plain] = await render_deliverables(source, DeliverOptions(**common, supers="none"), brand(tmp_path),
@@ -158,7 +158,7 @@ async def test_captions_burn_the_same_cues_at_the_bottom_of_the_safe_area(tmp_pa
 async def test_loudness_meets_the_target_and_the_true_peak_limit(tmp_path, case, target) -> None:
     source = await clips(tmp_path, count=2, duration=2.5, audio=case != "music only")
     music = make_tone(tmp_path / "music.m4a", duration=3.0, freq=200) if case != "clip audio only" else None
-    options = DeliverOptions(transitions="crossfade", loudness_lufs=target, music=music, music_fade_s=0.3,
+    options = DeliverOptions(transition="crossfade", loudness=target, music=music, music_fade_s=0.3,
                              clip_audio="mix", supers="none")
     [result] = await render_deliverables(source, options, brand(tmp_path), tmp_path / "ad.mp4")
     lufs, peak = ebur128(result.video_path)
@@ -166,15 +166,15 @@ async def test_loudness_meets_the_target_and_the_true_peak_limit(tmp_path, case,
     assert peak <= -1.0
     data = manifest(result.manifest_path)["loudness"]
     assert data["target_lufs"] == target and data["mode"] == "two-pass linear"
-    assert data["loudness_lufs"] == pytest.approx(lufs, abs=0.2) and data["true_peak_dbtp"] == pytest.approx(peak,
+    assert data["loudness"] == pytest.approx(lufs, abs=0.2) and data["true_peak_dbtp"] == pytest.approx(peak,
                                                                                                           abs=0.2)
 
 
 async def test_the_logo_bug_shows_over_the_clips_in_its_corner_and_not_on_the_end_card(tmp_path) -> None:
     source = await clips(tmp_path, count=2, duration=1.0, color="0x808080")
     kit = brand(tmp_path)
-    options = DeliverOptions(logo_bug=True, logo_bug_opacity=1.0, end_card=True, end_card_s=1.0, supers="none",
-                             loudness_lufs="off", aspect="9:16", fit="crop", height=360)
+    options = DeliverOptions(logo_bug=True, logo_bug_opacity=1.0, end_card=True, end_card_seconds=1.0, supers="none",
+                             loudness="off", aspect="9:16", fit="crop", height=360)
     [result] = await render_deliverables(source, options, kit, tmp_path / "ad.mp4")
     x, y, w, h = manifest(result.manifest_path)["logo_bug"]["box"]
     safe = safe_rect("9:16", result.width, result.height)
@@ -191,26 +191,26 @@ async def test_the_logo_bug_shows_over_the_clips_in_its_corner_and_not_on_the_en
 
 async def test_plain_cuts_of_matching_clips_are_still_copied_with_a_manifest_and_srt(tmp_path) -> None:
     source = await clips(tmp_path, count=2, duration=1.0)
-    options = DeliverOptions(supers="none", loudness_lufs="off", length="15")
+    options = DeliverOptions(supers="none", loudness="off", length="15")
     [result] = await render_deliverables(source, options, brand(tmp_path), tmp_path / "ad.mp4")
     assert result.stream_copy and result.duration_s == pytest.approx(2.0, abs=0.1)
     data = manifest(result.manifest_path)
     assert result.warnings == ("the ad lasts 2.00 s instead of 15 s for a 15 s spot",)
     assert data["warnings"] == list(result.warnings) and data["length"]["target"] == "15"
     assert data["video"]["stream_copy"] is True and data["loudness"]["mode"] == "off"
-    assert data["loudness"]["loudness_lufs"] is not None  # measured all the same
+    assert data["loudness"]["loudness"] is not None  # measured all the same
     assert result.srt_path.read_text() == ""
 
 
 @pytest.mark.slow
 async def test_per_join_xfade_transitions_and_a_wrong_count(tmp_path) -> None:
     source = await clips(tmp_path, duration=1.2)
-    options = DeliverOptions(transitions="wipeleft,circleopen", transition_s=0.4, supers="none", loudness_lufs="off")
+    options = DeliverOptions(transition="wipeleft,circleopen", transition_s=0.4, supers="none", loudness="off")
     [result] = await render_deliverables(source, options, brand(tmp_path), tmp_path / "ad.mp4")
     assert result.duration_s == pytest.approx(3 * 1.2 - 2 * 0.4, abs=0.1)
     assert [j["transition"] for j in manifest(result.manifest_path)["joins"]] == ["wipeleft", "circleopen"]
     with pytest.raises(DeliverError, match="3 transitions given for 2 join"):
-        await render_deliverables(source, DeliverOptions(transitions="cut,fade,dissolve"), brand(tmp_path),
+        await render_deliverables(source, DeliverOptions(transition="cut,fade,dissolve"), brand(tmp_path),
                                   tmp_path / "bad.mp4")
 
 
@@ -219,7 +219,7 @@ async def test_failed_clips_are_skipped_only_when_asked_and_listed(tmp_path) -> 
     broken = DeliverClip(tmp_path / "gone.mp4", None, label="clip 3", error="no such file")
     with pytest.raises(DeliverError, match="clip 3 is missing"):
         await render_deliverables([*source, broken], DeliverOptions(), brand(tmp_path), tmp_path / "ad.mp4")
-    options = DeliverOptions(skip_failed=True, supers="none", loudness_lufs="off")
+    options = DeliverOptions(skip_failed=True, supers="none", loudness="off")
     [result] = await render_deliverables([*source, broken], options, brand(tmp_path), tmp_path / "ad.mp4",
                                          skipped=[SkippedClip("clip 4", "generation failed")])
     skipped = manifest(result.manifest_path)["skipped_clips"]
@@ -232,7 +232,7 @@ async def test_a_draft_is_smaller_and_cached_by_what_shapes_it(tmp_path) -> None
     source = await clips(tmp_path, count=2, duration=1.2)
     cache = tmp_path / "cache"
     kit = brand(tmp_path)
-    options = DeliverOptions(transitions="crossfade", draft=True, height=720, end_card=True, end_card_s=1.0)
+    options = DeliverOptions(transition="crossfade", draft=True, height=720, end_card=True, end_card_seconds=1.0)
     first = await render_deliverables(source, options, kit, tmp_path / "d1.mp4", cache_dir=cache)
     assert (first[0].width, first[0].height) == (640, 360) and not first[0].cached  # the final would be 1280x720
     data = manifest(first[0].manifest_path)
@@ -241,7 +241,7 @@ async def test_a_draft_is_smaller_and_cached_by_what_shapes_it(tmp_path) -> None
     again = await render_deliverables(source, options, kit, tmp_path / "d2.mp4", cache_dir=cache)
     assert again[0].cached and again[0].video_path.read_bytes() == first[0].video_path.read_bytes()
     assert manifest(again[0].manifest_path)["video"]["file"] == "d2.mp4"
-    changed = DeliverOptions(transitions="crossfade", draft=True, height=720, end_card=True, end_card_s=1.0,
+    changed = DeliverOptions(transition="crossfade", draft=True, height=720, end_card=True, end_card_seconds=1.0,
                              cta="Buy now")
     other = await render_deliverables(source, changed, kit, tmp_path / "d3.mov", cache_dir=cache)
     assert not other[0].cached and other[0].video_path.suffix == ".mov"
@@ -252,7 +252,7 @@ async def test_a_draft_is_smaller_and_cached_by_what_shapes_it(tmp_path) -> None
 async def test_cancelling_stops_the_render_and_leaves_no_partial_files(tmp_path) -> None:
     source = await clips(tmp_path, count=3, duration=2.0, size=(640, 360))
     cancel = asyncio.Event()
-    options = DeliverOptions(transitions="crossfade", formats="16:9,9:16", loudness_lufs="off")
+    options = DeliverOptions(transition="crossfade", formats="16:9,9:16", loudness="off")
 
     def on_progress(fraction: float) -> None:
         if fraction > 0.05:

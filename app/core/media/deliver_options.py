@@ -1,13 +1,13 @@
 """What a deliverables render is asked to make: one field per ``combine`` command-line option.
 
     combine ID -o OUT                  → the ``output`` argument of ``render_deliverables``
-    --transition NAME[,NAME...]        → transitions (one for all joins, or one per join)
+    --transition NAME[,NAME...]        → transition (one for all joins, or one per join)
     --aspect A                         → aspect          --fit crop|pad       → fit
     --formats A,B,...                  → formats (OUT is then a folder)
-    --end-card / --end-card-seconds S  → end_card / end_card_s        --cta TEXT → cta
+    --end-card / --end-card-seconds S  → end_card / end_card_seconds   --cta TEXT → cta
     --supers auto|none|FILE.srt        → supers          --captions           → captions
     --logo-bug                         → logo_bug        --music FILE         → music
-    --loudness -14|-23|-24|off         → loudness_lufs   --draft              → draft
+    --loudness -14|-23|-24|off         → loudness        --draft              → draft
     --skip-failed                      → skip_failed     (--length 6|15|30|free → length)
 """
 
@@ -36,13 +36,13 @@ class DeliverError(Exception):
 class DeliverOptions:
     """How to turn the clips into finished deliverables. Text values are parsed and checked on creation."""
 
-    transitions: tuple[str, ...] | str = ("cut",)
+    transition: tuple[str, ...] | str = ("cut",)
     transition_s: float = 0.5  # a crossfade's overlap; the whole length of a fade through black
     aspect: str = "source"  # the one format made when ``formats`` is empty
     fit: str = "pad"  # "crop" (around each clip's focus point) | "pad" (letterbox in the brand colour)
     formats: tuple[str, ...] | str = ()  # several formats from one decode, one file each
     end_card: bool = False
-    end_card_s: float = DEFAULT_SECONDS
+    end_card_seconds: float = DEFAULT_SECONDS
     cta: str | None = None  # None: the brand kit's call to action
     supers: str | Path | tuple[Cue, ...] = "auto"  # key messages one per clip | "none" | an .srt | explicit cues
     captions: bool = False  # draw the supers' cues as captions (white on dark, bottom of the safe area)
@@ -54,7 +54,7 @@ class DeliverOptions:
     music_volume: float = 0.8
     music_fade_s: float = 1.5
     clip_audio: str = "keep"  # "keep" | "mix" (under the music) | "drop"
-    loudness_lufs: float | str | None = -14.0  # -14, -23, -24, or None / "off"
+    loudness: float | str | None = -14.0  # -14, -23, -24, or None / "off"
     length: str = "free"  # "6" (bumper), "15", "30", "free": a warning when the ad's length is off
     draft: bool = False  # reduced size, fastest encode, cached by the options that shape it
     skip_failed: bool = False  # leave out clips that cannot be read instead of failing
@@ -64,10 +64,10 @@ class DeliverOptions:
 
     def __post_init__(self) -> None:
         try:
-            object.__setattr__(self, "transitions", parse_transitions(self.transitions))
+            object.__setattr__(self, "transition", parse_transitions(self.transition))
             formats = parse_formats(self.formats) if self.formats else ()
             object.__setattr__(self, "formats", formats)
-            object.__setattr__(self, "loudness_lufs", parse_loudness(self.loudness_lufs))
+            object.__setattr__(self, "loudness", parse_loudness(self.loudness))
             object.__setattr__(self, "length", parse_length(self.length))
             if isinstance(self.supers, str | Path):
                 object.__setattr__(self, "supers", parse_supers(self.supers))
@@ -91,9 +91,9 @@ class DeliverOptions:
             raise DeliverError(f"fit must be crop or pad (got {self.fit!r})")
         if not 0 < self.transition_s <= 10:
             raise DeliverError(f"the transition length must be above 0 and at most 10 s (got {self.transition_s})")
-        if self.end_card and not 0.5 <= self.end_card_s <= MAX_END_CARD_S:
+        if self.end_card and not 0.5 <= self.end_card_seconds <= MAX_END_CARD_S:
             raise DeliverError(f"the end card must last between 0.5 and {MAX_END_CARD_S:g} s "
-                               f"(got {self.end_card_s})")
+                               f"(got {self.end_card_seconds})")
         if self.logo_bug_corner not in CORNERS:
             raise DeliverError(f"the logo bug's corner must be one of {', '.join(CORNERS)}")
         if not 0 < self.logo_bug_opacity <= 1:

@@ -104,7 +104,7 @@ class DeliverableResult:
     height: int
     duration_s: float
     has_audio: bool
-    loudness_lufs: float | None
+    loudness: float | None
     true_peak_dbtp: float | None
     stream_copy: bool
     draft: bool
@@ -160,14 +160,14 @@ async def render_deliverables(clips: Sequence[DeliverClip], options: DeliverOpti
     skipped_all = [*skipped, *dropped]
     music = await _probe_music(options.music) if options.music else None
     try:
-        joins = plan_joins(options.transitions, len(usable), options.transition_s)
+        joins = plan_joins(options.transition, len(usable), options.transition_s)
         durations = [c.info.duration_s for c in usable if c.info]
         check_joins_fit([c.label or c.path.name for c in usable], durations, joins)
     except (TransitionError, TimelineError) as exc:
-        if dropped and len(options.transitions) > 1:
+        if dropped and len(options.transition) > 1:
             raise DeliverError(f"{exc} ({len(dropped)} clip(s) were skipped)") from None
         raise DeliverError(str(exc)) from None
-    timeline = build_timeline(durations, joins, options.end_card_s if options.end_card else 0.0)
+    timeline = build_timeline(durations, joins, options.end_card_seconds if options.end_card else 0.0)
     try:
         cues = choose_cues(options.supers, brand, timeline)  # type: ignore[arg-type]
     except CaptionError as exc:
@@ -408,7 +408,7 @@ class _Measured:
 async def _measure_pass(spec: RenderSpec, context: _Context, on_progress: Callable[[float], None],
                         cancel: asyncio.Event | None) -> _Measured:
     """Measure the ad's audio (audio only): loudnorm for a final, a cheaper ebur128 pass for a draft."""
-    target = context.options.loudness_lufs
+    target = context.options.loudness
     if target is None or not spec.has_audio:
         return _Measured(None, "off")
     draft = context.options.draft
@@ -464,7 +464,7 @@ def _result(target: _Target, width: int, height: int, duration_s: float, has_aud
             stream_copy: bool, context: _Context, *, cached: bool) -> DeliverableResult:
     return DeliverableResult(aspect=target.aspect, video_path=target.video, manifest_path=target.manifest,
                              srt_path=target.srt, width=width, height=height, duration_s=duration_s,
-                             has_audio=has_audio, loudness_lufs=loudness.lufs,
+                             has_audio=has_audio, loudness=loudness.lufs,
                              true_peak_dbtp=loudness.true_peak_dbtp, stream_copy=stream_copy,
                              draft=context.options.draft, cached=cached, warnings=tuple(context.warnings))
 
@@ -487,11 +487,11 @@ def _manifest(target: _Target, item: _Prepared | None, info: MediaInfo, loudness
     music = None
     if context.music:
         music = {"file": context.music.path.name, "volume": options.music_volume, "fade_s": options.music_fade_s}
-    target_lufs = options.loudness_lufs
+    target_lufs = options.loudness
     loudness_entry = {
         "target_lufs": target_lufs, "true_peak_limit_dbtp": TRUE_PEAK_LIMIT_DBTP if target_lufs is not None else None,
         "mode": measured.mode if info.has_audio else "off",
-        "loudness_lufs": loudness.lufs, "true_peak_dbtp": loudness.true_peak_dbtp,
+        "loudness": loudness.lufs, "true_peak_dbtp": loudness.true_peak_dbtp,
     }
     video = {"file": target.video.name, "bytes": size, "sha256": sha256, "width": info.width, "height": info.height,
              "fps": round(info.fps, 3), "duration_s": round(info.duration_s, 3), "aspect": target.aspect,
@@ -520,7 +520,7 @@ def _can_stream_copy(context: _Context) -> bool:
     options = context.options
     return (len(context.targets) == 1 and all(j.name == "cut" for j in context.timeline.joins)
             and not options.end_card and not options.logo_bug and not context.cues and context.music is None
-            and options.loudness_lufs is None and not options.draft)
+            and options.loudness is None and not options.draft)
 
 
 async def _stream_copy(context: _Context, progress: _Progress,
@@ -594,7 +594,7 @@ async def _from_cache(folder: Path, context: _Context) -> list[DeliverableResult
         video = manifest["video"]
         loudness = manifest["loudness"]
         results.append(_result(target, video["width"], video["height"], video["duration_s"], video["has_audio"],
-                               Loudness(loudness["loudness_lufs"], loudness["true_peak_dbtp"]), False, context,
+                               Loudness(loudness["loudness"], loudness["true_peak_dbtp"]), False, context,
                                cached=True))
     return await _copy_set(results, context, cached=True)
 
