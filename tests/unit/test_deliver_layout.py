@@ -23,6 +23,7 @@ from app.core.media.deliver_graph import (
     output_sizes,
 )
 from app.core.media.deliver_options import DeliverError, DeliverOptions
+from app.core.media.draft_cache import prune_cache
 from app.core.media.end_card import EndCardError, layout_end_card
 from app.core.media.formats import crop_window, format_size, length_warning, parse_formats
 from app.core.media.logo_bug import layout_logo_bug
@@ -35,7 +36,6 @@ from app.core.media.loudness import (
     parse_loudnorm_json,
 )
 from app.core.media.probe import MediaInfo
-from app.core.media.render import _prune_cache
 from app.core.media.safe_area import Rect, safe_rect
 from app.core.media.supers import BRAND, CAPTION, choose_cues, layout_supers
 from app.core.media.timeline import TimelineError, build_timeline, check_joins_fit
@@ -277,5 +277,5 @@ def test_the_draft_cache_keeps_only_the_newest_sets(tmp_path) -> None:
         folder.mkdir()
         os.utime(folder, (1000 + index, 1000 + index))
     (tmp_path / "other").mkdir()
-    _prune_cache(tmp_path, 2)
+    prune_cache(tmp_path, 2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["draft-3", "draft-4", "other"]

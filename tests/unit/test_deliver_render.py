@@ -166,7 +166,7 @@ async def test_loudness_meets_the_target_and_the_true_peak_limit(tmp_path, case,
     assert peak <= -1.0
     data = manifest(result.manifest_path)["loudness"]
     assert data["target_lufs"] == target and data["mode"] == "two-pass linear"
-    assert data["loudness"] == pytest.approx(lufs, abs=0.2) and data["true_peak_dbtp"] == pytest.approx(peak,
+    assert data["loudness_lufs"] == pytest.approx(lufs, abs=0.2) and data["true_peak_dbtp"] == pytest.approx(peak,
                                                                                                           abs=0.2)
 
 
@@ -198,7 +198,7 @@ async def test_plain_cuts_of_matching_clips_are_still_copied_with_a_manifest_and
     assert result.warnings == ("the ad lasts 2.00 s instead of 15 s for a 15 s spot",)
     assert data["warnings"] == list(result.warnings) and data["length"]["target"] == "15"
     assert data["video"]["stream_copy"] is True and data["loudness"]["mode"] == "off"
-    assert data["loudness"]["loudness"] is not None  # measured all the same
+    assert data["loudness"]["loudness_lufs"] is not None  # measured all the same
     assert result.srt_path.read_text() == ""
 
 

@@ -7,16 +7,13 @@ cues, always) and ``<name>.json`` (the manifest, written last: its presence mean
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import hashlib
 import json
 import logging
 import os
 import re
-import shutil
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -25,7 +22,7 @@ from app.config import Settings
 from app.core.atomic import atomic_write_text, temp_path_for
 from app.core.domain import Transition
 from app.core.media.brand_kit import BrandKit, BrandKitError, check_brand, ffmpeg_color, hex_color, load_logo
-from app.core.media.captions import CaptionError, Cue, format_srt
+from app.core.media.captions import CaptionError, format_srt
 from app.core.media.combine import CONTAINERS, ClipInput, CombineError, CombineOptions, container_for, plan_combine
 from app.core.media.deliver_graph import (
     DRAFT,
@@ -43,8 +40,16 @@ from app.core.media.deliver_graph import (
 )
 from app.core.media.deliver_manifest import ManifestClip, ManifestSuper, build_deliverable_manifest
 from app.core.media.deliver_options import DeliverError, DeliverOptions
+from app.core.media.deliverables import (
+    DeliverableResult,
+    DeliverClip,
+    OutputTarget,
+    RenderContext,
+    SkippedClip,
+    result_for,
+)
+from app.core.media.draft_cache import DRAFT_CACHE_KEEP, copy_set, draft_key, load_cached, prune_cache, staged_targets
 from app.core.media.end_card import EndCardError, EndCardLayout, draw_end_card, layout_end_card
-from app.core.media.export import copy_with_hash
 from app.core.media.ffmpeg import FFmpegError, run_ffmpeg
 from app.core.media.formats import aspect_slug, length_warning
 from app.core.media.logo_bug import layout_logo_bug
@@ -60,72 +65,19 @@ from app.core.media.loudness import (
     parse_ebur128_summary,
     parse_loudnorm_json,
 )
+from app.core.media.output_files import chmod_to_umask, publish, sha256_of
 from app.core.media.probe import MediaInfo, probe
 from app.core.media.safe_area import Rect
 from app.core.media.supers import BRAND, CAPTION, SuperOverlay, choose_cues, layout_supers
-from app.core.media.timeline import Timeline, TimelineError, build_timeline, check_joins_fit
+from app.core.media.timeline import TimelineError, build_timeline, check_joins_fit
 from app.core.media.transitions import TransitionError, plan_joins
 
 log = logging.getLogger(__name__)
-ENGINE_VERSION = "1"  # part of the draft cache key: change it when the same options render differently
 DEFAULT_FPS = 30
 FPS_TOLERANCE = 0.01
 MEASURE_WEIGHT = 0.08  # shares of the progress bar: loudness pass one, the render, measuring the files
 CHECK_WEIGHT = 0.04
 MEASURE_TAIL_LINES = 60
-DRAFT_CACHE_KEEP = 12  # draft sets kept in the cache folder, newest first
-
-
-@dataclass(frozen=True)
-class DeliverClip:
-    """One clip, in the ad's order: its file, what probing found (``None`` if it failed), and its focus."""
-
-    path: Path
-    info: MediaInfo | None
-    label: str = ""
-    focus: tuple[float, float] = (0.5, 0.5)  # the point a crop keeps in view, as fractions of the frame
-    meta: Mapping[str, Any] = field(default_factory=dict)  # copied into the manifest's entry for this clip
-    error: str = ""  # why ``info`` is missing, for the manifest's skipped list
-
-
-@dataclass(frozen=True)
-class SkippedClip:
-    label: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class DeliverableResult:
-    aspect: str
-    video_path: Path
-    manifest_path: Path
-    srt_path: Path
-    width: int
-    height: int
-    duration_s: float
-    has_audio: bool
-    loudness: float | None
-    true_peak_dbtp: float | None
-    stream_copy: bool
-    draft: bool
-    cached: bool
-    warnings: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _Target:
-    aspect: str
-    width: int
-    height: int
-    video: Path
-
-    @property
-    def manifest(self) -> Path:
-        return self.video.with_suffix(".json")
-
-    @property
-    def srt(self) -> Path:
-        return self.video.with_suffix(".srt")
 
 
 @dataclass
@@ -184,33 +136,19 @@ async def render_deliverables(clips: Sequence[DeliverClip], options: DeliverOpti
         if any(target.video.resolve() == c.path.resolve() for c in usable):
             raise DeliverError(f"the output {target.video.name} would overwrite one of the clips")
     warnings = [w for w in [length_warning(options.length, timeline.total_s)] if w]  # type: ignore[arg-type]
-    context = _Context(usable, skipped_all, options, brand, timeline, cues, music, targets, warnings)
+    context = RenderContext(usable, skipped_all, options, brand, timeline, cues, music, targets, warnings)
     if options.draft and cache_dir is not None:
-        key = _draft_key(context)
-        cached = await _from_cache(cache_dir / f"draft-{key}", context)
+        key = draft_key(context)
+        cached = await load_cached(cache_dir / f"draft-{key}", context)
         if cached is not None:
             progress(1.0)
             return cached
-        staged = [replace(t, video=cache_dir / f"draft-{key}" / f"{aspect_slug(t.aspect)}{t.video.suffix}")
-                  for t in targets]
+        staged = staged_targets(cache_dir / f"draft-{key}", context)
         results = await _render(replace(context, targets=staged), progress, cancel)
-        copies = await _copy_set(results, context, cached=False)
-        await asyncio.get_running_loop().run_in_executor(None, _prune_cache, cache_dir, DRAFT_CACHE_KEEP)
+        copies = await copy_set(results, context, cached=False)
+        await asyncio.get_running_loop().run_in_executor(None, prune_cache, cache_dir, DRAFT_CACHE_KEEP)
         return copies
     return await _render(context, progress, cancel)
-
-
-@dataclass(frozen=True)
-class _Context:
-    clips: list[DeliverClip]
-    skipped: list[SkippedClip]
-    options: DeliverOptions
-    brand: BrandKit
-    timeline: Timeline
-    cues: list[Cue]
-    music: MediaInfo | None
-    targets: list[_Target]
-    warnings: list[str]
 
 
 class _Progress:
@@ -270,20 +208,21 @@ async def _probe_music(path: Path) -> MediaInfo:
     return info
 
 
-def _targets(output: Path, aspects: Sequence[str], sizes: Sequence[tuple[int, int]], campaign: str) -> list[_Target]:
+def _targets(output: Path, aspects: Sequence[str], sizes: Sequence[tuple[int, int]],
+             campaign: str) -> list[OutputTarget]:
     output = output.expanduser().absolute()
     if len(aspects) == 1 and output.suffix.lower() in CONTAINERS:
         try:
             container_for(output)
         except CombineError as exc:
             raise DeliverError(str(exc)) from None
-        return [_Target(aspects[0], *sizes[0], output)]
+        return [OutputTarget(aspects[0], *sizes[0], output)]
     if output.suffix.lower() in CONTAINERS:
         raise DeliverError(f"{len(aspects)} formats need a folder as the output, not the file {output.name}")
     if output.exists() and not output.is_dir():
         raise DeliverError(f"the output {output} exists and is not a folder")
     name = _slug(campaign)
-    return [_Target(aspect, w, h, output / f"{name}-{aspect_slug(aspect)}.mp4")
+    return [OutputTarget(aspect, w, h, output / f"{name}-{aspect_slug(aspect)}.mp4")
             for aspect, (w, h) in zip(aspects, sizes, strict=True)]
 
 
@@ -301,7 +240,7 @@ def _fps(clips: Sequence[DeliverClip], options: DeliverOptions) -> Fraction:
     return Fraction(DEFAULT_FPS)
 
 
-async def _render(context: _Context, progress: _Progress, cancel: asyncio.Event | None) -> list[DeliverableResult]:
+async def _render(context: RenderContext, progress: _Progress, cancel: asyncio.Event | None) -> list[DeliverableResult]:
     options = context.options
     if _can_stream_copy(context):
         copied = await _stream_copy(context, progress, cancel)
@@ -352,7 +291,7 @@ def _encoding(draft: bool, formats: int) -> Encoding:
     return encoding
 
 
-def _prepare(context: _Context, work: Path, temps: list[Path]) -> list[_Prepared]:
+def _prepare(context: RenderContext, work: Path, temps: list[Path]) -> list[_Prepared]:
     """Draw every overlay of every format (blocking: Pillow) and name each format's temporary output."""
     options, brand = context.options, context.brand
     try:
@@ -405,7 +344,7 @@ class _Measured:
     mode: str
 
 
-async def _measure_pass(spec: RenderSpec, context: _Context, on_progress: Callable[[float], None],
+async def _measure_pass(spec: RenderSpec, context: RenderContext, on_progress: Callable[[float], None],
                         cancel: asyncio.Event | None) -> _Measured:
     """Measure the ad's audio (audio only): loudnorm for a final, a cheaper ebur128 pass for a draft."""
     target = context.options.loudness
@@ -429,7 +368,7 @@ async def _measure_pass(spec: RenderSpec, context: _Context, on_progress: Callab
         return _Measured(None, "silent")
 
 
-async def _check_output(path: Path, context: _Context, cancel: asyncio.Event | None) -> tuple[MediaInfo, Loudness]:
+async def _check_output(path: Path, context: RenderContext, cancel: asyncio.Event | None) -> tuple[MediaInfo, Loudness]:
     try:
         info = await probe(path)
     except FFmpegError as exc:
@@ -446,30 +385,21 @@ async def _check_output(path: Path, context: _Context, cancel: asyncio.Event | N
     return info, loudness
 
 
-def _publish_set(target: _Target, item: _Prepared, info: MediaInfo, loudness: Loudness, context: _Context,
+def _publish_set(target: OutputTarget, item: _Prepared, info: MediaInfo, loudness: Loudness, context: RenderContext,
                  measured: _Measured, stream_copy: bool) -> DeliverableResult:
     """Move the video into place, then write its .srt and, last, its manifest (blocking)."""
-    _publish(item.branch.output, target.video)
+    publish(item.branch.output, target.video)
     atomic_write_text(target.srt, format_srt(context.cues))
-    _chmod(target.srt)
-    size, sha256 = _hash(target.video)
+    chmod_to_umask(target.srt)
+    size, sha256 = sha256_of(target.video)
     manifest = _manifest(target, item, info, loudness, context, measured, stream_copy, size, sha256)
     atomic_write_text(target.manifest, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    _chmod(target.manifest)
-    return _result(target, info.width, info.height, info.duration_s, info.has_audio, loudness, stream_copy,
+    chmod_to_umask(target.manifest)
+    return result_for(target, info.width, info.height, info.duration_s, info.has_audio, loudness, stream_copy,
                    context, cached=False)
 
 
-def _result(target: _Target, width: int, height: int, duration_s: float, has_audio: bool, loudness: Loudness,
-            stream_copy: bool, context: _Context, *, cached: bool) -> DeliverableResult:
-    return DeliverableResult(aspect=target.aspect, video_path=target.video, manifest_path=target.manifest,
-                             srt_path=target.srt, width=width, height=height, duration_s=duration_s,
-                             has_audio=has_audio, loudness=loudness.lufs,
-                             true_peak_dbtp=loudness.true_peak_dbtp, stream_copy=stream_copy,
-                             draft=context.options.draft, cached=cached, warnings=tuple(context.warnings))
-
-
-def _manifest(target: _Target, item: _Prepared | None, info: MediaInfo, loudness: Loudness, context: _Context,
+def _manifest(target: OutputTarget, item: _Prepared | None, info: MediaInfo, loudness: Loudness, context: RenderContext,
               measured: _Measured, stream_copy: bool, size: int, sha256: str) -> dict[str, Any]:
     options, brand, timeline = context.options, context.brand, context.timeline
     style = None
@@ -491,7 +421,7 @@ def _manifest(target: _Target, item: _Prepared | None, info: MediaInfo, loudness
     loudness_entry = {
         "target_lufs": target_lufs, "true_peak_limit_dbtp": TRUE_PEAK_LIMIT_DBTP if target_lufs is not None else None,
         "mode": measured.mode if info.has_audio else "off",
-        "loudness": loudness.lufs, "true_peak_dbtp": loudness.true_peak_dbtp,
+        "loudness_lufs": loudness.lufs, "true_peak_dbtp": loudness.true_peak_dbtp,
     }
     video = {"file": target.video.name, "bytes": size, "sha256": sha256, "width": info.width, "height": info.height,
              "fps": round(info.fps, 3), "duration_s": round(info.duration_s, 3), "aspect": target.aspect,
@@ -515,7 +445,7 @@ def _bug_entry(options: DeliverOptions, box: Rect | None) -> dict[str, Any] | No
             "box": box.as_list()}
 
 
-def _can_stream_copy(context: _Context) -> bool:
+def _can_stream_copy(context: RenderContext) -> bool:
     """Plain cuts, one format, nothing drawn, no music, no loudness change: the clips may be joined by copying."""
     options = context.options
     return (len(context.targets) == 1 and all(j.name == "cut" for j in context.timeline.joins)
@@ -523,7 +453,7 @@ def _can_stream_copy(context: _Context) -> bool:
             and options.loudness is None and not options.draft)
 
 
-async def _stream_copy(context: _Context, progress: _Progress,
+async def _stream_copy(context: RenderContext, progress: _Progress,
                        cancel: asyncio.Event | None) -> list[DeliverableResult] | None:
     """Join by the concat demuxer when ``plan_combine`` says the clips allow it; ``None`` when they do not."""
     target = context.targets[0]
@@ -555,116 +485,6 @@ async def _stream_copy(context: _Context, progress: _Progress,
     finally:
         temp.unlink(missing_ok=True)
         list_path.unlink(missing_ok=True)
-
-
-def _draft_key(context: _Context) -> str:
-    """A hash of everything that shapes a draft: the clips' files, the options, the brand kit and its files."""
-    def stamp(path: Path | None) -> list[Any] | None:
-        if path is None:
-            return None
-        try:
-            stat = path.stat()
-        except OSError:
-            return [str(path)]
-        return [str(path.resolve()), stat.st_size, stat.st_mtime_ns]
-
-    options = asdict(context.options)
-    options.pop("extra", None)
-    data = {
-        "engine": ENGINE_VERSION,
-        "clips": [[stamp(c.path), list(c.focus)] for c in context.clips],
-        "options": options,
-        "brand": {**asdict(context.brand), "logo": stamp(context.brand.logo_path), "font": stamp(context.brand.font)},
-        "music": stamp(context.music.path if context.music else None),
-        "formats": [[t.aspect, t.width, t.height] for t in context.targets],
-        "cues": [asdict(c) for c in context.cues],
-    }
-    text = json.dumps(data, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
-
-
-async def _from_cache(folder: Path, context: _Context) -> list[DeliverableResult] | None:
-    """The cached draft set copied to the targets, or ``None`` when any file of it is missing."""
-    staged = [replace(t, video=folder / f"{aspect_slug(t.aspect)}{t.video.suffix}") for t in context.targets]
-    if not all(t.video.is_file() and t.srt.is_file() and t.manifest.is_file() for t in staged):
-        return None
-    results = []
-    for target in staged:
-        manifest = json.loads(target.manifest.read_text(encoding="utf-8"))
-        video = manifest["video"]
-        loudness = manifest["loudness"]
-        results.append(_result(target, video["width"], video["height"], video["duration_s"], video["has_audio"],
-                               Loudness(loudness["loudness"], loudness["true_peak_dbtp"]), False, context,
-                               cached=True))
-    return await _copy_set(results, context, cached=True)
-
-
-async def _copy_set(results: Sequence[DeliverableResult], context: _Context, *,
-                    cached: bool) -> list[DeliverableResult]:
-    """Copy rendered (or cached) drafts to the asked-for paths, their manifests renamed to match."""
-    loop = asyncio.get_running_loop()
-    copies = []
-    for result, target in zip(results, context.targets, strict=True):
-        await loop.run_in_executor(None, _copy_one, result, target, cached)
-        copies.append(replace(result, video_path=target.video, manifest_path=target.manifest, srt_path=target.srt,
-                              cached=cached))
-    return copies
-
-
-def _copy_one(result: DeliverableResult, target: _Target, cached: bool) -> None:
-    copy_with_hash(result.video_path, target.video)
-    _chmod(target.video)
-    shutil.copyfile(result.srt_path, target.srt.with_suffix(".srt.part"))
-    os.replace(target.srt.with_suffix(".srt.part"), target.srt)
-    _chmod(target.srt)
-    manifest = json.loads(result.manifest_path.read_text(encoding="utf-8"))
-    manifest["video"]["file"] = target.video.name
-    manifest["captions"]["srt"] = target.srt.name
-    manifest["cached"] = cached
-    atomic_write_text(target.manifest, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    _chmod(target.manifest)
-
-
-def _prune_cache(cache_dir: Path, keep: int) -> None:
-    """Remove all but the ``keep`` most recently written draft sets (blocking)."""
-    sets = sorted((p for p in cache_dir.glob("draft-*") if p.is_dir()), key=lambda p: p.stat().st_mtime,
-                  reverse=True)
-    for old in sets[keep:]:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _hash(path: Path) -> tuple[int, str]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
-
-
-def _publish(temp: Path, target: Path) -> None:
-    """Give ``temp`` the mode a new file gets under the user's umask, then rename it onto ``target``."""
-    _chmod(temp)
-    try:
-        os.replace(temp, target)
-    except OSError as exc:  # e.g. the old file is open in a player on Windows
-        raise DeliverError(f"cannot replace {target}: {exc.strerror or exc}") from None
-
-
-def _chmod(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o666 & ~_umask())
-
-
-def _umask() -> int:
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _explain(message: str, clips: Sequence[DeliverClip]) -> str:
