@@ -15,9 +15,10 @@ from pathlib import Path
 from app.config import Settings
 from app.core.domain import Transition
 from app.core.media.filtergraph import GraphSpec, build_graph
+from app.core.media.formats import ASPECTS as FORMAT_ASPECTS
 from app.core.media.probe import MediaInfo
 
-ASPECTS: dict[str, tuple[int, int]] = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
+ASPECTS: dict[str, tuple[int, int]] = FORMAT_ASPECTS  # 16:9, 9:16, 1:1, 4:5
 ASPECT_CHOICES = (*ASPECTS, "source")
 FITS = ("pad", "crop")
 CLIP_AUDIO = ("keep", "mix", "drop")
@@ -40,7 +41,7 @@ class CombineOptions:
 
     transition: Transition = Transition.CUT
     crossfade_s: float | None = None  # also the length of a fade through black
-    aspect: str = "source"  # "16:9" | "9:16" | "1:1" | "source"
+    aspect: str = "source"  # "16:9" | "9:16" | "1:1" | "4:5" | "source"
     fit: str = "pad"  # "pad" (letterbox in the brand colour) | "crop"; never stretch
     height: int | None = None  # the output's short side (720 → 1280x720, 720x1280 or 720x720); None: the clips'
     fps: int | None = None

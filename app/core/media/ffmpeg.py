@@ -89,8 +89,9 @@ def child_options() -> dict[str, Any]:
 
 async def run_ffmpeg(args: Sequence[str], *, duration_s: float | None = None,
                      on_progress: Callable[[float], None] | None = None,
-                     cancel: asyncio.Event | None = None, what: str = "FFmpeg") -> list[str]:
-    """Run ``ffmpeg <args>`` and wait; returns the stderr tail.
+                     cancel: asyncio.Event | None = None, what: str = "FFmpeg",
+                     tail_lines: int = STDERR_TAIL_LINES) -> list[str]:
+    """Run ``ffmpeg <args>`` and wait; returns the last ``tail_lines`` lines FFmpeg printed on stderr.
 
     ``on_progress`` gets a fraction 0..1 of ``duration_s`` (the expected output length). Setting ``cancel``
     or cancelling the awaiting task terminates FFmpeg (then kills it) and raises ``asyncio.CancelledError``.
@@ -100,7 +101,7 @@ async def run_ffmpeg(args: Sequence[str], *, duration_s: float | None = None,
     process = await asyncio.create_subprocess_exec(
         *command, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE, **child_options())
-    tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
+    tail: collections.deque[str] = collections.deque(maxlen=tail_lines)
     readers = asyncio.gather(_read_progress(process, duration_s, on_progress), _read_stderr(process, tail))
     waiter = asyncio.ensure_future(process.wait())
     cancel_wait = asyncio.ensure_future(cancel.wait()) if cancel else None
@@ -120,7 +121,7 @@ async def run_ffmpeg(args: Sequence[str], *, duration_s: float | None = None,
         if cancel_wait:
             cancel_wait.cancel()
     if process.returncode != 0:
-        detail = "\n".join(tail) or f"exit status {process.returncode}"
+        detail = "\n".join(list(tail)[-STDERR_TAIL_LINES:]) or f"exit status {process.returncode}"
         raise FFmpegError(f"{what} failed: {detail}")
     if on_progress:
         on_progress(1.0)
