@@ -1,0 +1,223 @@
+"""Pictures for quality control: one FFmpeg pass over a clip, and the pair's images fitted the way the model saw them.
+
+``scan_clip`` decodes the clip once (the loop filter skipped: it only smooths block edges, which a reduced size
+averages away), scales each frame to at most ``ANALYSIS_PX`` as luma right after decoding, runs ``blackdetect``
+and ``freezedetect`` on the small frames and streams them out, keeping only the first and the last. The stream
+summary FFmpeg prints gives duration, size, frame rate and audio, so no separate probe is needed.
+
+``reference_luma`` fits an image to the clip's shape the way ``app.core.generation.frames`` prepares frames for a
+model (EXIF orientation, cover, centre crop: ``ImageOps.fit``), straight to the analysis size, as luma.
+``sample_frames`` grabs a few colour frames at given times for the brand check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from app.core.library.images import jpeg_bytes, open_oriented
+from app.core.media.ffmpeg import FFmpegError, creation_flags, ffmpeg_exe
+from app.core.media.probe import MediaInfo, parse_probe
+from app.core.qc.detect import Interval, parse_black, parse_frozen
+from app.core.qc.similarity import luma
+
+ANALYSIS_PX = 160  # long side of the frames compared and searched for black and frozen stretches
+_DECODE_PX = 4 * ANALYSIS_PX  # JPEG draft decode of the images: enough detail for an area-averaged reduction
+_READ_CHUNK = 1 << 16
+# Decoding an image and comparing pictures take a core each: leave one for the event loop and FFmpeg.
+qc_workers = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="pairframe-qc")
+_STDERR_LIMIT = 1 << 20
+_START = re.compile(r"Duration: [^,]+, start: (-?\d+(?:\.\d+)?)")
+_OUTPUT_SIZE = re.compile(r"Video: rawvideo[^\n]*?, (\d+)x(\d+)")
+_SHOWN = re.compile(r"\[Parsed_showinfo[^\]]*\] n:\s*\d+ pts:\s*-?\d+\s+pts_time:(-?[\d.]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class ClipScan:
+    """What one decoding pass found in a clip."""
+
+    info: MediaInfo
+    analysis_size: tuple[int, int]
+    first: Image.Image  # luma of the first and the last frame at ``analysis_size``
+    last: Image.Image
+    frame_count: int
+    black: tuple[Interval, ...]
+    frozen: tuple[Interval, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SampledFrame:
+    """One colour frame of a clip as a small JPEG, with its time in seconds."""
+
+    time_s: float
+    jpeg: bytes
+
+
+def analysis_filter(black_pixel: float, black_min_s: float, freeze_noise_db: float, freeze_min_s: float) -> str:
+    """The filter chain of a scan: reduce to luma first, then detect on the small frames."""
+    return (f"scale={ANALYSIS_PX}:{ANALYSIS_PX}:force_original_aspect_ratio=decrease:force_divisible_by=2"
+            f":flags=area,format=gray,blackdetect=d={black_min_s:g}:pix_th={black_pixel:g}:pic_th=0.98,"
+            f"freezedetect=n={freeze_noise_db:g}dB:d={freeze_min_s:g}")
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+    await process.wait()
+
+
+async def _read_ends(stream: asyncio.StreamReader, keep: int) -> tuple[bytes, bytes, int]:
+    """The first and the last ``keep`` bytes of ``stream`` and its length, holding no more than that."""
+    head = bytearray()
+    tail = bytearray()
+    total = 0
+    while chunk := await stream.read(_READ_CHUNK):
+        total += len(chunk)
+        if len(head) < keep:
+            head += chunk[:keep - len(head)]
+        tail += chunk
+        if len(tail) > 2 * keep:
+            del tail[:-keep]
+    return bytes(head), bytes(tail[-keep:]), total
+
+
+async def _read_limited(stream: asyncio.StreamReader) -> bytes:
+    data = bytearray()
+    while chunk := await stream.read(_READ_CHUNK):
+        if len(data) < _STDERR_LIMIT:
+            data += chunk
+    return bytes(data)
+
+
+async def scan_clip(path: Path, *, black_pixel: float = 0.10, black_min_s: float = 0.1,
+                    freeze_noise_db: float = -60.0, freeze_min_s: float = 0.5, timeout_s: float = 120.0) -> ClipScan:
+    """Decode ``path`` once at a reduced size; raises ``FFmpegError`` when it is not a readable video."""
+    if not path.is_file():
+        raise FFmpegError(f"{path.name} does not exist")
+    keep = ANALYSIS_PX * ANALYSIS_PX
+    args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-skip_loop_filter", "all", "-i", str(path),
+            "-map", "0:v:0?", "-an", "-sn", "-dn",
+            "-vf", analysis_filter(black_pixel, black_min_s, freeze_noise_db, freeze_min_s),
+            "-fps_mode", "passthrough", "-f", "rawvideo", "pipe:1"]
+    process = await asyncio.create_subprocess_exec(
+        *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        creationflags=creation_flags())
+    assert process.stdout is not None and process.stderr is not None
+    try:
+        async with asyncio.timeout(timeout_s):
+            (head, tail, total), raw_log, _ = await asyncio.gather(
+                _read_ends(process.stdout, keep), _read_limited(process.stderr), process.wait())
+    except TimeoutError:
+        await _stop(process)
+        raise FFmpegError(f"checking {path.name} took longer than {timeout_s:g} s") from None
+    except BaseException:
+        await _stop(process)
+        raise
+    log = raw_log.decode("utf-8", "replace")
+    summary = log.split("Stream mapping:")[0]
+    info = parse_probe(path, summary)
+    if not info.has_video:
+        raise FFmpegError(f"{path.name} holds no video stream")
+    size_match = _OUTPUT_SIZE.search(log)
+    size = (int(size_match.group(1)), int(size_match.group(2))) if size_match else (0, 0)
+    frame_bytes = size[0] * size[1]
+    if process.returncode != 0 or not frame_bytes or total < frame_bytes:
+        lines = [line.strip() for line in log.splitlines() if line.strip()]
+        raise FFmpegError(f"{path.name} could not be decoded ({lines[-1] if lines else 'no output'})")
+    start = float(match.group(1)) if (match := _START.search(summary)) else 0.0
+    duration = info.duration_s
+    return ClipScan(
+        info=info, analysis_size=size,
+        first=Image.frombytes("L", size, head[:frame_bytes]), last=Image.frombytes("L", size, tail[-frame_bytes:]),
+        frame_count=total // frame_bytes,
+        black=parse_black(log, start, duration), frozen=parse_frozen(log, start, duration))
+
+
+def cover_box(source: tuple[int, int], target: tuple[int, int]) -> tuple[float, float, float, float]:
+    """The centred region of an image of size ``source`` that covers ``target``'s shape (``ImageOps.fit``)."""
+    width, height = source
+    ratio = target[0] / target[1]
+    if width / height >= ratio:
+        crop_w, crop_h = ratio * height, float(height)
+    else:
+        crop_w, crop_h = float(width), width / ratio
+    left, top = (width - crop_w) / 2, (height - crop_h) / 2
+    return left, top, left + crop_w, top + crop_h
+
+
+def reference_luma(image: Path, clip_size: tuple[int, int], analysis_size: tuple[int, int]) -> Image.Image:
+    """``image`` fitted to ``clip_size`` as the model got it, reduced to ``analysis_size`` as luma (blocking)."""
+    img = open_oriented(image, _DECODE_PX)
+    fitted = img.resize(analysis_size, Image.Resampling.BOX, box=cover_box(img.size, clip_size))
+    return luma(fitted)
+
+
+def sample_times(duration_s: float, count: int) -> tuple[float, ...]:
+    """``count`` times spread evenly over a clip: the middle of each of ``count`` equal parts."""
+    if count <= 0 or duration_s <= 0:
+        return ()
+    return tuple(round(duration_s * (index + 0.5) / count, 2) for index in range(count))
+
+
+def _select_expression(times: Sequence[float]) -> str:
+    """A ``select`` expression that keeps, for each time, the first frame at or after it."""
+    return "+".join(f"gte(t\\,{t:.3f})*lt(prev_pts*TB\\,{t:.3f})" for t in times)
+
+
+def _encode_samples(folder: Path, times: Sequence[float], quality: int) -> list[SampledFrame]:
+    frames = []
+    for index, time_s in enumerate(times):
+        file = folder / f"{index}.ppm"
+        if file.is_file():
+            with Image.open(file) as img:
+                frames.append(SampledFrame(time_s, jpeg_bytes(img.convert("RGB"), quality)))
+    return frames
+
+
+async def sample_frames(path: Path, times: Sequence[float], *, max_px: int = 512, quality: int = 80,
+                        timeout_s: float = 60.0) -> list[SampledFrame]:
+    """Colour frames of ``path`` at ``times`` (seconds), at most ``max_px`` on the long side, as JPEGs.
+
+    One decoding pass keeps the first frame at or after each time (its own time is what is returned). Times past
+    the end give no frame; raises ``FFmpegError`` when no frame at all could be taken.
+    """
+    wanted = sorted(t for t in times if t > 0)
+    if not wanted:
+        return []
+    graph = (f"select='{_select_expression(wanted)}',showinfo,"
+             f"scale='min({max_px},iw)':'min({max_px},ih)':force_original_aspect_ratio=decrease:flags=area")
+    with tempfile.TemporaryDirectory(prefix="pairframe-qc-") as folder:
+        args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-y", "-skip_loop_filter", "all",
+                "-i", str(path), "-map", "0:v:0", "-an", "-sn", "-dn", "-vf", graph, "-fps_mode", "passthrough",
+                "-pix_fmt", "rgb24", "-f", "image2", "-start_number", "0", str(Path(folder) / "%d.ppm")]
+        process = await asyncio.create_subprocess_exec(
+            *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE, creationflags=creation_flags())
+        assert process.stderr is not None
+        try:
+            async with asyncio.timeout(timeout_s):
+                raw_log, _ = await asyncio.gather(_read_limited(process.stderr), process.wait())
+        except TimeoutError:
+            await _stop(process)
+            raise FFmpegError(f"taking frames of {path.name} took longer than {timeout_s:g} s") from None
+        except BaseException:
+            await _stop(process)
+            raise
+        log = raw_log.decode("utf-8", "replace")
+        shown = [round(float(t), 2) for t in _SHOWN.findall(log)]
+        frames = await asyncio.get_running_loop().run_in_executor(
+            qc_workers, _encode_samples, Path(folder), shown, quality) if shown else []
+    if not frames:
+        lines = [line.strip() for line in log.splitlines() if line.strip()]
+        raise FFmpegError(f"no frame could be taken from {path.name} ({lines[-1] if lines else 'no output'})")
+    return frames
