@@ -76,8 +76,7 @@ class VisionEndpoint:
         return urlsplit(self.base_url).netloc or self.base_url
 
     def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
-        return round((prompt_tokens * self.input_usd_per_mtok + completion_tokens * self.output_usd_per_mtok) / 1e6,
-                     6)
+        return (prompt_tokens * self.input_usd_per_mtok + completion_tokens * self.output_usd_per_mtok) / 1e6
 
 
 @dataclass(frozen=True, slots=True)

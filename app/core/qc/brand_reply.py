@@ -161,6 +161,22 @@ def _snap(time_s: float, frame_times: Sequence[float]) -> float:
     return min(frame_times, key=lambda t: (abs(t - time_s), t))
 
 
+def _frame_time(value: Any, label: str, frame_times: Sequence[float], repairs: list[str]) -> float | None:
+    """The sampled frame an issue's time names (snapped to the nearest one), or None for the whole clip."""
+    time_s = _time(value)
+    if time_s is None:
+        repairs.append(f"{label}: no frame time — taken as the whole clip")
+        return None
+    if isinstance(value, str):
+        repairs.append(f"{label}: time {value!r} is not a number — read as {time_s:g} s")
+    if not frame_times:
+        return time_s
+    nearest = _snap(time_s, frame_times)
+    if abs(nearest - time_s) > _SAME_TIME_S:
+        repairs.append(f"{label}: {time_s:g} s is not one of the frames sent — moved to the nearest, {nearest:g} s")
+    return nearest
+
+
 def _issue(entry: Any, number: int, frame_times: Sequence[float], fallback: Verdict,
            repairs: list[str]) -> BrandIssue | None:
     label = f"issue {number}"
@@ -168,20 +184,14 @@ def _issue(entry: Any, number: int, frame_times: Sequence[float], fallback: Verd
         repairs.append(f"{label}: not an object — dropped")
         return None
     kind = _kind(entry.get("kind"), label, repairs)
-    severity = _verdict_word(entry.get("severity"))
+    raw_severity = entry.get("severity")
+    severity = _verdict_word(raw_severity)
     if severity is None or severity is Verdict.PASS:
-        repairs.append(f"{label}: severity {entry.get('severity')!r} is neither warn nor fail — set to "
-                       f"{fallback.value}")
+        repairs.append(f"{label}: severity {raw_severity!r} is neither warn nor fail — set to {fallback.value}")
         severity = fallback
-    time_s = _time(entry.get("time_s"))
-    if time_s is None:
-        repairs.append(f"{label}: no frame time — taken as the whole clip")
-    elif frame_times and all(abs(time_s - t) > _SAME_TIME_S for t in frame_times):
-        snapped = _snap(time_s, frame_times)
-        repairs.append(f"{label}: {time_s:g} s is not one of the frames sent — moved to the nearest, {snapped:g} s")
-        time_s = snapped
-    elif frame_times:
-        time_s = _snap(time_s, frame_times)
+    elif raw_severity != severity.value:
+        repairs.append(f"{label}: severity {raw_severity!r} is neither warn nor fail — read as {severity.value}")
+    time_s = _frame_time(entry.get("time_s"), label, frame_times, repairs)
     detail = entry.get("detail")
     return BrandIssue(time_s, kind, severity, " ".join(detail.split()) if isinstance(detail, str) else "")
 
@@ -192,7 +202,10 @@ def validate_brand_reply(text: str | None, frame_times: Sequence[float]) -> Bran
     repairs = list(notes)
     if not isinstance(data, dict):
         raise MalformedReply("the reply is not a JSON object")
-    stated = _verdict_word(data.get("verdict"))
+    raw_verdict = data.get("verdict")
+    stated = _verdict_word(raw_verdict)
+    if stated is not None and raw_verdict != stated.value:
+        repairs.append(f"verdict {raw_verdict!r} is not pass, warn or fail — read as {stated.value}")
     raw_issues = data.get("issues")
     if raw_issues is None:
         raw_issues = []
@@ -208,8 +221,7 @@ def validate_brand_reply(text: str | None, frame_times: Sequence[float]) -> Bran
     issues = tuple(issue for issue in found if issue)
     worst = Verdict.worst(issue.severity for issue in issues)
     if stated is None:
-        repairs.append(f"verdict {data.get('verdict')!r} is not pass, warn or fail — set to {worst.value} from the "
-                       "issues")
+        repairs.append(f"verdict {raw_verdict!r} is not pass, warn or fail — set to {worst.value} from the issues")
         verdict = worst
     elif Verdict.worst((stated, worst)) is not stated:
         repairs.append(f"verdict {stated.value} contradicts an issue of severity {worst.value} — set to "
