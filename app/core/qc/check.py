@@ -1,9 +1,10 @@
 """Quality control of clips, off the event loop: FFmpeg in a subprocess, picture work on worker threads.
 
-``check_clip`` judges one clip against what was ordered; ``check_clips`` judges a job's clips (a few at a time),
-adds the seams of a storyline chain (the last frame of clip i against the first of clip i+1) and, when asked, a
-brand check of each clip. The first and last frames of recently scanned clips are kept (a few KB each), so the
-seams of clips checked one by one as they finish cost no second decode (``check_seams``).
+``check_clip`` judges one clip against what was ordered; ``check_clips`` judges a job's clips (FFmpeg runs one
+per core, the rest wait their turn), adds the seams of a storyline chain (the last frame of clip i against the
+first of clip i+1) and, when asked, a brand check of each clip. The first and last frames of recently scanned
+clips are kept (a few KB each), so the seams of clips checked one by one as they finish cost no second decode
+(``check_seams``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -212,23 +212,21 @@ async def _brand_frames(clip: Path, result: ClipQc, brand: BrandRequest | None) 
 
 
 async def check_clips(clips: Sequence[tuple[Path | None, ClipOrder]], limits: QcThresholds | None = None, *,
-                      chain: bool = False, brand: BrandRequest | None = None, concurrency: int | None = None,
+                      chain: bool = False, brand: BrandRequest | None = None,
                       on_clip: Callable[[int, ClipQc], None] | None = None) -> JobQc:
-    """The QC of a job's clips in order (None: a clip without a file, which fails), a few at a time.
+    """The QC of a job's clips in order (None: a clip without a file, which fails); FFmpeg runs one per core.
 
     In chain mode each seam's reason is added to the clip after it. With ``brand``, every readable clip is also
     brand-checked. ``on_clip(index, qc)`` reports each clip as soon as its own checks are done (seams come after).
     """
     limits = limits or QcThresholds()
-    slots = asyncio.Semaphore(concurrency or max(1, os.cpu_count() or 2))
 
     async def one(index: int, clip: Path | None, order: ClipOrder) -> ClipQc:
         if clip is None:
             result = unreadable("no file was delivered")
         else:
-            async with slots:
-                result = await check_clip(clip, order, limits)
-                frames = await _brand_frames(clip, result, brand)
+            result = await check_clip(clip, order, limits)
+            frames = await _brand_frames(clip, result, brand)
             if brand is not None and frames is not None:
                 found = await brand.checker.check_frames(frames, brand.brief, prompt=order.prompt)
                 result = result.with_brand(found)

@@ -16,7 +16,9 @@ import asyncio
 import contextlib
 import os
 import re
+import subprocess
 import tempfile
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,10 +34,12 @@ from app.core.qc.similarity import luma
 
 ANALYSIS_PX = 160  # long side of the frames compared and searched for black and frozen stretches
 _DECODE_PX = 4 * ANALYSIS_PX  # JPEG draft decode of the images: enough detail for an area-averaged reduction
-_READ_CHUNK = 1 << 16
+FFMPEG_NICENESS = 10  # QC runs beside the app: its FFmpeg must never make the event loop wait for a core
 # Decoding an image and comparing pictures take a core each: leave one for the event loop and FFmpeg.
 qc_workers = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="pairframe-qc")
-_STDERR_LIMIT = 1 << 20
+# Each FFmpeg decodes on every core already: one run per core, each waited for on its own thread.
+_ffmpeg_runs = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 2), thread_name_prefix="pairframe-qc-ffmpeg")
+_LOG_LIMIT = 1 << 20  # the end of FFmpeg's log that is kept (the detectors' lines and the stream summary)
 _START = re.compile(r"Duration: [^,]+, start: (-?\d+(?:\.\d+)?)")
 _OUTPUT_SIZE = re.compile(r"Video: rawvideo[^\n]*?, (\d+)x(\d+)")
 _SHOWN = re.compile(r"\[Parsed_showinfo[^\]]*\] n:\s*\d+ pts:\s*-?\d+\s+pts_time:(-?[\d.]+)")
@@ -69,61 +73,83 @@ def analysis_filter(black_pixel: float, black_min_s: float, freeze_noise_db: flo
             f"freezedetect=n={freeze_noise_db:g}dB:d={freeze_min_s:g}")
 
 
-async def _stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is None:
-        with contextlib.suppress(ProcessLookupError):
+def _below_normal() -> int:
+    """Windows: start FFmpeg below normal priority (elsewhere ``_lower_priority`` does it after the start)."""
+    return getattr(subprocess, "BELOW_NORMAL_PRIORITY_CLASS", 0)
+
+
+def _lower_priority(pid: int) -> None:
+    """Let FFmpeg yield the cores to the app: its threads, made after this, inherit the lower priority."""
+    if hasattr(os, "setpriority"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, pid, FFMPEG_NICENESS)
+
+
+def _run_blocking(args: list[str], keep: int, timeout_s: float, what: str, started: list[subprocess.Popen[bytes]],
+                  canceled: threading.Event) -> tuple[tuple[bytes, bytes, int], str, int]:
+    """Run FFmpeg and wait for it (on a worker thread): frames go to a temporary file, of which the ends are read."""
+    with tempfile.TemporaryFile() as out:
+        process = subprocess.Popen(
+            [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", *args], stdin=subprocess.DEVNULL,
+            stdout=out if keep else subprocess.DEVNULL, stderr=subprocess.PIPE,
+            creationflags=creation_flags() | _below_normal())
+        started.append(process)
+        _lower_priority(process.pid)
+        if canceled.is_set():
             process.kill()
-    await process.wait()
+        try:
+            _, log = process.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise FFmpegError(f"{what} took longer than {timeout_s:g} s") from None
+        ends = b"", b"", 0
+        if keep:
+            total = out.seek(0, os.SEEK_END)
+            out.seek(0)
+            head = out.read(keep)
+            out.seek(max(0, total - keep))
+            ends = head, out.read(), total
+    return ends, log[-_LOG_LIMIT:].decode("utf-8", "replace"), process.returncode
 
 
-async def _read_ends(stream: asyncio.StreamReader, keep: int) -> tuple[bytes, bytes, int]:
-    """The first and the last ``keep`` bytes of ``stream`` and its length, holding no more than that."""
-    head = bytearray()
-    tail = bytearray()
-    total = 0
-    while chunk := await stream.read(_READ_CHUNK):
-        total += len(chunk)
-        if len(head) < keep:
-            head += chunk[:keep - len(head)]
-        tail += chunk
-        if len(tail) > 2 * keep:
-            del tail[:-keep]
-    return bytes(head), bytes(tail[-keep:]), total
+async def _run(args: list[str], *, keep: int, timeout_s: float, what: str
+               ) -> tuple[tuple[bytes, bytes, int], str, int]:
+    """Run FFmpeg at a lower priority: the ends of its standard output (``keep`` bytes each), its log, its status.
+
+    Starting FFmpeg, waiting for it and reading what it writes all happen on a worker thread, never on the event
+    loop; at most one FFmpeg per core runs for QC at a time, the rest wait their turn. A timeout raises
+    ``FFmpegError`` ("<what> took longer than …"); cancelling the caller kills FFmpeg.
+    """
+    started: list[subprocess.Popen[bytes]] = []
+    canceled = threading.Event()
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(_ffmpeg_runs, _run_blocking, args, keep, timeout_s, what, started,
+                                          canceled)
+    except asyncio.CancelledError:
+        canceled.set()
+        for process in started:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+        raise
 
 
-async def _read_limited(stream: asyncio.StreamReader) -> bytes:
-    data = bytearray()
-    while chunk := await stream.read(_READ_CHUNK):
-        if len(data) < _STDERR_LIMIT:
-            data += chunk
-    return bytes(data)
+def _last_line(log: str) -> str:
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"
 
 
 async def scan_clip(path: Path, *, black_pixel: float = 0.10, black_min_s: float = 0.1,
-                    freeze_noise_db: float = -60.0, freeze_min_s: float = 0.5, timeout_s: float = 120.0) -> ClipScan:
+                    freeze_noise_db: float = -55.0, freeze_min_s: float = 0.5, timeout_s: float = 120.0) -> ClipScan:
     """Decode ``path`` once at a reduced size; raises ``FFmpegError`` when it is not a readable video."""
-    if not path.is_file():
+    if not path.exists():
         raise FFmpegError(f"{path.name} does not exist")
-    keep = ANALYSIS_PX * ANALYSIS_PX
-    args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-skip_loop_filter", "all", "-i", str(path),
-            "-map", "0:v:0?", "-an", "-sn", "-dn",
+    args = ["-skip_loop_filter", "all", "-i", str(path), "-map", "0:v:0?", "-an", "-sn", "-dn",
             "-vf", analysis_filter(black_pixel, black_min_s, freeze_noise_db, freeze_min_s),
             "-fps_mode", "passthrough", "-f", "rawvideo", "pipe:1"]
-    process = await asyncio.create_subprocess_exec(
-        *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        creationflags=creation_flags())
-    assert process.stdout is not None and process.stderr is not None
-    try:
-        async with asyncio.timeout(timeout_s):
-            (head, tail, total), raw_log, _ = await asyncio.gather(
-                _read_ends(process.stdout, keep), _read_limited(process.stderr), process.wait())
-    except TimeoutError:
-        await _stop(process)
-        raise FFmpegError(f"checking {path.name} took longer than {timeout_s:g} s") from None
-    except BaseException:
-        await _stop(process)
-        raise
-    log = raw_log.decode("utf-8", "replace")
+    (head, tail, total), log, status = await _run(args, keep=ANALYSIS_PX * ANALYSIS_PX, timeout_s=timeout_s,
+                                                  what=f"checking {path.name}")
     summary = log.split("Stream mapping:")[0]
     info = parse_probe(path, summary)
     if not info.has_video:
@@ -131,9 +157,8 @@ async def scan_clip(path: Path, *, black_pixel: float = 0.10, black_min_s: float
     size_match = _OUTPUT_SIZE.search(log)
     size = (int(size_match.group(1)), int(size_match.group(2))) if size_match else (0, 0)
     frame_bytes = size[0] * size[1]
-    if process.returncode != 0 or not frame_bytes or total < frame_bytes:
-        lines = [line.strip() for line in log.splitlines() if line.strip()]
-        raise FFmpegError(f"{path.name} could not be decoded ({lines[-1] if lines else 'no output'})")
+    if status != 0 or not frame_bytes or total < frame_bytes:
+        raise FFmpegError(f"{path.name} could not be decoded ({_last_line(log)})")
     start = float(match.group(1)) if (match := _START.search(summary)) else 0.0
     duration = info.duration_s
     return ClipScan(
@@ -197,27 +222,13 @@ async def sample_frames(path: Path, times: Sequence[float], *, max_px: int = 512
     graph = (f"select='{_select_expression(wanted)}',showinfo,"
              f"scale='min({max_px},iw)':'min({max_px},ih)':force_original_aspect_ratio=decrease:flags=area")
     with tempfile.TemporaryDirectory(prefix="pairframe-qc-") as folder:
-        args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-y", "-skip_loop_filter", "all",
-                "-i", str(path), "-map", "0:v:0", "-an", "-sn", "-dn", "-vf", graph, "-fps_mode", "passthrough",
-                "-pix_fmt", "rgb24", "-f", "image2", "-start_number", "0", str(Path(folder) / "%d.ppm")]
-        process = await asyncio.create_subprocess_exec(
-            *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE, creationflags=creation_flags())
-        assert process.stderr is not None
-        try:
-            async with asyncio.timeout(timeout_s):
-                raw_log, _ = await asyncio.gather(_read_limited(process.stderr), process.wait())
-        except TimeoutError:
-            await _stop(process)
-            raise FFmpegError(f"taking frames of {path.name} took longer than {timeout_s:g} s") from None
-        except BaseException:
-            await _stop(process)
-            raise
-        log = raw_log.decode("utf-8", "replace")
+        args = ["-y", "-skip_loop_filter", "all", "-i", str(path), "-map", "0:v:0", "-an", "-sn", "-dn", "-vf", graph,
+                "-fps_mode", "passthrough", "-pix_fmt", "rgb24", "-f", "image2", "-start_number", "0",
+                str(Path(folder) / "%d.ppm")]
+        _, log, _status = await _run(args, keep=0, timeout_s=timeout_s, what=f"taking frames of {path.name}")
         shown = [round(float(t), 2) for t in _SHOWN.findall(log)]
         frames = await asyncio.get_running_loop().run_in_executor(
             qc_workers, _encode_samples, Path(folder), shown, quality) if shown else []
     if not frames:
-        lines = [line.strip() for line in log.splitlines() if line.strip()]
-        raise FFmpegError(f"no frame could be taken from {path.name} ({lines[-1] if lines else 'no output'})")
+        raise FFmpegError(f"no frame could be taken from {path.name} ({_last_line(log)})")
     return frames
