@@ -27,7 +27,7 @@ from app.core.media.ffmpeg import FFmpegError
 from app.core.pairing.grok import retry_after_seconds
 from app.core.pairing.previews import data_uri
 from app.core.pairing.validate import MalformedReply
-from app.core.qc.brand_reply import BRAND_SCHEMA, BrandIssue, response_format, validate_brand_reply
+from app.core.qc.brand_reply import BRAND_SCHEMA, BrandIssue, BrandReply, response_format, validate_brand_reply
 from app.core.qc.frames import SampledFrame, sample_frames, sample_times
 from app.core.qc.levels import Verdict
 from app.logging_setup import redact
@@ -215,7 +215,8 @@ class BrandChecker:
         return BrandCheck(reply.verdict, reply.summary, reply.issues, (*notes, *reply.repairs), times,
                           self.endpoint.model, tokens[0], tokens[1], self.endpoint.cost(*tokens))
 
-    async def _ask(self, frames: Sequence[SampledFrame], brief: BrandBrief, prompt: str, tokens: list[int]):
+    async def _ask(self, frames: Sequence[SampledFrame], brief: BrandBrief, prompt: str,
+                   tokens: list[int]) -> tuple[BrandReply, list[str]]:
         """Ask until a reply is usable: once more after an unusable one, or without a strict schema if refused."""
         times = [frame.time_s for frame in frames]
         notes: list[str] = []
@@ -244,7 +245,9 @@ class BrandChecker:
         """One chat completion, retrying 429 and 5xx; adds its usage to ``tokens``."""
         host = self.endpoint.host
         fmt = {"type": "json_object"} if plain_json else response_format()
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 response = await self._client.chat.completions.create(
                     model=self.endpoint.model, messages=messages, response_format=fmt,  # type: ignore[arg-type]
@@ -253,10 +256,10 @@ class BrandChecker:
                 asked = retry_after_seconds(exc.response.headers)
                 what = "is limiting requests (HTTP 429)" if exc.status_code == 429 else \
                     f"answered HTTP {exc.status_code}"
-                if attempt == MAX_ATTEMPTS or (asked is not None and asked > MAX_RETRY_AFTER_S):
+                if attempt >= MAX_ATTEMPTS or (asked is not None and asked > MAX_RETRY_AFTER_S):
                     raise _Failed(f"{host} {what}; try the brand check again later") from None
-                wait = asked if asked is not None else INITIAL_BACKOFF_S * 2 ** (attempt - 1) * (1 - 0.25 *
-                                                                                               random.random())
+                backoff = INITIAL_BACKOFF_S * 2 ** (attempt - 1) * (1 - 0.25 * random.random())
+                wait = asked if asked is not None else backoff
                 log.info("brand check: %s %s; waiting %.1f s", host, what, wait)
                 await self._sleep(wait)
                 continue
@@ -277,4 +280,3 @@ class BrandChecker:
                 tokens[0] += response.usage.prompt_tokens
                 tokens[1] += response.usage.completion_tokens
             return response.choices[0].message.content if response.choices else None
-        raise _Failed(f"{host} did not answer")  # not reached: the last attempt returns or raises

@@ -2,8 +2,9 @@
 
 ``scan_clip`` decodes the clip once (the loop filter skipped: it only smooths block edges, which a reduced size
 averages away), scales each frame to at most ``ANALYSIS_PX`` as luma right after decoding, runs ``blackdetect``
-and ``freezedetect`` on the small frames and streams them out, keeping only the first and the last. The stream
-summary FFmpeg prints gives duration, size, frame rate and audio, so no separate probe is needed.
+and ``freezedetect`` on the small frames and writes them to a temporary file, of which only the first and the last
+are read. The stream summary FFmpeg prints gives duration, size, frame rate and audio, so no separate probe runs.
+FFmpeg is started and waited for on worker threads, at a lower priority than the app.
 
 ``reference_luma`` fits an image to the clip's shape the way ``app.core.generation.frames`` prepares frames for a
 model (EXIF orientation, cover, centre crop: ``ImageOps.fit``), straight to the analysis size, as luma.
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image
 
@@ -53,7 +55,6 @@ class ClipScan:
     analysis_size: tuple[int, int]
     first: Image.Image  # luma of the first and the last frame at ``analysis_size``
     last: Image.Image
-    frame_count: int
     black: tuple[Interval, ...]
     frozen: tuple[Interval, ...]
 
@@ -85,14 +86,23 @@ def _lower_priority(pid: int) -> None:
             os.setpriority(os.PRIO_PROCESS, pid, FFMPEG_NICENESS)
 
 
+def _read_ends(file: BinaryIO, keep: int) -> tuple[bytes, bytes, int]:
+    """The first and the last ``keep`` bytes of ``file``, and its length."""
+    total = file.seek(0, os.SEEK_END)
+    file.seek(0)
+    head = file.read(keep)
+    file.seek(max(0, total - keep))
+    return head, file.read(), total
+
+
 def _run_blocking(args: list[str], keep: int, timeout_s: float, what: str, started: list[subprocess.Popen[bytes]],
                   canceled: threading.Event) -> tuple[tuple[bytes, bytes, int], str, int]:
-    """Run FFmpeg and wait for it (on a worker thread): frames go to a temporary file, of which the ends are read."""
-    with tempfile.TemporaryFile() as out:
+    """Run FFmpeg and wait for it (on a worker thread): its output goes to a temporary file, whose ends are read."""
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(tempfile.TemporaryFile()) if keep else None
         process = subprocess.Popen(
             [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", *args], stdin=subprocess.DEVNULL,
-            stdout=out if keep else subprocess.DEVNULL, stderr=subprocess.PIPE,
-            creationflags=creation_flags() | _below_normal())
+            stdout=out or subprocess.DEVNULL, stderr=subprocess.PIPE, creationflags=creation_flags() | _below_normal())
         started.append(process)
         _lower_priority(process.pid)
         if canceled.is_set():
@@ -103,13 +113,7 @@ def _run_blocking(args: list[str], keep: int, timeout_s: float, what: str, start
             process.kill()
             process.communicate()
             raise FFmpegError(f"{what} took longer than {timeout_s:g} s") from None
-        ends = b"", b"", 0
-        if keep:
-            total = out.seek(0, os.SEEK_END)
-            out.seek(0)
-            head = out.read(keep)
-            out.seek(max(0, total - keep))
-            ends = head, out.read(), total
+        ends = _read_ends(out, keep) if out else (b"", b"", 0)
     return ends, log[-_LOG_LIMIT:].decode("utf-8", "replace"), process.returncode
 
 
@@ -164,7 +168,6 @@ async def scan_clip(path: Path, *, black_pixel: float = 0.10, black_min_s: float
     return ClipScan(
         info=info, analysis_size=size,
         first=Image.frombytes("L", size, head[:frame_bytes]), last=Image.frombytes("L", size, tail[-frame_bytes:]),
-        frame_count=total // frame_bytes,
         black=parse_black(log, start, duration), frozen=parse_frozen(log, start, duration))
 
 
