@@ -59,7 +59,8 @@ class SeamQc:
     index: int
     similarity: float | None
     verdict: Verdict
-    text: str = ""
+    text: str = ""  # "clip 3 does not start where clip 2 ends (similarity 0.41)"
+    reason: Reason | None = None  # the same finding as a reason of the later clip
 
     def to_json(self) -> dict[str, Any]:
         return {"between": [self.index, self.index + 1], "similarity": self.similarity,
@@ -192,7 +193,7 @@ async def check_seams(clips: Sequence[Path | None], limits: QcThresholds | None 
         similarity = await loop.run_in_executor(qc_workers, _seam_similarity, before[1], after[0])
         reason = seam_reason(similarity, names[index], limits)
         seams.append(SeamQc(index, similarity, reason.verdict if reason else Verdict.PASS,
-                            f"{names[index + 1]} {reason.text}" if reason else ""))
+                            f"{names[index + 1]} {reason.text}" if reason else "", reason))
     return tuple(seams)
 
 
@@ -240,10 +241,8 @@ async def check_clips(clips: Sequence[tuple[Path | None, ClipOrder]], limits: Qc
         labels = [order.label for _, order in clips]
         seams = await check_seams([clip for clip, _ in clips], limits, labels)
         for seam in seams:
-            if seam.similarity is None:
-                continue
-            reason = seam_reason(seam.similarity, labels[seam.index] or f"clip {seam.index + 1}", limits)
-            following = results[seam.index + 1]
-            results[seam.index + 1] = following.with_reasons([reason] if reason else [],
-                                                             seam_similarity=seam.similarity)
+            if seam.similarity is not None:
+                following = results[seam.index + 1]
+                results[seam.index + 1] = following.with_reasons([seam.reason] if seam.reason else [],
+                                                                 seam_similarity=seam.similarity)
     return JobQc(tuple(results), seams)
