@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from app.core.domain import CampaignInfo, ClientInfo
-from app.core.qc.brand_check import BrandBrief, BrandCheck, BrandChecker, VisionEndpoint
-from app.core.qc.brand_reply import IssueKind
+from app.core.qc.brand_check import BrandBrief, BrandChecker, VisionEndpoint
+from app.core.qc.brand_reply import BrandCheck, IssueKind
 from app.core.qc.check import BrandRequest, check_clips
 from app.core.qc.levels import Verdict
 from app.core.qc.retry_prompt import retry_prompt

@@ -10,8 +10,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from app.core.pairing.validate import MalformedReply
-from app.core.qc.brand_check import BrandCheck
-from app.core.qc.brand_reply import BRAND_SCHEMA, BrandIssue, IssueKind, validate_brand_reply
+from app.core.qc.brand_reply import BRAND_SCHEMA, BrandCheck, BrandIssue, IssueKind, validate_brand_reply
 from app.core.qc.detect import Interval, parse_black, parse_frozen, subtract
 from app.core.qc.levels import Verdict
 from app.core.qc.retry_prompt import retry_prompt

@@ -14,7 +14,7 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,9 +27,8 @@ from app.core.media.ffmpeg import FFmpegError
 from app.core.pairing.grok import retry_after_seconds
 from app.core.pairing.previews import data_uri
 from app.core.pairing.validate import MalformedReply
-from app.core.qc.brand_reply import BRAND_SCHEMA, BrandIssue, BrandReply, response_format, validate_brand_reply
+from app.core.qc.brand_reply import BRAND_SCHEMA, BrandCheck, BrandReply, response_format, validate_brand_reply
 from app.core.qc.frames import SampledFrame, sample_frames, sample_times
-from app.core.qc.levels import Verdict
 from app.logging_setup import redact
 
 log = logging.getLogger(__name__)
@@ -109,36 +108,6 @@ class BrandBrief:
         if prompt.strip():
             lines.append(f"The clip was asked to show: {prompt.strip()}")
         return "\n".join(line for line in lines if line)
-
-
-@dataclass(frozen=True, slots=True)
-class BrandCheck:
-    """The outcome of one brand check (``verdict`` None and ``error`` set when it could not be done)."""
-
-    verdict: Verdict | None
-    summary: str = ""
-    issues: tuple[BrandIssue, ...] = ()
-    repairs: tuple[str, ...] = ()
-    frame_times: tuple[float, ...] = ()
-    model: str = ""
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
-    error: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"verdict": self.verdict.value if self.verdict else None, "summary": self.summary,
-                "issues": [i.to_json() for i in self.issues], "repairs": list(self.repairs),
-                "frame_times": list(self.frame_times), "model": self.model, "prompt_tokens": self.prompt_tokens,
-                "completion_tokens": self.completion_tokens, "cost_usd": self.cost_usd, "error": self.error}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> BrandCheck:
-        return cls(Verdict(data["verdict"]) if data.get("verdict") else None, str(data.get("summary", "")),
-                   tuple(BrandIssue.from_json(i) for i in data.get("issues", ())), tuple(data.get("repairs", ())),
-                   tuple(data.get("frame_times", ())), str(data.get("model", "")),
-                   int(data.get("prompt_tokens", 0)), int(data.get("completion_tokens", 0)),
-                   float(data.get("cost_usd", 0.0)), str(data.get("error", "")))
 
 
 def build_messages(brief: BrandBrief, frames: Sequence[SampledFrame], prompt: str = "",

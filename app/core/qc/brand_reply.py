@@ -1,4 +1,4 @@
-"""The brand check's reply: its strict JSON schema, and the checks and repairs every reply goes through.
+"""The brand check's reply: its strict JSON schema, the checks and repairs every reply goes through, the result.
 
 Like the pairing replies (``app.core.pairing.validate``), a reply is used as far as it can be and every change is
 reported: a verdict or a severity outside its enum is mapped from its synonyms (or derived from the issues), a kind
@@ -124,6 +124,36 @@ class BrandReply:
     summary: str
     issues: tuple[BrandIssue, ...]
     repairs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BrandCheck:
+    """The outcome of one brand check (``verdict`` None and ``error`` set when it could not be done)."""
+
+    verdict: Verdict | None
+    summary: str = ""
+    issues: tuple[BrandIssue, ...] = ()
+    repairs: tuple[str, ...] = ()
+    frame_times: tuple[float, ...] = ()
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    error: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"verdict": self.verdict.value if self.verdict else None, "summary": self.summary,
+                "issues": [i.to_json() for i in self.issues], "repairs": list(self.repairs),
+                "frame_times": list(self.frame_times), "model": self.model, "prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens, "cost_usd": self.cost_usd, "error": self.error}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BrandCheck:
+        return cls(Verdict(data["verdict"]) if data.get("verdict") else None, str(data.get("summary", "")),
+                   tuple(BrandIssue.from_json(i) for i in data.get("issues", ())), tuple(data.get("repairs", ())),
+                   tuple(data.get("frame_times", ())), str(data.get("model", "")),
+                   int(data.get("prompt_tokens", 0)), int(data.get("completion_tokens", 0)),
+                   float(data.get("cost_usd", 0.0)), str(data.get("error", "")))
 
 
 def response_format() -> dict[str, Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from app.core.qc.brand_check import BrandCheck
+from app.core.qc.brand_reply import BrandCheck
 from app.core.qc.detect import Interval, subtract
 from app.core.qc.levels import Verdict
 from app.core.qc.thresholds import QcThresholds
