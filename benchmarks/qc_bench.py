@@ -16,7 +16,7 @@ with the eleven other pictures); slow camera moves over each picture are searche
 night scenes are searched for black.
 
     .venv/bin/python benchmarks/qc_bench.py                     # 6 s 1080p at 8 Mb/s, 20 clips for the stalls
-    .venv/bin/python benchmarks/qc_bench.py --bitrate 12M --fps 30
+    .venv/bin/python benchmarks/qc_bench.py --bitrate 12M --fps 30 --niceness 0
     .venv/bin/python benchmarks/qc_bench.py --calibrate
 """
 
@@ -40,6 +40,7 @@ from app.core.generation.frames import prepare_frame
 from app.core.generation.providers.local_provider import transition_args
 from app.core.library.images import fit_within
 from app.core.media.ffmpeg import run_ffmpeg
+from app.core.qc import frames
 from app.core.qc.check import check_clip, check_clips
 from app.core.qc.frames import reference_luma, scan_clip
 from app.core.qc.similarity import picture_similarity
@@ -228,8 +229,11 @@ def main() -> None:
     parser.add_argument("--bitrate", default="8M")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--clips", type=int, default=20)
+    parser.add_argument("--niceness", type=int, default=frames.FFMPEG_NICENESS,
+                        help="FFmpeg's niceness (0: compete with the rest of a busy machine on equal terms)")
     parser.add_argument("--calibrate", action="store_true", help="measure what the default thresholds rest on")
     args = parser.parse_args()
+    frames.FFMPEG_NICENESS = args.niceness
     with tempfile.TemporaryDirectory(prefix="pairframe-qc-bench-") as folder:
         asyncio.run(calibrate(Path(folder)) if args.calibrate else speed(args, Path(folder)))
 

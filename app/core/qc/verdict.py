@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.qc.brand_reply import BrandCheck
-from app.core.qc.detect import Interval, subtract
+from app.core.qc.detect import EDGE_S, Interval, subtract
 from app.core.qc.levels import Verdict
 from app.core.qc.thresholds import QcThresholds
 
@@ -114,7 +114,7 @@ class ClipQc:
     last_similarity: float | None = None
     seam_similarity: float | None = None  # against the previous clip's last frame (storyline chain)
     black: tuple[Interval, ...] = ()
-    frozen: tuple[Interval, ...] = ()
+    frozen: tuple[Interval, ...] = ()  # still stretches that are not black
     brand: BrandCheck | None = None
 
     @property
@@ -273,11 +273,13 @@ def judge_clip(m: Measures, order: ClipOrder, limits: QcThresholds) -> ClipQc:
     if order.last and m.last_similarity is not None:
         reason = _frame_reason(Check.LAST_FRAME, m.last_similarity, order.last, ends_black, limits, duration)
         reasons += [reason] if reason else []
+    # Black is still too: it is reported once, as black (a detector's end may differ by a frame: no slivers).
+    still = subtract(m.frozen, m.black, min_s=EDGE_S)
     reasons += _black_reasons(m.black, duration, limits)
-    reasons += _frozen_reasons(subtract(m.frozen, m.black), duration, limits)
+    reasons += _frozen_reasons(still, duration, limits)
     reasons += _order_reasons(m, order, limits)
     return ClipQc(Verdict.worst(r.verdict for r in reasons), tuple(reasons), round(duration, 3), m.width, m.height,
-                  m.fps, m.has_audio, m.first_similarity, m.last_similarity, None, m.black, m.frozen)
+                  m.fps, m.has_audio, m.first_similarity, m.last_similarity, None, m.black, still)
 
 
 def seam_reason(similarity: float, previous_label: str, limits: QcThresholds) -> Reason | None:
