@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from app.config import Settings
 from app.core.domain import CampaignInfo, ClientInfo
 from app.core.qc.brand_check import BrandBrief, BrandChecker, VisionEndpoint
 from app.core.qc.brand_reply import BrandCheck, IssueKind
@@ -202,8 +203,13 @@ async def test_a_missing_clip_is_reported(xai: FakeBrandXai, tmp_path: Path) -> 
     assert xai.chat_requests == []
 
 
-def test_the_key_stays_out_of_the_endpoints_repr() -> None:
-    assert API_KEY not in repr(VisionEndpoint("http://127.0.0.1/v1", MODEL, API_KEY))
+def test_the_default_endpoint_is_xai_as_set_and_its_key_stays_out_of_its_repr() -> None:
+    settings = Settings().updated({"xai_model": "grok-4-fast-non-reasoning", "xai_price_input_per_mtok": 0.3})
+    endpoint = VisionEndpoint.from_settings(settings, API_KEY)
+    assert (endpoint.base_url, endpoint.model, endpoint.timeout_s) == (
+        "https://api.x.ai/v1", "grok-4-fast-non-reasoning", settings.xai_timeout_s)
+    assert endpoint.cost(1_000_000, 2_000_000) == pytest.approx(0.3 + 2 * settings.xai_price_output_per_mtok)
+    assert API_KEY not in repr(endpoint)
 
 
 def test_a_brief_from_the_library() -> None:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import openai
 
+from app.config import Settings
 from app.core.domain import CampaignInfo, ClientInfo
 from app.core.media.ffmpeg import FFmpegError
 from app.core.pairing.grok import retry_after_seconds
@@ -69,6 +70,12 @@ class VisionEndpoint:
     timeout_s: float = 60.0
     input_usd_per_mtok: float = 0.0
     output_usd_per_mtok: float = 0.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings, api_key: str) -> VisionEndpoint:
+        """xAI's Grok as the settings name it (base URL, model, timeout, prices): the default endpoint."""
+        return cls(settings.xai_base_url, settings.xai_model, api_key, settings.xai_timeout_s,
+                   settings.xai_price_input_per_mtok, settings.xai_price_output_per_mtok)
 
     @property
     def host(self) -> str:
