@@ -131,6 +131,11 @@ async def speed(args: argparse.Namespace, folder: Path) -> None:
     print(f"event-loop stall: max {max(overshoots) * 1000:.1f} ms, p99 "
           f"{statistics.quantiles(overshoots, n=100)[98] * 1000:.1f} ms over {len(overshoots)} ticks; "
           f"loop thread CPU {loop_cpu:.2f} s")
+    loop_cpu = time.thread_time()
+    await check_clips(copies, chain=True)
+    loop_cpu = time.thread_time() - loop_cpu
+    print(f"loop thread CPU of the same run without the ticker: {loop_cpu:.3f} s "
+          f"({loop_cpu / args.clips * 1000:.1f} ms a clip)")
 
 
 def zoomed(img: Image.Image, factor: float, shift: float = 0.0) -> Image.Image:
