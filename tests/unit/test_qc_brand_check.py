@@ -77,6 +77,7 @@ async def test_a_clean_clip_passes_and_its_cost_is_recorded(xai: FakeBrandXai, c
     assert result.frame_times == (0.27, 0.77, 1.27, 1.77) and result.model == MODEL
     assert result.prompt_tokens == 200 + 100 * 4 and result.completion_tokens > 0
     assert result.cost_usd == pytest.approx((600 * 0.20 + result.completion_tokens * 0.50) / 1e6)
+    assert len(result.response_ids) == 1 and result.response_ids[0].startswith("chatcmpl-")
     assert BrandCheck.from_json(result.to_json()) == result
 
 
@@ -143,6 +144,7 @@ async def test_two_unusable_replies_are_reported_not_raised(xai: FakeBrandXai, c
     xai.script(text_reply("Looks lovely!"), text_reply('{"verdict": "pass", "issues": "none"}'))
     result = await check(xai, clip)
     assert result.verdict is None and result.prompt_tokens == 1200 and result.cost_usd > 0
+    assert len(result.response_ids) == 2  # both answers were paid for
     assert result.error == "the model's reply could not be used twice (the reply's issues are not a list)"
     async with BrandChecker(endpoint(xai)) as checker:
         xai.script(text_reply("no"), text_reply("still no"))

@@ -146,6 +146,18 @@ def _api_message(exc: openai.APIStatusError) -> str:
     return redact(text.splitlines()[0][:300]) if text else ""
 
 
+@dataclass(slots=True)
+class _Usage:
+    """What the answers of one check cost so far."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    response_ids: list[str] = field(default_factory=list)
+
+    def cost(self, endpoint: VisionEndpoint) -> float:
+        return endpoint.cost(self.prompt_tokens, self.completion_tokens)
+
+
 class _Failed(Exception):
     """The check cannot be done; the message is the plain-words reason."""
 
@@ -180,19 +192,21 @@ class BrandChecker:
                            prompt: str = "") -> BrandCheck:
         """Send ``frames`` with the brief; the validated verdict, issues, repairs, tokens and cost."""
         times = tuple(frame.time_s for frame in frames)
-        tokens = [0, 0]
+        usage = _Usage()
         try:
             if not frames:
                 raise _Failed("the clip gave no frames to check")
-            reply, notes = await self._ask(frames, brief, prompt, tokens)
+            reply, notes = await self._ask(frames, brief, prompt, usage)
         except _Failed as exc:
-            return BrandCheck(None, frame_times=times, model=self.endpoint.model, prompt_tokens=tokens[0],
-                              completion_tokens=tokens[1], cost_usd=self.endpoint.cost(*tokens), error=str(exc))
+            return BrandCheck(None, frame_times=times, model=self.endpoint.model, prompt_tokens=usage.prompt_tokens,
+                              completion_tokens=usage.completion_tokens, cost_usd=usage.cost(self.endpoint),
+                              error=str(exc), response_ids=tuple(usage.response_ids))
         return BrandCheck(reply.verdict, reply.summary, reply.issues, (*notes, *reply.repairs), times,
-                          self.endpoint.model, tokens[0], tokens[1], self.endpoint.cost(*tokens))
+                          self.endpoint.model, usage.prompt_tokens, usage.completion_tokens,
+                          usage.cost(self.endpoint), response_ids=tuple(usage.response_ids))
 
     async def _ask(self, frames: Sequence[SampledFrame], brief: BrandBrief, prompt: str,
-                   tokens: list[int]) -> tuple[BrandReply, list[str]]:
+                   usage: _Usage) -> tuple[BrandReply, list[str]]:
         """Ask until a reply is usable: once more after an unusable one, or without a strict schema if refused."""
         times = [frame.time_s for frame in frames]
         notes: list[str] = []
@@ -200,7 +214,7 @@ class BrandChecker:
         asked_again = False
         while True:
             try:
-                text = await self._complete(build_messages(brief, frames, prompt, plain_json), plain_json, tokens)
+                text = await self._complete(build_messages(brief, frames, prompt, plain_json), plain_json, usage)
             except openai.BadRequestError as exc:
                 if plain_json or not _schema_refused(exc):
                     detail = _api_message(exc)
@@ -217,8 +231,8 @@ class BrandChecker:
                 asked_again = True
                 notes.append(f"the first reply could not be used ({exc}): asked again")
 
-    async def _complete(self, messages: list[dict[str, Any]], plain_json: bool, tokens: list[int]) -> str | None:
-        """One chat completion, retrying 429 and 5xx; adds its usage to ``tokens``."""
+    async def _complete(self, messages: list[dict[str, Any]], plain_json: bool, usage: _Usage) -> str | None:
+        """One chat completion, retrying 429 and 5xx; adds what it cost to ``usage``."""
         host = self.endpoint.host
         fmt = {"type": "json_object"} if plain_json else response_format()
         attempt = 0
@@ -252,7 +266,8 @@ class BrandChecker:
                 detail = _api_message(exc)
                 raise _Failed(f"{host} rejected the request (HTTP {exc.status_code})"
                               f"{': ' + detail if detail else ''}") from None
+            usage.response_ids.append(response.id)
             if response.usage:
-                tokens[0] += response.usage.prompt_tokens
-                tokens[1] += response.usage.completion_tokens
+                usage.prompt_tokens += response.usage.prompt_tokens
+                usage.completion_tokens += response.usage.completion_tokens
             return response.choices[0].message.content if response.choices else None

@@ -140,12 +140,14 @@ class BrandCheck:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     error: str = ""
+    response_ids: tuple[str, ...] = ()  # the provider's id of every paid answer (for the ledger)
 
     def to_json(self) -> dict[str, Any]:
         return {"verdict": self.verdict.value if self.verdict else None, "summary": self.summary,
                 "issues": [i.to_json() for i in self.issues], "repairs": list(self.repairs),
                 "frame_times": list(self.frame_times), "model": self.model, "prompt_tokens": self.prompt_tokens,
-                "completion_tokens": self.completion_tokens, "cost_usd": self.cost_usd, "error": self.error}
+                "completion_tokens": self.completion_tokens, "cost_usd": self.cost_usd, "error": self.error,
+                "response_ids": list(self.response_ids)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> BrandCheck:
@@ -153,7 +155,8 @@ class BrandCheck:
                    tuple(BrandIssue.from_json(i) for i in data.get("issues", ())), tuple(data.get("repairs", ())),
                    tuple(data.get("frame_times", ())), str(data.get("model", "")),
                    int(data.get("prompt_tokens", 0)), int(data.get("completion_tokens", 0)),
-                   float(data.get("cost_usd", 0.0)), str(data.get("error", "")))
+                   float(data.get("cost_usd", 0.0)), str(data.get("error", "")),
+                   tuple(str(i) for i in data.get("response_ids", ())))
 
 
 def response_format() -> dict[str, Any]:
