@@ -376,3 +376,122 @@ def json_object_server() -> Iterator[FakeXai]:
     """An OpenAI-compatible vision server that refuses strict JSON schemas (400) and takes ``json_object``."""
     with FakeXai(api_key=None, model=VISION_MODEL, formats=OBJECT_ONLY) as server:
         yield server
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Brand checks (quality control of clips): frames labelled with their time, a strict "brand_check" schema.
+# Everything below is used by the QC tests only; the pairing fake above is unchanged.
+# ------------------------------------------------------------------------------------------------------------------
+
+BRAND_SCHEMA_NAME = "brand_check"
+_FRAME_LABEL = re.compile(r"^frame at\s*(\d+(?:\.\d+)?)\s*s$", re.IGNORECASE)
+
+
+def frame_times(request: ReceivedRequest) -> list[float]:
+    """The times of the frames a brand-check request labelled, in order."""
+    body = request.body if isinstance(request.body, dict) else {}
+    times = []
+    for message in body.get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        for part in content if isinstance(content, list) else []:
+            if isinstance(part, dict) and part.get("type") == "text" and \
+                    (label := _FRAME_LABEL.match(str(part.get("text", "")).strip())):
+                times.append(float(label.group(1)))
+    return times
+
+
+def brand_issue(time_s: Any, kind: Any = "text_on_screen", severity: Any = "fail",
+                detail: Any = "A caption reads SALE in large letters.") -> dict[str, Any]:
+    return {"time_s": time_s, "kind": kind, "severity": severity, "detail": detail}
+
+
+def brand_reply(verdict: Any = "pass", issues: Callable[[list[float]], list[Any]] | None = None,
+                summary: str = "On brand throughout.", **extra: Any) -> Script:
+    """A brand-check answer; ``issues(times)`` builds the issue list from the frame times the request labelled."""
+    def script(request: ReceivedRequest) -> Reply:
+        content = {"verdict": verdict, "summary": summary, "issues": issues(frame_times(request)) if issues else [],
+                   **extra}
+        return completion(json.dumps(content), request)
+    return script
+
+
+class FakeBrandXai(FakeXai):
+    """The fake xAI server checking brand-check requests instead of pairing ones.
+
+    Each request must carry frames as JPEG data URIs of at most ``max_frame_px`` pixels on the long side, each
+    right after a text part "Frame at <t> s", a strict ``json_schema`` response format named "brand_check" (or
+    a ``json_object`` one when ``plain_json_ok``), and every string of ``expect_text``.
+    """
+
+    def __init__(self, api_key: str = API_KEY, expect_text: tuple[str, ...] = (), max_frame_px: int = 512) -> None:
+        super().__init__(api_key, expect_text)
+        self.default = brand_reply("pass")
+        self.max_frame_px = max_frame_px
+        self.plain_json_ok = False
+
+    def inspect(self, request: ReceivedRequest) -> None:
+        body = request.body if isinstance(request.body, dict) else {}
+        problems = request.problems
+        if body.get("model") != MODEL:
+            problems.append(f"unexpected model {body.get('model')!r}")
+        fmt = body.get("response_format") or {}
+        schema = fmt.get("json_schema") or {}
+        request.schema_name = str(schema.get("name", ""))
+        strict = fmt.get("type") == "json_schema" and schema.get("strict") is True and \
+            request.schema_name == BRAND_SCHEMA_NAME and (schema.get("schema") or {}).get("type") == "object"
+        if not strict and not (self.plain_json_ok and fmt.get("type") == "json_object"):
+            problems.append("no strict json_schema response_format named brand_check")
+        texts: list[str] = []
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            problems.append("no messages")
+            messages = []
+        for message in messages:
+            content = message.get("content") if isinstance(message, dict) else None
+            if isinstance(content, str):
+                texts.append(content)
+            elif isinstance(content, list):
+                self._inspect_frames(content, request, texts)
+        request.text = "\n".join(texts)
+        if not request.images:
+            problems.append("a brand check needs at least one frame")
+        problems.extend(f"context missing: {t!r}" for t in self.expect_text if t not in request.text)
+
+    def _inspect_frames(self, parts: list[Any], request: ReceivedRequest, texts: list[str]) -> None:
+        previous: str | None = None
+        for part in parts:
+            kind = part.get("type") if isinstance(part, dict) else None
+            if kind == "text":
+                previous = str(part.get("text", ""))
+                texts.append(previous)
+                continue
+            if kind != "image_url":
+                request.problems.append(f"unexpected content part {kind!r}")
+                continue
+            url = str((part.get("image_url") or {}).get("url", ""))
+            labelled = previous is not None and _FRAME_LABEL.match(previous.strip())
+            previous = None
+            if not labelled:
+                request.problems.append("a frame without a text label 'Frame at <t> s' right before it")
+                continue
+            try:
+                data = base64.b64decode(url.removeprefix(_DATA_URI), validate=True)
+                with Image.open(io.BytesIO(data)) as img:
+                    fmt, size = img.format, img.size
+                    img.load()
+            except (binascii.Error, OSError, ValueError):
+                request.problems.append("a frame does not decode")
+                continue
+            if not url.startswith(_DATA_URI) or fmt != "JPEG":
+                request.problems.append(f"a frame is {fmt}, not a JPEG data URI")
+            elif max(size) > self.max_frame_px:
+                request.problems.append(f"a frame of {size[0]}×{size[1]} is larger than {self.max_frame_px} px")
+            else:
+                request.images.append(data)
+
+
+@pytest.fixture
+def brand_xai_server() -> Iterator[FakeBrandXai]:
+    """A running fake xAI server for brand checks (stopped after the test)."""
+    with FakeBrandXai() as server:
+        yield server

@@ -5,19 +5,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from app.core.atomic import atomic_write_text
+from app.core.atomic import atomic_write_bytes, atomic_write_text
 from app.core.media.deliverables import DeliverableResult, OutputTarget, RenderContext, result_for
 from app.core.media.export import copy_with_hash
 from app.core.media.formats import aspect_slug
 from app.core.media.loudness import Loudness
-from app.core.media.output_files import chmod_to_umask
 
 ENGINE_VERSION = "1"  # part of the key: change it when the same options render differently
 DRAFT_CACHE_KEEP = 12  # draft sets kept in the cache folder, newest first
@@ -84,16 +82,12 @@ async def copy_set(results: Sequence[DeliverableResult], context: RenderContext,
 
 def _copy_one(result: DeliverableResult, target: OutputTarget, cached: bool) -> None:
     copy_with_hash(result.video_path, target.video)
-    chmod_to_umask(target.video)
-    shutil.copyfile(result.srt_path, target.srt.with_suffix(".srt.part"))
-    os.replace(target.srt.with_suffix(".srt.part"), target.srt)
-    chmod_to_umask(target.srt)
+    atomic_write_bytes(target.srt, result.srt_path.read_bytes())
     manifest = json.loads(result.manifest_path.read_text(encoding="utf-8"))
     manifest["video"]["file"] = target.video.name
     manifest["captions"]["srt"] = target.srt.name
     manifest["cached"] = cached
     atomic_write_text(target.manifest, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    chmod_to_umask(target.manifest)
 
 
 def prune_cache(cache_dir: Path, keep: int) -> None:

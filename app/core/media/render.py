@@ -7,6 +7,7 @@ cues, always) and ``<name>.json`` (the manifest, written last: its presence mean
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from app.config import Settings
-from app.core.atomic import atomic_write_text, temp_path_for
+from app.core.atomic import atomic_write_text, partial_file
 from app.core.domain import Transition
 from app.core.media.brand_kit import BrandKit, BrandKitError, check_brand, ffmpeg_color, hex_color, load_logo
 from app.core.media.captions import CaptionError, format_srt
@@ -65,7 +66,7 @@ from app.core.media.loudness import (
     parse_ebur128_summary,
     parse_loudnorm_json,
 )
-from app.core.media.output_files import chmod_to_umask, publish, sha256_of
+from app.core.media.output_files import publish, sha256_of
 from app.core.media.probe import MediaInfo, probe
 from app.core.media.safe_area import Rect
 from app.core.media.supers import BRAND, CAPTION, SuperOverlay, choose_cues, layout_supers
@@ -250,9 +251,9 @@ async def _render(context: RenderContext, progress: _Progress, cancel: asyncio.E
     reference = context.clips[0].info
     assert reference is not None
     canvas = canvas_size(reference, [(t.width, t.height) for t in context.targets], options.fit)
-    temps: list[Path] = []
     loop = asyncio.get_running_loop()
-    with tempfile.TemporaryDirectory(prefix="pairframe-deliver-") as work:
+    with tempfile.TemporaryDirectory(prefix="pairframe-deliver-") as work, contextlib.ExitStack() as partials:
+        temps = [partials.enter_context(partial_file(t.video)) for t in context.targets]
         prepared = await loop.run_in_executor(None, _prepare, context, Path(work), temps)
         spec = RenderSpec(
             clips=tuple(GraphClip(c.path, c.info, c.focus) for c in context.clips if c.info), timeline=context.timeline,
@@ -260,27 +261,23 @@ async def _render(context: RenderContext, progress: _Progress, cancel: asyncio.E
             branches=tuple(p.branch for p in prepared), encoding=_encoding(options.draft, len(prepared)),
             music=context.music, music_volume=options.music_volume, music_fade_s=options.music_fade_s,
             clip_audio=options.clip_audio, extra_args=() if options.draft else ("-xerror",))
+        measured = await _measure_pass(spec, context, progress.phase(0.0, MEASURE_WEIGHT), cancel)
+        spec = replace(spec, loudness_filter=measured.filter)
+        log.info("rendering %d format(s) from %d clip(s), %.2f s, draft %s", len(spec.branches),
+                 len(spec.clips), context.timeline.total_s, options.draft)
         try:
-            measured = await _measure_pass(spec, context, progress.phase(0.0, MEASURE_WEIGHT), cancel)
-            spec = replace(spec, loudness_filter=measured.filter)
-            log.info("rendering %d format(s) from %d clip(s), %.2f s, draft %s", len(spec.branches),
-                     len(spec.clips), context.timeline.total_s, options.draft)
-            try:
-                await run_ffmpeg(build_render_args(spec), duration_s=context.timeline.total_s,
-                                 on_progress=progress.phase(MEASURE_WEIGHT, 1.0 - CHECK_WEIGHT), cancel=cancel,
-                                 what="rendering the deliverables")
-            except FFmpegError as exc:
-                raise DeliverError(_explain(str(exc), context.clips)) from None
-            checks = await asyncio.gather(*(_check_output(p.branch.output, context, cancel) for p in prepared))
-            progress(1.0)
-            results = []
-            for target, item, (info, loudness) in zip(context.targets, prepared, checks, strict=True):
-                results.append(await loop.run_in_executor(
-                    None, _publish_set, target, item, info, loudness, context, measured, False))
-            return results
-        finally:
-            for temp in temps:
-                temp.unlink(missing_ok=True)
+            await run_ffmpeg(build_render_args(spec), duration_s=context.timeline.total_s,
+                             on_progress=progress.phase(MEASURE_WEIGHT, 1.0 - CHECK_WEIGHT), cancel=cancel,
+                             what="rendering the deliverables")
+        except FFmpegError as exc:
+            raise DeliverError(_explain(str(exc), context.clips)) from None
+        checks = await asyncio.gather(*(_check_output(p.branch.output, context, cancel) for p in prepared))
+        progress(1.0)
+        results = []
+        for target, item, (info, loudness) in zip(context.targets, prepared, checks, strict=True):
+            results.append(await loop.run_in_executor(
+                None, _publish_set, target, item, info, loudness, context, measured, False))
+        return results
 
 
 def _encoding(draft: bool, formats: int) -> Encoding:
@@ -304,8 +301,7 @@ def _prepare(context: RenderContext, work: Path, temps: list[Path]) -> list[_Pre
     cta = options.cta if options.cta is not None else brand.cta
     prepared = []
     for k, target in enumerate(context.targets):
-        temp = temp_path_for(target.video)
-        temps.append(temp)
+        temp = temps[k]
         supers = layout_supers(context.cues, brand, style, target.width, target.height, target.aspect)
         overlays = []
         for j, item in enumerate(supers):
@@ -390,11 +386,9 @@ def _publish_set(target: OutputTarget, item: _Prepared, info: MediaInfo, loudnes
     """Move the video into place, then write its .srt and, last, its manifest (blocking)."""
     publish(item.branch.output, target.video)
     atomic_write_text(target.srt, format_srt(context.cues))
-    chmod_to_umask(target.srt)
     size, sha256 = sha256_of(target.video)
     manifest = _manifest(target, item, info, loudness, context, measured, stream_copy, size, sha256)
     atomic_write_text(target.manifest, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    chmod_to_umask(target.manifest)
     return result_for(target, info.width, info.height, info.duration_s, info.has_audio, loudness, stream_copy,
                    context, cached=False)
 
@@ -457,10 +451,16 @@ async def _stream_copy(context: RenderContext, progress: _Progress,
                        cancel: asyncio.Event | None) -> list[DeliverableResult] | None:
     """Join by the concat demuxer when ``plan_combine`` says the clips allow it; ``None`` when they do not."""
     target = context.targets[0]
+    with partial_file(target.video) as temp, \
+            partial_file(target.video.with_name(target.video.stem + "-concat.txt")) as list_path:
+        return await _stream_copy_into(temp, list_path, context, progress, cancel)
+
+
+async def _stream_copy_into(temp: Path, list_path: Path, context: RenderContext, progress: _Progress,
+                            cancel: asyncio.Event | None) -> list[DeliverableResult] | None:
+    target = context.targets[0]
     options = context.options
     clips = [ClipInput(c.path, c.info, c.label) for c in context.clips if c.info]
-    temp = temp_path_for(target.video)
-    list_path = temp_path_for(target.video.with_name(target.video.stem + "-concat.txt"))
     try:
         plan = plan_combine(clips, CombineOptions(transition=Transition.CUT, aspect=options.aspect,
                                                   fit=options.fit, height=options.height, fps=options.fps,
@@ -482,9 +482,6 @@ async def _stream_copy(context: RenderContext, progress: _Progress,
         return [result]
     except CombineError as exc:
         raise DeliverError(str(exc)) from None
-    finally:
-        temp.unlink(missing_ok=True)
-        list_path.unlink(missing_ok=True)
 
 
 def _explain(message: str, clips: Sequence[DeliverClip]) -> str:
