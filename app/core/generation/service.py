@@ -31,6 +31,7 @@ from app.core.generation.combining import Combiner, MissingClips
 from app.core.generation.cost import estimate
 from app.core.generation.errors import GenerationError
 from app.core.generation.orchestrator import Orchestrator
+from app.core.generation.presets import PresetEstimate, Suggestion, all_presets, estimate_presets, suggest_preset
 from app.core.generation.providers.base import Provider
 from app.core.generation.providers.local_provider import LocalProvider
 from app.core.generation.providers.replicate_api import ReplicateAPI
@@ -289,6 +290,16 @@ class GenerationService:
     async def win_stats(self, client_id: int) -> list[ab.ModelWins]:
         """Which model won the client's A/B pairs how often (most wins first)."""
         return await self.db.read(lambda s: ab.win_stats(s, client_id))
+
+    async def preset_estimates(self, pair_count: int, aspect: str = "16:9") -> list[PresetEstimate]:
+        """Every quality preset's cost for ``pair_count`` pairs: the estimate ``plan`` gives with its values."""
+        settings = self.settings.current
+        return await asyncio.to_thread(estimate_presets, settings, pair_count, aspect, self.snapshots)
+
+    async def preset_suggestion(self, client_id: int) -> Suggestion | None:
+        """The preset the client's A/B winners point to (None before any pick)."""
+        settings = self.settings.current
+        return suggest_preset(all_presets(settings), await self.win_stats(client_id), settings)
 
     # ---- the job's lease ---------------------------------------------------------------------------------
     @contextlib.asynccontextmanager
