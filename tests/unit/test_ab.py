@@ -9,16 +9,20 @@ from pathlib import Path
 
 import pytest
 
+from app.config import Settings
 from app.core.changes import Changes
 from app.core.domain import ClipStatus, JobStatus, Transition
 from app.core.generation import repository as repo
+from app.core.generation.ab import ModelWins
 from app.core.generation.errors import GenerationError
+from app.core.generation.presets import all_presets, suggest_preset
 from app.core.generation.service import GenerationService
 from app.core.media.combine import CombineOptions
 from app.core.services import Services
 from tests.fakes.replicate_server import TOKEN, FakeReplicate, fake_replicate  # noqa: F401
 from tests.helpers.generation_data import seed_campaign
 
+pytestmark = pytest.mark.both_backends  # each test runs on SQLite and on PostgreSQL
 VEO, HAILUO, KLING = "google/veo-3.1-fast", "minimax/hailuo-02", "kwaivgi/kling-o1"
 
 
@@ -114,3 +118,17 @@ async def test_a_variant_without_a_video_cannot_win_and_an_ordinary_job_has_no_a
     with pytest.raises(GenerationError, match="not an A/B comparison"):
         await gen.ab_state(plain.id)
     assert all(c.status is ClipStatus.PENDING for c in (await gen.get_job(job.id)).clips)
+
+
+def test_the_preset_suggestion_follows_the_model_that_won_most() -> None:
+    settings = Settings()
+    presets = all_presets(settings)
+    assert suggest_preset(presets, [], settings) is None
+    assert suggest_preset(presets, [ModelWins(VEO, 0, 3)], settings) is None  # nothing won yet
+    seedance = suggest_preset(presets, [ModelWins("bytedance/seedance-2.0", 7, 9), ModelWins(HAILUO, 2, 9)],
+                              settings)
+    assert seedance is not None and seedance.preset is None  # no preset uses it: said, not invented
+    assert seedance.reason == "Seedance 2.0 won 7 of 9 pairs for this client"
+    economy = suggest_preset(presets, [ModelWins(HAILUO, 1, 1)], settings)
+    assert economy is not None and economy.preset is not None and economy.preset.name == "Economy"
+    assert economy.reason == "Hailuo 02 won 1 of 1 pair for this client"

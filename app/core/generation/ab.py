@@ -167,6 +167,7 @@ def ab_state(s: Session, job_id: int, clip_state: object) -> AbState:
 def pick_winner(s: Session, job_id: int, pair: int, variant: str, chosen_by: str) -> None:
     """Record ``variant`` as pair ``pair``'s winner (replacing an earlier pick); its clip must have a video."""
     letter = variant.strip().upper()
+    s.execute(select(Job.id).where(Job.id == job_id).with_for_update())  # two picks of a pair: one after the other
     if not s.scalar(select(AbVariant.job_id).where(AbVariant.job_id == job_id).limit(1)):
         if s.get(Job, job_id) is None:
             raise GenerationError(f"there is no job {job_id}")
