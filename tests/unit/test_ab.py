@@ -55,7 +55,7 @@ async def test_an_ab_launch_makes_one_prediction_per_pair_and_model_and_estimate
     assert by_pair[1] == by_pair[2] == {"A": VEO, "B": HAILUO, "C": KLING}
     hailuo = next(v for v in state.variants if v.model_id == HAILUO)  # each model got the values planned for it
     assert (hailuo.duration_s, hailuo.resolution) == (singles[1].duration_s, singles[1].resolution)
-    sent = [fake_replicate.predictions[c.prediction_id] for p in state.pairs for c in [p.clips["B"]]]
+    sent = [fake_replicate.predictions[p.clips["B"].prediction_id] for p in state.pairs]
     assert all(p.input["duration"] == 6 for p in sent)
 
 

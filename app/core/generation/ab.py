@@ -11,14 +11,14 @@ Each function here is one unit of work for ``Database.run`` / ``Database.read`` 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.db.models import AbVariant, AbWinner, Campaign, Clip, Job, utcnow
-from app.core.domain import ClipState, ClipStatus
+from app.core.domain import ClipState, ClipStatus, PairSuggestion
 from app.core.generation.errors import GenerationError
 
 LETTERS = "ABC"
@@ -91,18 +91,21 @@ class ModelWins:
         return self.wins / self.contests if self.contests else 0.0
 
 
-def variant_plans(models: Sequence[tuple[str, float, str, float]]) -> tuple[VariantPlan, ...]:
-    """Letters for (model id, duration, resolution, estimate) tuples; refuses fewer than two, more than three or a
-    model named twice."""
-    ids = [m[0] for m in models]
-    if not MIN_MODELS <= len(ids) <= MAX_MODELS:
-        raise GenerationError(f"an A/B comparison takes two or three models, not {len(ids)}")
-    if len(set(ids)) != len(ids):
+def check_models(model_ids: Sequence[str]) -> None:
+    """Refuse fewer than two models, more than three, or a model named twice."""
+    if not MIN_MODELS <= len(model_ids) <= MAX_MODELS:
+        raise GenerationError(f"an A/B comparison takes two or three models, not {len(model_ids)}")
+    if len(set(model_ids)) != len(model_ids):
         raise GenerationError("an A/B comparison needs different models: one is named twice")
+
+
+def variant_plans(models: Sequence[tuple[str, float, str, float]]) -> tuple[VariantPlan, ...]:
+    """Letters for (model id, duration, resolution, estimate) tuples, in order (see ``check_models``)."""
+    check_models([m[0] for m in models])
     return tuple(VariantPlan(LETTERS[i], *m) for i, m in enumerate(models))
 
 
-def add_variants(s: Session, job: Job, variants: Sequence[VariantPlan], pairs: Sequence[object]) -> None:
+def add_variants(s: Session, job: Job, variants: Sequence[VariantPlan], pairs: Sequence[PairSuggestion]) -> None:
     """Give new job ``job`` one clip per pair and variant (pair-major order) and its variant rows."""
     for v in variants:
         s.add(AbVariant(job_id=job.id, variant=v.letter, model_id=v.model_id, duration_s=v.duration_s,
@@ -112,10 +115,9 @@ def add_variants(s: Session, job: Job, variants: Sequence[VariantPlan], pairs: S
     for number, pair in enumerate(pairs, start=1):
         for v in variants:
             position += 1
-            clips.append(Clip(position=position, first_asset_id=pair.first_asset_id,  # type: ignore[attr-defined]
-                              last_asset_id=pair.last_asset_id, prompt=pair.prompt,  # type: ignore[attr-defined]
-                              model_id=v.model_id, status=ClipStatus.PENDING.value, ab_pair=number,
-                              ab_variant=v.letter))
+            clips.append(Clip(position=position, first_asset_id=pair.first_asset_id,
+                              last_asset_id=pair.last_asset_id, prompt=pair.prompt, model_id=v.model_id,
+                              status=ClipStatus.PENDING.value, ab_pair=number, ab_variant=v.letter))
     job.clips = clips
 
 
@@ -139,7 +141,7 @@ def ad_clips(s: Session, job: Job) -> list[Clip]:
     return [c for c in job.clips if c.ab_pair is not None and c.ab_variant == winners.get(c.ab_pair, LETTERS[0])]
 
 
-def ab_state(s: Session, job_id: int, clip_state: object) -> AbState:
+def ab_state(s: Session, job_id: int, clip_state: Callable[[Clip], ClipState]) -> AbState:
     """The A/B read model of job ``job_id``; ``clip_state`` turns a clip row into its ``ClipState``."""
     job = s.get(Job, job_id)
     if job is None:
@@ -158,7 +160,7 @@ def ab_state(s: Session, job_id: int, clip_state: object) -> AbState:
         clips = by_pair[number]
         first = clips[0]
         pairs.append(AbPair(number, first.first_asset_id, first.last_asset_id, first.prompt,
-                            {c.ab_variant or "": clip_state(c) for c in clips},  # type: ignore[operator]
+                            {c.ab_variant or "": clip_state(c) for c in clips},
                             winners.get(number)))
     campaign = s.get(Campaign, job.campaign_id)
     return AbState(job_id, job.campaign_id, campaign.client_id if campaign else 0, variants, tuple(pairs))
@@ -216,4 +218,5 @@ def win_stats(s: Session, client_id: int) -> list[ModelWins]:
 
 
 __all__ = ["LETTERS", "MAX_MODELS", "MIN_MODELS", "AbPair", "AbState", "ModelWins", "VariantPlan", "ab_state",
-           "ad_clips", "add_variants", "is_ab", "pick_winner", "variant_plans", "variant_settings", "win_stats"]
+           "ad_clips", "add_variants", "check_models", "is_ab", "pick_winner", "variant_plans", "variant_settings",
+           "win_stats"]

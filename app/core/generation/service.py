@@ -242,7 +242,7 @@ class GenerationService:
                       pairs: Sequence[PairSuggestion] | None = None) -> AbPlan:
         """The same pairs on two or three models: each model's plan exactly as ``plan`` makes it, the budget checked
         against their total."""
-        ab.variant_plans([(m, 0.0, "", 0.0) for m in model_ids])  # two or three different models
+        ab.check_models(model_ids)
         if pairs is None:
             pairs = await self.saved_pairs(campaign_id)
         plans = [await self.plan(campaign_id, model_id, duration_s, aspect, resolution, pairs)
