@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", default=None, metavar="NAME", help="a quality preset (see `presets`); --model, "
                    "--duration, --resolution and --transition override its fields")
     p.add_argument("--model", default=None, help="model id (see `models`); default: local without a key")
+    p.add_argument("--ab", default=None, metavar="MODEL_A,MODEL_B[,MODEL_C]", help="make every pair on two or "
+                   "three models to compare (pick winners with `ab`); the ad uses the winners, else variant A")
     p.add_argument("--duration", type=float, default=None, help="seconds per clip (snapped to the model)")
     p.add_argument("--aspect", default="16:9", choices=ASPECTS[:3])
     p.add_argument("--resolution", default=None)
@@ -135,6 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("clips", type=int, nargs="*", metavar="CLIP", help="clip numbers as `job` shows them")
     p.add_argument("--model", default=None, help="model id (see `models`); default: each clip's own")
     p.add_argument("--prompt", default=None, help="a new prompt (for one clip)")
+    p.add_argument("--json", action="store_true")
+
+    p = _add(sub, "ab", "app.commands.ab:cmd_ab", "an A/B job's pairs, variants and winners (`ab JOB`), or pick "
+             "a pair's winner (`ab pick JOB PAIR VARIANT`; VARIANT: A, B, C, 1, 2, 3 or the model id)")
+    p.add_argument("words", nargs="+", metavar="JOB | pick JOB PAIR VARIANT")
     p.add_argument("--json", action="store_true")
 
     p = _add(sub, "combine", "app.commands.media:cmd_combine", "combine a job's clips into one video")

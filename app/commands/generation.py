@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.commands.ab import report_ab_combine
 from app.commands.common import CommandError, UsageError, confirm, err, print_json, print_table
 from app.commands.models import price_text
 from app.config import LibraryPaths
@@ -18,7 +19,7 @@ from app.core.generation.errors import GenerationError
 from app.core.generation.presets import choose, get_preset
 from app.core.generation.repository import RETRYABLE
 from app.core.generation.schema_snapshots import SnapshotStore
-from app.core.generation.service import GenerationService, JobPlan
+from app.core.generation.service import AbPlan, GenerationService, JobPlan
 from app.core.media.combine import CombineError, CombineOptions
 from app.core.services import Services
 
@@ -92,6 +93,34 @@ def _print_plan(plan: JobPlan, preset_name: str | None, transition: str) -> None
     err(f"Transition: {transition}")
 
 
+def _print_ab_plan(plan: AbPlan, preset_name: str | None, transition: str) -> None:
+    if preset_name:
+        err(f"Preset: {preset_name}")
+    err(f"A/B comparison of {len(plan.plans)} models on {len(plan.pairs)} pairs:")
+    for letter, each in zip("ABC", plan.plans, strict=False):
+        model = each.model
+        err(f"  {letter}: {model.label} ({model.id}), {len(each.pairs)} × {each.duration_s:g} s at "
+            f"{each.resolution}: {usd(each.estimate_usd)}")
+        for note in each.adjustments:
+            err(f"     adjusted: {note}")
+    err(f"Estimate: {usd(plan.estimate_usd)} in all")
+    money = plan.money
+    if money.budget_usd is None:
+        err(f"Budget: none set for this campaign (spent {usd(money.spent_usd)}, committed by work in flight "
+            f"{usd(money.committed_usd)})")
+    else:
+        err(f"Budget: {usd(money.budget_usd)}, spent {usd(money.spent_usd)}, committed by work in flight "
+            f"{usd(money.committed_usd)}, left {usd(money.left_usd or 0.0)}")
+    err(f"Transition: {transition}")
+
+
+def _ab_models(text: str) -> list[str]:
+    models = [m.strip() for m in text.split(",") if m.strip()]
+    if not 2 <= len(models) <= 3:
+        raise UsageError(f"--ab takes two or three model ids separated by commas, not {text!r}")
+    return models
+
+
 async def _pairs(services: Services, campaign_id: int) -> list[PairSuggestion]:
     pairs = await services.generation.saved_pairs(campaign_id)
     if pairs:
@@ -130,6 +159,9 @@ async def cmd_generate(args: argparse.Namespace, services: Services) -> int:
     gen = services.generation
     if args.music and not Path(args.music).is_file():
         raise UsageError(f"the music file {args.music} does not exist")
+    ab_models = _ab_models(args.ab) if args.ab else None
+    if ab_models and args.model:
+        raise UsageError("--ab names the models to compare: leave out --model")
     try:
         campaign = await services.library.get_campaign(args.campaign)
         settings = services.settings.current
@@ -137,17 +169,27 @@ async def cmd_generate(args: argparse.Namespace, services: Services) -> int:
         choice = choose(preset, model_id=args.model, duration_s=args.duration, resolution=args.resolution,
                         transition=args.transition)
         args.transition = choice.transition  # the combine step below uses it too
-        model_id = choice.model_id or (await gen.default_model()).id
-        snapshots = SnapshotStore.for_library(services.paths.root)
-        model = await asyncio.to_thread(get_model, model_id, settings, snapshots)  # reads the stored schema
         pairs = await _pairs(services, campaign.id)
-        plan = await gen.plan(campaign.id, model.id, choice.duration_s, args.aspect, choice.resolution, pairs)
-        _print_plan(plan, preset.name if preset else None, choice.transition)
+        plan: JobPlan | AbPlan
+        if ab_models:
+            plan = await gen.plan_ab(campaign.id, ab_models, choice.duration_s, args.aspect, choice.resolution, pairs)
+            _print_ab_plan(plan, preset.name if preset else None, choice.transition)
+            clip_count = len(plan.pairs) * len(plan.plans)
+        else:
+            model_id = choice.model_id or (await gen.default_model()).id
+            snapshots = SnapshotStore.for_library(services.paths.root)
+            model = await asyncio.to_thread(get_model, model_id, settings, snapshots)  # reads the stored schema
+            plan = await gen.plan(campaign.id, model.id, choice.duration_s, args.aspect, choice.resolution, pairs)
+            _print_plan(plan, preset.name if preset else None, choice.transition)
+            clip_count = len(plan.pairs)
         if plan.over_budget:
             raise CommandError(plan.refusal())
-        if not args.yes and not confirm(f"Make {len(plan.pairs)} clips for about {usd(plan.estimate_usd)}?"):
+        if not args.yes and not confirm(f"Make {clip_count} clips for about {usd(plan.estimate_usd)}?"):
             raise CommandError("not confirmed (without a terminal, add --yes to run unattended)")
-        job = (await gen.create_job(plan, transition=args.transition, music_path=args.music)).value
+        if isinstance(plan, AbPlan):
+            job = (await gen.create_ab_job(plan, transition=args.transition, music_path=args.music)).value
+        else:
+            job = (await gen.create_job(plan, transition=args.transition, music_path=args.music)).value
         err(f"Job {job.id}: making {len(job.clips)} clips at once…")
         output = None
         async with gen.lease(job.id):  # the clips and the combine, without another process between them
@@ -161,8 +203,12 @@ async def cmd_generate(args: argparse.Namespace, services: Services) -> int:
     except GenerationError as exc:
         raise CommandError(str(exc)) from None
     final = await gen.get_job(final.id)
+    choices = await report_ab_combine(services, final.id) if output is not None else None
     if args.json:
-        print_json(_job_doc(final, services.paths, output))
+        doc = _job_doc(final, services.paths, output)
+        if ab_models:
+            doc["ab"] = (await gen.ab_state(final.id)).to_json() | ({"ad": choices} if choices else {})
+        print_json(doc)
     elif output is not None:
         print(output)
     if failure:

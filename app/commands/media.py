@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.commands.ab import report_ab_combine
 from app.commands.common import CommandError, err, print_json, to_jsonable
 from app.core.domain import Transition
 from app.core.generation.combining import MissingClips
@@ -27,6 +28,7 @@ async def cmd_combine(args: argparse.Namespace, services: Services) -> int:
         result = await gen.combine(args.job_id, options, output=output, skip_failed=args.skip_failed,
                                    on_progress=_print_progress if show_progress else None)
         skipped = (await gen.get_job(args.job_id)).output_meta.get("skipped") or []
+        ab_choices = await report_ab_combine(services, args.job_id)
     except MissingClips as exc:
         raise CommandError(f"{exc}: add --skip-failed to combine the others") from None
     except (CombineError, GenerationError) as exc:
@@ -37,7 +39,8 @@ async def cmd_combine(args: argparse.Namespace, services: Services) -> int:
     if skipped:
         err("Left out: " + ", ".join(f"clip {c['position']} ({c['status']})" for c in skipped))  # type: ignore[index]
     if args.json:
-        print_json({"job_id": args.job_id, **to_jsonable(result), "skipped": skipped})
+        print_json({"job_id": args.job_id, **to_jsonable(result), "skipped": skipped}
+                   | ({"ab": ab_choices} if ab_choices is not None else {}))
     else:
         print(result.output_path)
     return 0

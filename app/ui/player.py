@@ -115,6 +115,11 @@ class VideoPlayer(QWidget):
     def seek(self, ms: int) -> None:
         self.media.setPosition(ms)
 
+    def set_controls_visible(self, visible: bool) -> None:
+        """Show or hide the control row (a player another one drives has none)."""
+        for widget in (self.play_button, self.slider, self.time_label, self.loop_button):
+            widget.setVisible(visible)
+
     def _set_enabled(self, enabled: bool) -> None:
         for widget in (self.play_button, self.slider):
             widget.setEnabled(enabled)

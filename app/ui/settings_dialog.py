@@ -49,6 +49,7 @@ from app.core.pairing.errors import PairingError
 from app.core.secrets import KeyFormatError, KeyName, KeySource, KeyStatus, SecretStore, clean_key
 from app.ui.bridge import TaskBridge, describe_error
 from app.ui.library_settings import LibraryChoice, LibraryPage, check_server
+from app.ui.presets_editor import PresetsEditor
 from app.ui.prices_editor import PricesEditor
 from app.ui.widgets.inline_error import InlineError
 
@@ -60,6 +61,7 @@ KEY_TITLES = {KeyName.REPLICATE: "Replicate API token", KeyName.XAI: "xAI API ke
               KeyName.VISION: "Vision server API key (only if the server needs one)"}
 GENERAL_TAB = 1
 LIBRARY_TAB = 3
+PRESETS_TAB = 4
 INSECURE_TEXT = ("No secure key store was found on this computer. Keys entered here are kept for "
                  "this session only and are never written anywhere in plain text, so they will be asked for "
                  "again next time. To keep them, unlock or install the system keyring (GNOME Keyring, KWallet, "
@@ -178,6 +180,8 @@ class SettingsDialog(QDialog):
         self.library_page = LibraryPage(settings.saved, library_open or "the library folder of this computer")
         self.library_page.test_button.clicked.connect(self.test_library)
         self.tabs.addTab(self.library_page, "&Library")
+        self.presets = PresetsEditor(settings.current)
+        self.tabs.addTab(self.presets, "Pr&esets")
         self.error = InlineError()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
         self.buttons.accepted.connect(self.save)
@@ -282,6 +286,7 @@ class SettingsDialog(QDialog):
             "music_volume": self.volume_spin.value() / 100,
             "clip_audio": self.clip_audio_combo.currentData(),
             "model_prices": self.prices.overrides(),
+            "quality_presets": self.presets.stored(),
         }
 
     # ---- the library ---------------------------------------------------------------------------------
@@ -397,6 +402,9 @@ class SettingsDialog(QDialog):
             return
         if problem := self.library_page.problem():
             self._refuse(LIBRARY_TAB, problem)
+            return
+        if problem := self.presets.problem():
+            self._refuse(PRESETS_TAB, problem)
             return
         library = self.library_page.choice()
         values.update(library.values)

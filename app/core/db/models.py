@@ -233,8 +233,36 @@ class Clip(Base):
     # Working time: seconds a process drove the clip, plus the span open since ``working_since`` (if any).
     working_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     working_since: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # An A/B job makes each pair once per model: the pair's number and the variant letter (A, B, C); None otherwise.
+    ab_pair: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    ab_variant: Mapped[str | None] = mapped_column(String(1), nullable=True)
 
     job: Mapped[Job] = relationship(back_populates="clips")
+
+
+class AbVariant(Base):
+    """One model of an A/B job: its letter, and the clip length, resolution and estimate it was planned with."""
+
+    __tablename__ = "ab_variants"
+
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(1), primary_key=True)
+    model_id: Mapped[str] = mapped_column(String(100))
+    duration_s: Mapped[float] = mapped_column(Float)
+    resolution: Mapped[str] = mapped_column(String(16), default="")
+    estimate_usd: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class AbWinner(Base):
+    """The variant a person picked for one pair of an A/B job (one row per pair, replaced by a new pick)."""
+
+    __tablename__ = "ab_winners"
+
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    pair: Mapped[int] = mapped_column(Integer, primary_key=True)
+    variant: Mapped[str] = mapped_column(String(1))
+    chosen_by: Mapped[str] = mapped_column(String(200), default="")
+    chosen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class ClipAttempt(Base):

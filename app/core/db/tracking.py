@@ -83,7 +83,7 @@ def _note(collected: _Collected, obj: Any, whole: bool) -> None:
             collected.spend_jobs.add(obj.job_id)
     elif isinstance(obj, m.ClipAttempt):
         ids["clips"].add(obj.clip_id)
-    elif isinstance(obj, m.JobLease):
+    elif isinstance(obj, m.JobLease | m.AbVariant | m.AbWinner):
         ids["jobs"].add(obj.job_id)
     elif isinstance(obj, m.LedgerEntry):  # a billable call recorded or corrected: its campaign's money moved
         if obj.campaign_id is not None:

@@ -7,10 +7,12 @@ preset is the figure ``generate`` shows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.config import Settings, SettingsStore
 from app.core.domain import Transition
+from app.core.generation.ab import ModelWins
 from app.core.generation.catalog import either, get_model, snap
 from app.core.generation.cost import estimate
 from app.core.generation.errors import GenerationError
@@ -162,3 +164,28 @@ def delete_preset(store: SettingsStore, name: str) -> str:
     store.update(quality_presets={n: entry for n, entry in presets.items() if n != found})
     return found
 
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """The preset the client's A/B results point to, and why ("Seedance 2.0 won 7 of 9 pairs for this client")."""
+
+    preset: Preset | None  # None: no preset uses the winning model
+    model_id: str
+    wins: int
+    contests: int
+    reason: str
+
+
+def suggest_preset(presets: Sequence[Preset], wins: Sequence[ModelWins], settings: Settings) -> Suggestion | None:
+    """The first preset using the model that won most of the client's A/B pairs; None before any pick."""
+    best = next((w for w in wins if w.wins > 0), None)
+    if best is None:
+        return None
+    try:
+        label = get_model(best.model_id, settings).label
+    except GenerationError:
+        label = best.model_id
+    reason = f"{label} won {best.wins} of {best.contests} pair{'s' if best.contests != 1 else ''} for this client"
+    preset = next((p for p in presets if p.model_id == best.model_id), None)
+    return Suggestion(preset, best.model_id, best.wins, best.contests, reason)

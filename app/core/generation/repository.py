@@ -35,7 +35,7 @@ from app.core.domain import (
     PairSuggestion,
     Transition,
 )
-from app.core.generation import lease
+from app.core.generation import ab, lease
 from app.core.generation.errors import GenerationError
 from app.core.generation.providers.base import Submission
 from app.core.library.store import AssetStore
@@ -132,6 +132,7 @@ class NewJob:
     transition: str
     music_path: str | None
     launched_by: str = ""
+    variants: tuple[ab.VariantPlan, ...] = ()  # an A/B job: each pair is made once per variant's model
 
 
 def insert_job(s: Session, new: NewJob, allow_over_budget: bool) -> JobState:
@@ -153,10 +154,15 @@ def insert_job(s: Session, new: NewJob, allow_over_budget: bool) -> JobState:
               resolution=new.resolution, status=JobStatus.PENDING.value, estimate_usd=new.estimate_usd,
               transition=new.transition, music_path=new.music_path, launched_by=new.launched_by,
               options={"adjustments": list(new.adjustments), "submissions": {}})
-    job.clips = [Clip(position=index, first_asset_id=pair.first_asset_id, last_asset_id=pair.last_asset_id,
-                      prompt=pair.prompt, model_id=new.model_id, status=ClipStatus.PENDING.value)
-                 for index, pair in enumerate(new.pairs, start=1)]
-    s.add(job)
+    if new.variants:
+        s.add(job)
+        s.flush()
+        ab.add_variants(s, job, new.variants, new.pairs)
+    else:
+        job.clips = [Clip(position=index, first_asset_id=pair.first_asset_id, last_asset_id=pair.last_asset_id,
+                          prompt=pair.prompt, model_id=new.model_id, status=ClipStatus.PENDING.value)
+                     for index, pair in enumerate(new.pairs, start=1)]
+        s.add(job)
     s.flush()
     return job_state(job)
 
@@ -186,7 +192,8 @@ def load_run(s: Session, clip_id: int, store: AssetStore) -> ClipRun:
     submission = None
     if record and row.submit_token and record.get("token") == row.submit_token:
         submission = Submission(record["token"], record["input"], datetime.fromisoformat(record["submitted_at"]))
-    return ClipRun(clip_state(row), job.duration_s, job.resolution, job.aspect, paths[0], paths[1], submission)
+    duration_s, resolution = ab.variant_settings(s, row) or (job.duration_s, job.resolution)
+    return ClipRun(clip_state(row), duration_s, resolution, job.aspect, paths[0], paths[1], submission)
 
 
 def unfinished_clips(s: Session, job_id: int) -> list[tuple[int, str]]:
@@ -533,7 +540,7 @@ def media_source(s: Session, job_id: int, root: Path) -> JobMedia:
     row = get_job_row(s, job_id)
     campaign = s.get(Campaign, row.campaign_id)
     client = s.get(Client, campaign.client_id) if campaign else None
-    clips = [c for c in row.clips if c.status == ClipStatus.SUCCEEDED.value and c.file_path]
+    clips = [c for c in ab.ad_clips(s, row) if c.status == ClipStatus.SUCCEEDED.value and c.file_path]
     costs = ledger.spent_by_clip(s, [c.id for c in clips])
     asset_ids = {a for c in clips for a in (c.first_asset_id, c.last_asset_id) if a is not None}
     assets = {a.id: AssetRef(a.id, a.original_name, a.sha256, a.format)
@@ -578,8 +585,9 @@ class MissingClip:
 
 
 def missing_clips(s: Session, job_id: int) -> list[MissingClip]:
-    """The job's clips without a video to combine (failed, canceled, interrupted or unfinished), in order."""
-    return [MissingClip(c.id, c.position, ClipStatus(c.status), c.error) for c in get_job_row(s, job_id).clips
+    """The job's clips without a video to combine (failed, canceled, interrupted or unfinished), in order; of an A/B
+    job only the variants its ad uses count."""
+    return [MissingClip(c.id, c.position, ClipStatus(c.status), c.error) for c in ab.ad_clips(s, get_job_row(s, job_id))
             if not (c.status == ClipStatus.SUCCEEDED.value and c.file_path)]
 
 

@@ -24,13 +24,14 @@ from app.core.atomic import remove_abandoned_partials
 from app.core.changes import Op
 from app.core.db import Database
 from app.core.domain import ClipState, ClipStatus, JobState, JobStatus, JobWorker, PairSuggestion, Transition
-from app.core.generation import lease
+from app.core.generation import ab, lease
 from app.core.generation import repository as repo
 from app.core.generation.catalog import ModelSpec, catalog, get_model, snap
 from app.core.generation.combining import Combiner, MissingClips
 from app.core.generation.cost import estimate
 from app.core.generation.errors import GenerationError
 from app.core.generation.orchestrator import Orchestrator
+from app.core.generation.presets import PresetEstimate, Suggestion, all_presets, estimate_presets, suggest_preset
 from app.core.generation.providers.base import Provider
 from app.core.generation.providers.local_provider import LocalProvider
 from app.core.generation.providers.replicate_api import ReplicateAPI
@@ -43,7 +44,7 @@ from app.core.media.jobs import JobMedia
 from app.core.money.budget import CampaignMoney
 from app.core.secrets import KeyName, SecretStore
 
-__all__ = ["GenerationError", "GenerationService", "JobPlan", "WorkedElsewhere"]
+__all__ = ["AbPlan", "GenerationError", "GenerationService", "JobPlan", "WorkedElsewhere"]
 log = logging.getLogger(__name__)
 
 
@@ -93,6 +94,41 @@ class JobPlan:
     def refusal(self) -> str:
         """Why the plan is over budget: what is left, what holds the rest and how to free it."""
         return self.money.refusal(self.estimate_usd)
+
+
+@dataclass(frozen=True)
+class AbPlan:
+    """An A/B job before launch: one plan per model (its share of the estimate) and the budget applied to the
+    total."""
+
+    plans: tuple[JobPlan, ...]
+
+    @property
+    def campaign_id(self) -> int:
+        return self.plans[0].campaign_id
+
+    @property
+    def pairs(self) -> tuple[PairSuggestion, ...]:
+        return self.plans[0].pairs
+
+    @property
+    def money(self) -> CampaignMoney:
+        return self.plans[0].money
+
+    @property
+    def estimate_usd(self) -> float:
+        """The whole comparison: every model's clips of every pair."""
+        return round(sum(p.estimate_usd for p in self.plans), 4)
+
+    @property
+    def over_budget(self) -> bool:
+        return not self.money.allows(self.estimate_usd)
+
+    def refusal(self) -> str:
+        return self.money.refusal(self.estimate_usd)
+
+    def variants(self) -> tuple[ab.VariantPlan, ...]:
+        return ab.variant_plans([(p.model.id, p.duration_s, p.resolution, p.estimate_usd) for p in self.plans])
 
 
 class GenerationService:
@@ -200,6 +236,70 @@ class GenerationService:
             (self.paths.job_dir(op.value.id) / folder).mkdir(parents=True, exist_ok=True)
         self._orchestrator.emit(op.value)
         return op
+
+    async def plan_ab(self, campaign_id: int, model_ids: Sequence[str], duration_s: float | None = None,
+                      aspect: str = "16:9", resolution: str | None = None,
+                      pairs: Sequence[PairSuggestion] | None = None) -> AbPlan:
+        """The same pairs on two or three models: each model's plan exactly as ``plan`` makes it, the budget checked
+        against their total."""
+        ab.check_models(model_ids)
+        if pairs is None:
+            pairs = await self.saved_pairs(campaign_id)
+        plans = [await self.plan(campaign_id, model_id, duration_s, aspect, resolution, pairs)
+                 for model_id in model_ids]
+        return AbPlan(tuple(plans))
+
+    async def create_ab_job(self, plan: AbPlan, *, allow_over_budget: bool = False, transition: str = "cut",
+                            music_path: str | None = None) -> Op[JobState]:
+        """Store an A/B job: one pending clip per pair and model; refused when the total is over budget unless
+        ``allow_over_budget``."""
+        try:
+            chosen_transition = Transition(transition)
+        except ValueError:
+            raise GenerationError(f"unknown transition {transition!r}; use cut, crossfade or fade") from None
+        for each in plan.plans:
+            await self.provider_for(each.model)
+        first = plan.plans[0]
+        new = repo.NewJob(campaign_id=plan.campaign_id, model_id=first.model.id, duration_s=first.duration_s,
+                          resolution=first.resolution, aspect=first.aspect, estimate_usd=plan.estimate_usd,
+                          pairs=plan.pairs, adjustments=tuple(a for p in plan.plans for a in p.adjustments),
+                          transition=chosen_transition.value, music_path=str(music_path) if music_path else None,
+                          launched_by=actor_name(self.settings.current), variants=plan.variants())
+        op = await self.db.op(lambda s: repo.insert_job(s, new, allow_over_budget))
+        for folder in ("inputs", "clips"):
+            (self.paths.job_dir(op.value.id) / folder).mkdir(parents=True, exist_ok=True)
+        self._orchestrator.emit(op.value)
+        return op
+
+    async def ab_state(self, job_id: int) -> ab.AbState:
+        """An A/B job's variants, pairs and winners; ``GenerationError`` for an ordinary job."""
+        return await self.db.read(lambda s: ab.ab_state(s, job_id, repo.clip_state))
+
+    async def is_ab(self, job_id: int) -> bool:
+        return await self.db.read(lambda s: ab.is_ab(s, job_id))
+
+    async def pick_winner(self, job_id: int, pair: int, variant: str) -> Op[ab.AbState]:
+        """Pick ``variant`` (A, B or C) as the winner of pair ``pair``; the ad made next uses it."""
+        who = actor_name(self.settings.current)
+
+        def work(s: Session) -> ab.AbState:
+            ab.pick_winner(s, job_id, pair, variant, who)
+            return ab.ab_state(s, job_id, repo.clip_state)
+        return await self.db.op(work)
+
+    async def win_stats(self, client_id: int) -> list[ab.ModelWins]:
+        """Which model won the client's A/B pairs how often (most wins first)."""
+        return await self.db.read(lambda s: ab.win_stats(s, client_id))
+
+    async def preset_estimates(self, pair_count: int, aspect: str = "16:9") -> list[PresetEstimate]:
+        """Every quality preset's cost for ``pair_count`` pairs: the estimate ``plan`` gives with its values."""
+        settings = self.settings.current
+        return await asyncio.to_thread(estimate_presets, settings, pair_count, aspect, self.snapshots)
+
+    async def preset_suggestion(self, client_id: int) -> Suggestion | None:
+        """The preset the client's A/B winners point to (None before any pick)."""
+        settings = self.settings.current
+        return suggest_preset(all_presets(settings), await self.win_stats(client_id), settings)
 
     # ---- the job's lease ---------------------------------------------------------------------------------
     @contextlib.asynccontextmanager

@@ -13,8 +13,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -31,7 +32,8 @@ from PySide6.QtWidgets import (
 from app.core.changes import Changes, Op
 from app.core.domain import CampaignInfo, JobState, PairSuggestion
 from app.core.generation.catalog import durations_text
-from app.core.generation.service import GenerationService
+from app.core.generation.presets import PresetEstimate, Suggestion
+from app.core.generation.service import AbPlan, GenerationService
 from app.core.library.service import LibraryService
 from app.core.pairing.service import PairingService
 from app.ui.bridge import TaskBridge, describe_error
@@ -65,6 +67,13 @@ class GenerateDialog(QDialog):
         self.campaign = campaign
         self.thumbnails = thumbnails
         self.plan: JobPlan | None = None
+        self.ab_plan: AbPlan | None = None  # the whole comparison when A/B is on (``plan`` is then variant A's)
+        self.preset_estimates: list[PresetEstimate] = []
+        self.suggestion: Suggestion | None = None
+        self.transition = "cut"  # the chosen preset's (the ad's default transition)
+        self._applying_preset = False
+        self._user_chose = False  # the user chose a model, length, resolution or preset: no suggestion overrides it
+        self._suggestion_applied = False
         self.pairs_loaded = False
         self._plan_seq = 0
         self._duration_touched = False
@@ -84,6 +93,13 @@ class GenerateDialog(QDialog):
         self.resolution_combo.currentIndexChanged.connect(self._resolution_changed)
         for signal in (self.aspect_combo.currentIndexChanged, self.pair_list.selection_changed):
             signal.connect(self.schedule_replan)
+        self.preset_combo.activated.connect(self._preset_picked)
+        self.ab_check.toggled.connect(self._ab_toggled)
+        for combo in self.ab_combos:
+            combo.currentIndexChanged.connect(self.schedule_replan)
+        self.bridge.run(f"generate-suggestion-{self.campaign.id}",
+                        self.generation.preset_suggestion(campaign.client_id), on_done=self._suggestion_arrived,
+                        on_error=lambda _exc: None)
         self._model_changed()
         self._load_pairs()
         self.bridge.run(f"generate-key-{self.campaign.id}", self.generation.has_replicate_key(),
@@ -100,6 +116,27 @@ class GenerateDialog(QDialog):
 
     # ---- building ----------------------------------------------------------------------------------
     def _build(self) -> None:
+        self.preset_combo = QComboBox()
+        self.preset_combo.addItem("Custom", None)
+        self.preset_combo.setToolTip("A preset chooses the model, resolution, clip length and transition; the cost "
+                                     "beside each is for the pairs chosen below")
+        self.suggestion_label = QLabel()
+        self.suggestion_label.setWordWrap(True)
+        set_tone(self.suggestion_label, Tone.MUTED)
+        self.suggestion_label.hide()
+        self.ab_check = QCheckBox("Compare with other models (A/B): the same pairs on each")
+        self.ab_combos = [QComboBox(), QComboBox()]
+        self.ab_row = QWidget()
+        ab_layout = QHBoxLayout(self.ab_row)
+        ab_layout.setContentsMargins(0, 0, 0, 0)
+        for letter, combo in zip("BC", self.ab_combos, strict=True):
+            if letter == "C":
+                combo.addItem("(none)", None)
+            for spec in self.models.values():
+                combo.addItem(f"{letter}: {spec.label}", spec.id)
+            ab_layout.addWidget(combo, 1)
+        self.ab_combos[0].setCurrentIndex(min(1, self.ab_combos[0].count() - 1))
+        self.ab_row.hide()
         self.model_combo = QComboBox()
         for spec in self.models.values():
             self.model_combo.addItem(f"{spec.label} — {price_rule(spec.price_usd, spec.price_unit)}", spec.id)
@@ -118,7 +155,11 @@ class GenerateDialog(QDialog):
         self.aspect_combo = QComboBox()
         self.resolution_combo = QComboBox()
         form = QFormLayout()
+        form.addRow("Preset:", self.preset_combo)
+        form.addRow("", self.suggestion_label)
         form.addRow("Model:", self.model_combo)
+        form.addRow("", self.ab_check)
+        form.addRow("", self.ab_row)
         form.addRow("", self.model_notes)
         form.addRow("Duration:", duration_row)
         form.addRow("Aspect:", self.aspect_combo)
@@ -203,7 +244,110 @@ class GenerateDialog(QDialog):
 
     def _model_chosen(self) -> None:
         self._model_touched = True
+        self._user_chose = True
         self._model_changed()
+        self._leave_preset()
+
+    # ---- presets -----------------------------------------------------------------------------------
+    def select_preset(self, name: str) -> None:
+        """Choose the preset ``name`` (as a user would)."""
+        index = self.preset_combo.findData(name)
+        if index >= 0:
+            self.preset_combo.setCurrentIndex(index)
+            self._preset_chosen(index)
+
+    def _preset_picked(self, index: int) -> None:
+        self._user_chose = True
+        self._preset_chosen(index)
+
+    def _preset_chosen(self, index: int) -> None:
+        """Fill the model, resolution and clip length in from the preset (its transition goes with the job)."""
+        name = self.preset_combo.itemData(index)
+        item = next((e for e in self.preset_estimates if e.preset.name == name), None)
+        if item is None or item.preset.model_id not in self.models:
+            return
+        preset = item.preset
+        spec = self.models[preset.model_id]
+        self._applying_preset = True
+        try:
+            self._model_touched = True
+            self.model_combo.blockSignals(True)
+            self.select_model(preset.model_id)
+            self.model_combo.blockSignals(False)
+            self._duration_touched = False
+            self._model_changed()
+            if preset.resolution:
+                self.resolution_combo.setCurrentIndex(max(0, self.resolution_combo.findText(preset.resolution)))
+            self.duration_spin.blockSignals(True)
+            self.duration_spin.setValue(preset.duration_s or spec.default_duration)
+            self.duration_spin.blockSignals(False)
+            self._resolution_changed()
+            self.transition = preset.transition
+        finally:
+            self._applying_preset = False
+
+    def _leave_preset(self) -> None:
+        """A value changed by hand: the choice is no longer a preset's."""
+        if not self._applying_preset and self.preset_combo.currentIndex() != 0:
+            self.preset_combo.setCurrentIndex(0)
+            self.transition = "cut"
+
+    def _estimate_presets(self, pair_count: int) -> None:
+        self.bridge.run(f"generate-presets-{self.campaign.id}",
+                        self.generation.preset_estimates(pair_count, self.aspect_combo.currentText() or "16:9"),
+                        on_done=self._presets_arrived, on_error=lambda _exc: None)
+
+    def _presets_arrived(self, estimates: list[PresetEstimate]) -> None:
+        """Each preset with its cost for the chosen pairs, before it is chosen."""
+        self.preset_estimates = estimates
+        current = self.preset_combo.currentData()
+        self.preset_combo.blockSignals(True)
+        while self.preset_combo.count() > 1:
+            self.preset_combo.removeItem(1)
+        for item in estimates:
+            cost = "unavailable" if item.problem else usd(item.estimate_usd)
+            self.preset_combo.addItem(f"{item.preset.name} — {cost} for {plural(item.pair_count, 'pair')}",
+                                      item.preset.name)
+            if item.problem:
+                self.preset_combo.setItemData(self.preset_combo.count() - 1, item.problem,
+                                              Qt.ItemDataRole.ToolTipRole)
+        self.preset_combo.setCurrentIndex(max(0, self.preset_combo.findData(current)))
+        self.preset_combo.blockSignals(False)
+        self._show_suggestion()
+
+    def preset_cost(self, name: str) -> float | None:
+        """The cost shown beside preset ``name`` (None: not shown or unavailable)."""
+        item = next((e for e in self.preset_estimates if e.preset.name == name), None)
+        return None if item is None or item.problem else item.estimate_usd
+
+    def _suggestion_arrived(self, suggestion: Suggestion | None) -> None:
+        self.suggestion = suggestion
+        self._show_suggestion()
+
+    def _show_suggestion(self) -> None:
+        suggestion = self.suggestion
+        if suggestion is None:
+            self.suggestion_label.hide()
+            return
+        if suggestion.preset is not None:
+            text = f"Suggested: {suggestion.preset.name} — {suggestion.reason}."
+            if not self._user_chose and not self._suggestion_applied and self.preset_estimates:
+                self._suggestion_applied = True  # the default, once: the user's own choice stays
+                self.select_preset(suggestion.preset.name)
+        else:
+            text = f"{suggestion.reason[:1].upper()}{suggestion.reason[1:]} (no preset uses it yet)."
+        self.suggestion_label.setText(text)
+        self.suggestion_label.show()
+
+    # ---- A/B ---------------------------------------------------------------------------------------
+    def _ab_toggled(self, on: bool) -> None:
+        self.ab_row.setVisible(on)
+        self.schedule_replan()
+
+    def ab_models(self) -> list[str]:
+        """The models compared when A/B is on: the main one, then B (and C when chosen)."""
+        chosen = [self.model_combo.currentData(), *(c.currentData() for c in self.ab_combos)]
+        return [m for m in chosen if m]
 
     def _key_known(self, present: bool) -> None:
         """Without a Replicate key the local model is the sensible default (unless the user chose already)."""
@@ -235,6 +379,7 @@ class GenerateDialog(QDialog):
         spec = self.current_model()
         allowed = spec.durations_at(self.resolution_combo.currentText())
         self.duration_hint.setText(f"{spec.label} takes {durations_text(allowed)}")
+        self._leave_preset()
         self.schedule_replan()
 
     def _load_pairs(self) -> None:
@@ -259,12 +404,15 @@ class GenerateDialog(QDialog):
     # ---- planning ----------------------------------------------------------------------------------
     def _duration_changed(self) -> None:
         self._duration_touched = True  # a model change keeps the user's duration: the plan shows its snap
+        self._user_chose = True
+        self._leave_preset()
         self.schedule_replan()
 
     def schedule_replan(self) -> None:
         """Re-plan shortly (several changes in a row make one request)."""
         self._notice = ""
         self.plan = None
+        self.ab_plan = None
         self._show_plan_state(busy=True)
         self._replan_timer.start()
 
@@ -279,16 +427,21 @@ class GenerateDialog(QDialog):
             return
         self._plan_seq += 1
         seq = self._plan_seq
-        coro = self.generation.plan(
-            self.campaign.id, self.model_combo.currentData(), duration_s=self.duration_spin.value(),
-            aspect=self.aspect_combo.currentText(), resolution=self.resolution_combo.currentText(), pairs=pairs)
+        self._estimate_presets(len(pairs))
+        values = {"duration_s": self.duration_spin.value(), "aspect": self.aspect_combo.currentText(),
+                  "resolution": self.resolution_combo.currentText(), "pairs": pairs}
+        coro = self.generation.plan_ab(self.campaign.id, self.ab_models(), **values) if self.ab_check.isChecked() \
+            else self.generation.plan(self.campaign.id, self.model_combo.currentData(), **values)
         self.bridge.run(f"generate-plan-{self.campaign.id}", coro,
                         on_done=lambda plan: seq == self._plan_seq and self._plan_arrived(plan),
                         on_error=lambda exc: seq == self._plan_seq and self._show_plan_state(
                             error=describe_error(exc)))
 
-    def _plan_arrived(self, plan: JobPlan) -> None:
-        self.plan = plan
+    def _plan_arrived(self, plan: JobPlan | AbPlan) -> None:
+        if isinstance(plan, AbPlan):
+            self.ab_plan, self.plan = plan, plan.plans[0]
+        else:
+            self.ab_plan, self.plan = None, plan
         self._show_plan_state()
 
     def _show_plan_state(self, *, busy: bool = False, error: str = "") -> None:
@@ -299,7 +452,8 @@ class GenerateDialog(QDialog):
         shown = "\n".join(m for m in (error, self._notice) if m)
         self.error_label.setText(shown)
         self.error_label.setVisible(bool(shown))
-        over = plan is not None and plan.over_budget
+        ab_plan = self.ab_plan
+        over = plan is not None and (ab_plan.over_budget if ab_plan is not None else plan.over_budget)
         self.launch_button.setEnabled(plan is not None and not over and not error)
         self.budget_message.setVisible(over)
         self.raise_button.setVisible(over or not self.raise_row.isHidden())
@@ -309,11 +463,16 @@ class GenerateDialog(QDialog):
                 label.setText("")
             self.adjustments_label.hide()
             return
-        self.plan_label.setText(f"{plural(len(plan.pairs), 'clip')} × {seconds(plan.duration_s)} with "
-                                f"{plan.model.label}, {plan.resolution}, {plan.aspect}")
-        self.adjustments_label.setText("\n".join(plan.adjustments))
-        self.adjustments_label.setVisible(bool(plan.adjustments))
-        self.estimate_label.setText(f"Estimate: {usd(plan.estimate_usd)}")
+        plans = ab_plan.plans if ab_plan is not None else (plan,)
+        lines = [f"{letter + ': ' if ab_plan else ''}{plural(len(p.pairs), 'clip')} × {seconds(p.duration_s)} with "
+                 f"{p.model.label}, {p.resolution}, {p.aspect}" + (f" — {usd(p.estimate_usd)}" if ab_plan else "")
+                 for letter, p in zip("ABC", plans, strict=False)]
+        self.plan_label.setText("\n".join(lines))
+        adjustments = [a for p in plans for a in p.adjustments]
+        self.adjustments_label.setText("\n".join(adjustments))
+        self.adjustments_label.setVisible(bool(adjustments))
+        estimate = ab_plan.estimate_usd if ab_plan is not None else plan.estimate_usd
+        self.estimate_label.setText(f"Estimate: {usd(estimate)}" + (" in all" if ab_plan else ""))
         spent = f"spent {usd(plan.spent_usd)}, committed {usd(plan.committed_usd)} by work in flight"
         if plan.budget_usd is None:
             self.remaining_label.setText(f"No budget set for this campaign ({spent}).")
@@ -325,7 +484,7 @@ class GenerateDialog(QDialog):
             self.budget_message.setText(
                 f"The estimate is more than the remaining budget of {usd(plan.remaining_usd)}: raise the budget, "
                 f"or choose fewer pairs, a shorter duration or a cheaper model.{held}")
-            self.budget_spin.setValue(math.ceil(plan.spent_usd + plan.committed_usd + plan.estimate_usd))
+            self.budget_spin.setValue(math.ceil(plan.spent_usd + plan.committed_usd + estimate))
 
     # ---- budget ------------------------------------------------------------------------------------
     def _show_raise_row(self) -> None:
@@ -352,11 +511,19 @@ class GenerateDialog(QDialog):
     # ---- launch ------------------------------------------------------------------------------------
     def launch(self) -> None:
         """Create the job of the current plan; ``launched`` follows and the dialog closes."""
-        if self.plan is None or self.plan.over_budget:
+        if self.plan is None:
             return
+        if self.ab_plan is not None:
+            if self.ab_plan.over_budget:
+                return
+            coro = self.generation.create_ab_job(self.ab_plan, transition=self.transition)
+        elif self.plan.over_budget:
+            return
+        else:
+            coro = self.generation.create_job(self.plan, transition=self.transition)
         self.launch_button.setEnabled(False)
-        self.bridge.run(f"generate-launch-{self.campaign.id}", self.generation.create_job(self.plan),
-                        on_done=self._launched, on_error=self._launch_failed)
+        self.bridge.run(f"generate-launch-{self.campaign.id}", coro, on_done=self._launched,
+                        on_error=self._launch_failed)
 
     def _launched(self, op: Op[JobState]) -> None:
         self.launched.emit(op.value)

@@ -30,6 +30,7 @@ from app.core.domain import AssetInfo, CampaignInfo, ClipState, ClipStatus, JobS
 from app.core.generation.service import GenerationService
 from app.core.library.service import LibraryService
 from app.core.pairing.service import PairingService
+from app.ui.ab.ab_dialog import AbDialog
 from app.ui.bridge import TaskBridge
 from app.ui.change_feed import ChangeFeed
 from app.ui.jobs.activity import JobActivity
@@ -78,6 +79,7 @@ class JobsPage(QWidget):
         self.generate_dialog: GenerateDialog | None = None
         self.retry_dialogs: dict[int, RetryDialog] = {}
         self.preview: ClipPreviewDialog | None = None
+        self.ab_dialogs: dict[int, AbDialog] = {}
         self._deleted: set[int] = set()
         self._assets: dict[int, AssetInfo] = {}
         self._frames: dict[int, list[tuple[int, int]]] = {}  # asset id → (clip id, 0 first / 1 last)
@@ -110,8 +112,13 @@ class JobsPage(QWidget):
         self.generate_button.setToolTip("Choose a model and the pairs, see the cost, and launch every clip at once")
         self.generate_button.clicked.connect(self.open_generate_dialog)
         self.generate_button.setEnabled(False)
+        self.compare_button = QPushButton("Compare variants…")
+        self.compare_button.setToolTip("Play an A/B job's variants of each pair side by side and pick the winners")
+        self.compare_button.clicked.connect(lambda: self.job is not None and self.open_ab_dialog(self.job.id))
+        self.compare_button.hide()
         top = QHBoxLayout()
         top.addWidget(self.generate_button)
+        top.addWidget(self.compare_button)
         top.addStretch(1)
         self.list_model = JobsListModel(self)
         self.list_view = JobsListView(self.list_model)
@@ -182,6 +189,8 @@ class JobsPage(QWidget):
         self._reload_timer.stop()
         if self.preview is not None:
             self.preview.close()
+        for dialog in list(self.ab_dialogs.values()):
+            dialog.close()
         self.events.close()
 
     def _notice_key(self, campaign_id: int | None = None) -> str:
@@ -257,6 +266,21 @@ class JobsPage(QWidget):
         self._show_empty(False)
         self._refresh_summary()
         self._load_frames(job.clips)
+        self.compare_button.hide()
+        self.bridge.run("jobs-view-ab", self.generation.is_ab(job.id),
+                        on_done=lambda ab, j=job.id: self.compare_button.setVisible(
+                            ab and self.job is not None and self.job.id == j), on_error=lambda _exc: None)
+
+    def open_ab_dialog(self, job_id: int) -> AbDialog:
+        """The A/B view of job ``job_id`` (one window per job, raised when open already)."""
+        dialog = self.ab_dialogs.get(job_id)
+        if dialog is None:
+            dialog = AbDialog(self.generation, self.bridge, self.feed, job_id, self)
+            dialog.finished.connect(lambda _r, j=job_id: self.ab_dialogs.pop(j, None))
+            self.ab_dialogs[job_id] = dialog
+        dialog.show()
+        dialog.raise_()
+        return dialog
 
     def _clear_job_view(self) -> None:
         self.job = None
@@ -266,6 +290,7 @@ class JobsPage(QWidget):
         self.summary.show_job(None, ())
         self._ticker.stop()
         self._show_empty(True)
+        self.compare_button.hide()
 
     def _show_empty(self, empty: bool) -> None:
         self.empty_label.setVisible(empty)
