@@ -96,6 +96,12 @@ class ClientInfo:
     restrictions: str = ""
     notes: str = ""
     campaign_count: int = 0
+    # The brand kit (stored paths are relative to the library's shared folder; see ``LibraryPaths.file``)
+    logo_asset_id: int | None = None  # one of the client's assets as the logo, or
+    logo_file: str | None = None  # a logo file copied into the library
+    logo_key_background: bool = False  # key out a flat background (a JPEG logo on white)
+    brand_fonts: tuple[str, ...] = ()  # font files copied into the library; the first sets the text
+    cta: str = ""  # the default call to action of end cards
 
 
 @dataclass(frozen=True, slots=True)
