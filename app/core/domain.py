@@ -191,6 +191,7 @@ class ClipState:
     cancel_requested: bool = False
     working_s: float = 0.0  # seconds a process drove the clip, in spans that ended
     working_since: datetime | None = None  # a live process drives it since then (None: nobody does)
+    focus: tuple[float, float] | None = None  # the point a crop keeps in view (fractions); None: the centre
 
     def working_time_s(self, now: datetime | None = None) -> float:
         """Seconds a process has driven the clip, up to ``now`` (the time the app was closed never counts)."""
