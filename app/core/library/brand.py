@@ -1,11 +1,13 @@
 """Brand kit files: logos and fonts copied into the library's ``brand/`` folder, and a campaign's ``BrandKit``.
 
-Files are named by their sha256 (the same file added twice is stored once) and recorded on the client as paths
-relative to the library's shared folder, so every workstation of a team library finds them.
+Files are named by a prefix of their sha256 and their own name (the same file added twice is stored once) and
+recorded on the client as paths relative to the library's shared folder, so every workstation of a team library
+finds them.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +23,7 @@ BRAND_FOLDER = "brand"
 FONT_SUFFIXES = (".ttf", ".otf")
 LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 MAX_BRAND_FILE_BYTES = 50 * 1024 * 1024
+HASH_CHARS = 16  # files are named <hash prefix>-<original name>: the same bytes under the same name are stored once
 
 
 class BrandFileError(ValueError):
@@ -42,7 +45,8 @@ def import_brand_file(paths: LibraryPaths, source: Path, kind: str) -> str:
         suffix = _check_logo(source)
     else:
         raise ValueError(f"unknown brand file kind {kind!r}")
-    target = paths.share / BRAND_FOLDER / f"{sha256_file(source)}{suffix}"
+    safe = re.sub(r"[^\w.-]+", "-", source.stem, flags=re.UNICODE).strip("-.")[:60] or kind
+    target = paths.share / BRAND_FOLDER / f"{sha256_file(source)[:HASH_CHARS]}-{safe}{suffix}"
     if not target.is_file():
         with source.open("rb") as src, atomic_writer(target) as dst:
             shutil.copyfileobj(src, dst, CHUNK)
@@ -72,6 +76,13 @@ def _check_logo(source: Path) -> str:
         raise BrandFileError(f"the logo {source.name} is a {fmt.upper() or 'file'}: use a PNG (with transparency), "
                              "a JPEG or a WebP")
     return suffix
+
+
+def display_name(stored: str) -> str:
+    """The original file name of a stored brand file (without its hash prefix)."""
+    name = Path(stored).name
+    prefix, dash, rest = name.partition("-")
+    return rest if dash and len(prefix) == HASH_CHARS else name
 
 
 def brand_kit(paths: LibraryPaths, *, campaign: str, colors: Sequence[str], logo: Path | None,

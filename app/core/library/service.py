@@ -257,6 +257,15 @@ class LibraryService:
         except (BrandFileError, OSError) as exc:
             raise LibraryError(str(exc)) from None
 
+    async def client_images(self, client_id: int, limit: int = 500) -> list[tuple[int, str]]:
+        """The client's images that can serve as its logo (PNG, JPEG, WebP): ``(asset id, name)``, newest first."""
+        def work(s: Session) -> list[tuple[int, str]]:
+            rows = s.execute(select(Asset.id, Asset.original_name).where(
+                Asset.client_id == client_id, Asset.format.in_(("png", "jpeg", "webp")))
+                .order_by(Asset.imported_at.desc(), Asset.id.desc()).limit(limit))
+            return [(row.id, row.original_name) for row in rows]
+        return await self.db.read(work)
+
     async def brand_kit(self, campaign_id: int) -> BrandKit:
         """What the campaign's deliverables are dressed in: its client's logo, fonts, colours and call to action,
         and its own name, product URL and key messages."""
