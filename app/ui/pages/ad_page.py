@@ -7,6 +7,7 @@ window or by another process), and the shown job is read again when it changes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -38,6 +39,8 @@ from app.core.library.service import LibraryService
 from app.core.media.combine import CombineResult
 from app.core.media.deliver_options import DeliverError, DeliverOptions
 from app.core.media.deliverables import DeliverableResult
+from app.core.media.ffmpeg import FFmpegError
+from app.core.media.probe import probe
 from app.ui.ad.deliver_form import DeliverablesForm
 from app.ui.ad.options_form import CombineOptionsForm
 from app.ui.bridge import TaskBridge, describe_error
@@ -312,17 +315,39 @@ class AdPage(QWidget):
         if job is not None:
             meta = job.output_meta
             durations = dict(zip(meta.get("clip_ids", []), meta.get("clip_durations", []), strict=False))  # type: ignore[call-overload]
-            lengths = []
+            lengths: list[float | None] = []
             for clip in job.succeeded_clips():
                 duration = clip.duration_s or durations.get(clip.id)
                 self.clip_list.addItem(self._clip_item(clip, duration))
-                lengths.append(duration or 0.0)
-            self.deliver_form.set_clips(lengths)
+                lengths.append(duration)
+            self._set_clip_lengths(job, lengths)
             self.status_label.setText(self._describe_output(job))
         else:
             self.deliver_form.set_clips(())
         self._show_focus()
         self._update_buttons()
+
+    def _set_clip_lengths(self, job: JobState, lengths: list[float | None]) -> None:
+        """Give the deliverables form the clips' lengths (probing the files of those the job does not know)."""
+        if all(length is not None for length in lengths):
+            self.deliver_form.set_clips([length or 0.0 for length in lengths])
+            return
+        self.deliver_form.set_clips(())
+        files = [_file(self.paths.share, c.file_path) for c in job.succeeded_clips()]
+
+        async def measure() -> list[float]:
+            measured = []
+            for length, path in zip(lengths, files, strict=True):
+                if length is None and path is not None and path.is_file():
+                    with contextlib.suppress(FFmpegError):
+                        length = (await probe(path)).duration_s
+                measured.append(length or 0.0)
+            return measured
+
+        def measured(values: list[float]) -> None:
+            if self.job is not None and self.job.id == job.id:
+                self.deliver_form.set_clips(values)
+        self.bridge.run("ad-clip-lengths", measure(), on_done=measured, on_error=lambda _exc: None)
 
     def _clip_item(self, clip: ClipState, duration: float | None) -> QListWidgetItem:
         path = _file(self.paths.share, clip.file_path)
@@ -361,8 +386,13 @@ class AdPage(QWidget):
             return f"{count} clip{'s' * (count != 1)} ready to combine."
         how = "stream copy, no re-encode" if meta.get("stream_copy") else "encoded once"
         length = float(meta.get("duration_s", 0) or 0)  # type: ignore[arg-type]
-        return (f"Ad: {output.name} · {length:.1f} s · {meta.get('width')}×{meta.get('height')} · "
+        text = (f"Ad: {output.name} · {length:.1f} s · {meta.get('width')}×{meta.get('height')} · "
                 f"{meta.get('transition')} joins · {how}")
+        deliverables = meta.get("deliverables") or []
+        if len(deliverables) > 1:
+            names = ", ".join(Path(d["video_path"]).name for d in deliverables)  # type: ignore[index]
+            text += f"\nFormats: {names} (with manifests and subtitles) in {output.parent}"
+        return text
 
     # -- combine --------------------------------------------------------------------------------------------
 
