@@ -41,7 +41,7 @@ from app.core.media.deliverables import DeliverableResult, DeliverClip, SkippedC
 from app.core.media.ffmpeg import FFmpegError, ffmpeg_command, run_ffmpeg
 from app.core.media.jobs import ClipMedia, JobMedia
 from app.core.media.probe import MediaInfo, probe
-from app.core.media.render import render_deliverables
+from app.core.media.render import format_file_name, render_deliverables
 
 log = logging.getLogger(__name__)
 PROBE_CONCURRENCY = 4
@@ -183,10 +183,12 @@ class Combiner:
                              skipped: Sequence[repo.MissingClip], left_out: list[SkippedClip]
                              ) -> list[DeliverableResult]:
         started = time.monotonic()
-        if target.suffix.lower() in CONTAINERS:  # a folder's files are written under partial names inside it
+        videos = [target] if target.suffix.lower() in CONTAINERS else [
+            target / format_file_name(brand.campaign, aspect) for aspect in options.outputs]
+        for video in videos:  # what a process that died while writing the same files left
             with contextlib.suppress(OSError):
-                await asyncio.to_thread(remove_abandoned_partials, target)
-        previous = await self.db.run(lambda s: repo.begin_combine(s, job.id, str(target)))
+                await asyncio.to_thread(remove_abandoned_partials, video)
+        previous = await self.db.run(lambda s: repo.begin_combine(s, job.id, str(videos[0])))
 
         def progressed(fraction: float) -> None:
             if fraction > 0:
