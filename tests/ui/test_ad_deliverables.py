@@ -15,6 +15,7 @@ from app.core.media.captions import Cue
 from app.core.media.deliver_graph import DRAFT_SHORT_SIDE
 from app.core.media.deliver_options import DeliverError
 from app.core.media.probe import probe
+from app.ui.ad.deliver_form import DeliverablesForm
 from app.ui.bridge import TaskBridge
 from app.ui.pages.ad_page import AdPage
 from tests.helpers.combine_media import add_job, make_clip
@@ -81,6 +82,13 @@ async def test_the_form_builds_the_deliver_options(qtbot, services, tmp_path) ->
         page.deliver_options()
     form.supers_mode.setCurrentIndex(form.supers_mode.findData("none"))
     assert page.deliver_options().supers == "none"
+
+    remembered = page.preferences.document("ad/deliver_options")  # the next start shows the same choices
+    assert remembered == form.state() and remembered["formats"] == ["9:16", "1:1"] and remembered["loudness"] == "-23"
+    again = DeliverablesForm()
+    qtbot.addWidget(again)
+    again.restore(remembered)
+    assert again.state() == remembered
 
 
 async def test_clicking_the_picture_stores_the_clips_focus(qtbot, services, tmp_path) -> None:

@@ -191,6 +191,35 @@ class DeliverablesForm(QGroupBox):
         self.supers.blockSignals(False)
         self._supers_edited()
 
+    # ---- remembered between runs ----------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        """The choices that do not depend on the job, as a JSON-ready document."""
+        return {"formats": list(self.formats()), "end_card": self.end_card.isChecked(),
+                "end_card_seconds": self.end_card_seconds.value(), "cta": self.cta.text(),
+                "supers": self.supers_mode.currentData() if self.supers_mode.currentData() != "table" else "auto",
+                "captions": self.captions.isChecked(), "logo_bug": self.logo_bug.isChecked(),
+                "logo_corner": self.logo_corner.currentData(), "logo_opacity": self.logo_opacity.value(),
+                "loudness": self.loudness.currentData(), "length": self.length.currentData()}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Take the choices of ``state()`` (what cannot be read is left as it is)."""
+        formats = state.get("formats")
+        if isinstance(formats, list):
+            for aspect, box in self.format_boxes.items():
+                box.setChecked(aspect in formats)
+        for box, key in ((self.end_card, "end_card"), (self.captions, "captions"), (self.logo_bug, "logo_bug")):
+            if isinstance(state.get(key), bool):
+                box.setChecked(state[key])
+        for spin, key in ((self.end_card_seconds, "end_card_seconds"), (self.logo_opacity, "logo_opacity")):
+            if isinstance(state.get(key), int | float):
+                spin.setValue(state[key])
+        if isinstance(state.get("cta"), str):
+            self.cta.setText(state["cta"])
+        for combo, key in ((self.supers_mode, "supers"), (self.logo_corner, "logo_corner"),
+                           (self.loudness, "loudness"), (self.length, "length")):
+            if (index := combo.findData(state.get(key))) >= 0:
+                combo.setCurrentIndex(index)
+
     # ---- what the form says ---------------------------------------------------------------------------------
     def transitions(self, base: CombineOptions) -> tuple[str, ...]:
         """One name for all joins, or one per join when any join differs from the combine options'."""

@@ -54,6 +54,7 @@ CLIP_ROLE = Qt.ItemDataRole.UserRole
 ICON_SIZE = QSize(96, 54)
 RELOAD_DELAY_MS = 200
 OPTIONS_KEY = "ad/combine_options"
+DELIVER_KEY = "ad/deliver_options"
 SPLITTER_KEY = "ad/splitter"
 
 
@@ -110,6 +111,9 @@ class AdPage(QWidget):
         self.options_form.changed.connect(
             lambda: self.preferences.set_document(OPTIONS_KEY, self.options_form.state()))
         self.deliver_form = DeliverablesForm()
+        self.deliver_form.restore(self.preferences.document(DELIVER_KEY))
+        self.deliver_form.changed.connect(
+            lambda: self.preferences.set_document(DELIVER_KEY, self.deliver_form.state()))
         self.options_form.changed.connect(lambda: self.deliver_form.set_base(self.options_form.options()))
         self.deliver_form.set_base(self.options_form.options())
         self.focus_label = QLabel()
