@@ -66,6 +66,24 @@ async def test_combine_into_formats_with_end_card_supers_and_loudness(services: 
     assert job.status.value == "succeeded" and job.output_path == deliverables["16:9"]["video_path"]
     assert [d["aspect"] for d in job.output_meta["deliverables"]] == ["16:9", "9:16"]
 
+    exported = await services.generation.export(job_id, tmp_path / "export" / "final.mp4")  # the job's ad exports
+    manifest = json.loads(exported.read_text(encoding="utf-8"))
+    assert [c["duration_s"] for c in manifest["clips"]] == [2.0, 2.0] and manifest["joins"]["count"] == 1
+
+
+async def test_a_missing_supers_file_or_an_end_card_with_nothing_to_show_fails_plainly(
+        services: Services, library_dir: Path, tmp_path: Path) -> None:
+    job_id = await _offline_job(services, tmp_path)
+    result = run_cli(library_dir, "combine", str(job_id), "--supers", str(tmp_path / "none.srt"), "-o",
+                     str(tmp_path / "ad.mp4"))
+    assert result.returncode == 1 and "the supers file" in result.stderr and "does not exist" in result.stderr
+    campaign = (await services.library.list_campaigns())[0]
+    await services.library.update_client(campaign.client_id, logo_file=None, cta="")
+    await services.library.update_campaign(campaign.id, product_url="")
+    result = run_cli(library_dir, "combine", str(job_id), "--end-card", "-o", str(tmp_path / "ad.mp4"))
+    assert result.returncode == 1 and "the end card needs a logo, a call to action or a product URL" in result.stderr
+    assert not (tmp_path / "ad.mp4").exists() and (await services.generation.get_job(job_id)).output_path is None
+
 
 async def test_a_stored_focus_point_steers_the_crop(services: Services, library_dir: Path, tmp_path: Path) -> None:
     job_id = await _offline_job(services, tmp_path)

@@ -129,6 +129,8 @@ class AdPage(QWidget):
         # Mnemonics leave alone the tabs' (A, P, G, D) and the menus' (F, E, V, C, H) letters.
         self.combine_button = QPushButton("Com&bine")
         self.combine_button.setDefault(True)
+        self.combine_button.setToolTip("Join the clips with the combine options into the job's ad (the deliverables "
+                                       "options apply to Draft preview and Export formats)")
         self.cancel_button = QPushButton("Cancel")
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
