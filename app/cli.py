@@ -35,6 +35,27 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from None
 
 
+def _transitions(text: str) -> str:
+    """``cut``, ``crossfade``, ``fade``, an xfade name, or one per join separated by commas."""
+    from app.core.media.transitions import TRANSITION_CHOICES
+
+    for name in text.split(","):
+        if name.strip().lower() not in TRANSITION_CHOICES:
+            raise argparse.ArgumentTypeError(f"invalid choice: {name.strip()!r} (choose from cut, crossfade, fade "
+                                             "or an FFmpeg xfade name such as wipeleft, slideup, circleopen)")
+    return text
+
+
+def _formats(text: str) -> str:
+    from app.core.media.formats import parse_formats
+
+    try:
+        parse_formats(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def _add(sub: Any, name: str, handler: str, help_text: str, *, library: bool = True) -> argparse.ArgumentParser:
     parser = sub.add_parser(name, help=help_text, description=help_text)
     parser.set_defaults(handler=handler, needs_library=library)
@@ -144,11 +165,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("words", nargs="+", metavar="JOB | pick JOB PAIR VARIANT")
     p.add_argument("--json", action="store_true")
 
-    p = _add(sub, "combine", "app.commands.media:cmd_combine", "combine a job's clips into one video")
+    p = _add(sub, "combine", "app.commands.media:cmd_combine", "combine a job's clips into its ad: one video, or "
+             "several formats with manifests and subtitles")
     p.add_argument("job_id", type=int, metavar="ID")
-    p.add_argument("--transition", choices=TRANSITIONS, default="cut")
-    p.add_argument("--aspect", choices=ASPECTS, default="source")
+    p.add_argument("--transition", type=_transitions, default="cut", metavar="NAME[,NAME...]",
+                   help="cut, crossfade, fade (through black) or an xfade name; one for all joins or one per join")
+    p.add_argument("--aspect", choices=(*ASPECTS[:3], "4:5", "source"), default="source")
+    p.add_argument("--fit", choices=("crop", "pad"), default="pad",
+                   help="crop around each clip's focus point, or pad in the brand colour (default)")
+    p.add_argument("--formats", type=_formats, default=None, metavar="A,B,...",
+                   help="several formats (16:9,9:16,1:1,4:5) from one pass; OUT is then a folder")
+    p.add_argument("--end-card", action="store_true", help="end on a card with the logo, call to action and URL")
+    p.add_argument("--end-card-seconds", type=float, default=None, metavar="S")
+    p.add_argument("--cta", default=None, metavar="TEXT", help="the end card's call to action (default: the "
+                   "client's)")
+    p.add_argument("--supers", default="auto", metavar="auto|none|FILE.srt",
+                   help="text over the clips: the campaign's key messages one per clip (auto), none, or an .srt")
+    p.add_argument("--captions", action="store_true", help="draw the supers as captions (white on dark)")
+    p.add_argument("--logo-bug", action="store_true", help="the client's logo in a corner over the clips")
     p.add_argument("--music", default=None, metavar="FILE")
+    p.add_argument("--loudness", default="off", choices=("-14", "-23", "-24", "off"),
+                   help="normalise the ad's loudness to this target in LUFS (default: off)")
+    p.add_argument("--draft", action="store_true", help="a fast low-resolution preview (cached)")
     p.add_argument("--skip-failed", action="store_true", help="leave out clips without a video (failed, canceled, "
                    "interrupted, unfinished) instead of refusing; the ad's manifest lists them")
     p.add_argument("--json", action="store_true")

@@ -96,6 +96,12 @@ class ClientInfo:
     restrictions: str = ""
     notes: str = ""
     campaign_count: int = 0
+    # The brand kit (stored paths are relative to the library's shared folder; see ``LibraryPaths.file``)
+    logo_asset_id: int | None = None  # one of the client's assets as the logo, or
+    logo_file: str | None = None  # a logo file copied into the library
+    logo_key_background: bool = False  # key out a flat background (a JPEG logo on white)
+    brand_fonts: tuple[str, ...] = ()  # font files copied into the library; the first sets the text
+    cta: str = ""  # the default call to action of end cards
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +191,7 @@ class ClipState:
     cancel_requested: bool = False
     working_s: float = 0.0  # seconds a process drove the clip, in spans that ended
     working_since: datetime | None = None  # a live process drives it since then (None: nobody does)
+    focus: tuple[float, float] | None = None  # the point a crop keeps in view (fractions); None: the centre
 
     def working_time_s(self, now: datetime | None = None) -> float:
         """Seconds a process has driven the clip, up to ``now`` (the time the app was closed never counts)."""

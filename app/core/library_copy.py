@@ -33,6 +33,7 @@ from app.core.db.engine import (
 )
 from app.core.db.location import LibraryLocation
 from app.core.db.models import Base
+from app.core.library.brand import BRAND_FOLDER
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ def copy_library(source: Side, target: Side, progress: Callable[[str], None] = l
         progress(f"{table.name}: {added} row(s) copied")
     _advance_sequences(target)
     _copy_store(source, target, report, progress)
-    for folder in ("jobs", "exports"):
+    for folder in ("jobs", "exports", BRAND_FOLDER):
         _copy_tree(source.share / folder, target.share / folder, report)
     _verify(source, target, report, progress)
     if report.problems:
@@ -292,7 +293,7 @@ def _verify(source: Side, target: Side, report: CopyReport, progress: Callable[[
             report.problems.append(f"{path} is damaged (its content does not match its name)")
         else:
             report.files_verified += 1
-    for folder in ("jobs", "exports"):
+    for folder in ("jobs", "exports", BRAND_FOLDER):
         for path in _walk(source.share / folder):
             copy = target.share / folder / path.relative_to(source.share / folder)
             if not copy.is_file() or _hash(copy) != _hash(path):

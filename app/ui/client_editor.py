@@ -7,6 +7,7 @@ and the service's refusal (a ``LibraryError``) is shown under the form.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from app.core.changes import Changes
 from app.core.domain import ClientInfo
 from app.core.library.service import LibraryService
+from app.ui.brand_kit_form import BrandKitForm
 from app.ui.bridge import TaskBridge, describe_error
 from app.ui.change_feed import ChangeFeed
 from app.ui.widgets.color_list import ColorSwatchList
@@ -99,7 +101,10 @@ class ClientForm(QWidget):
 
 def _client_values(client: ClientInfo) -> dict[str, Any]:
     return {"name": client.name, "homepage": client.homepage, "brand_colors": list(client.brand_colors),
-            "tone": client.tone, "restrictions": client.restrictions, "notes": client.notes}
+            "tone": client.tone, "restrictions": client.restrictions, "notes": client.notes,
+            "logo_asset_id": client.logo_asset_id, "logo_file": client.logo_file,
+            "logo_key_background": client.logo_key_background, "brand_fonts": list(client.brand_fonts),
+            "cta": client.cta}
 
 
 class ClientEditor(QWidget):
@@ -133,6 +138,10 @@ class ClientEditor(QWidget):
         self.form = ClientForm()
         self.form.changed.connect(self._update_state)
         self.form.changed.connect(lambda: self.error.clear())
+        self.brand = BrandKitForm()
+        self.brand.changed.connect(self._update_state)
+        self.brand.changed.connect(lambda: self.error.clear())
+        self.brand.file_chosen.connect(self.add_brand_file)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -140,6 +149,7 @@ class ClientEditor(QWidget):
         page_layout = QVBoxLayout(page)
         page_layout.setContentsMargins(0, 0, 0, 0)
         page_layout.addWidget(self.form)
+        page_layout.addWidget(self.brand)
         page_layout.addStretch(1)  # spare height goes below the fields, not between them
         scroll.setWidget(page)
         self.error = InlineError()
@@ -167,12 +177,33 @@ class ClientEditor(QWidget):
         """Show ``client`` (any unsaved edits of the previous one are dropped: the window asks first)."""
         self.client = client
         self.form.set_client(client)
+        self.brand.set_client(client)
+        self.bridge.run(f"client-images-{client.id}", self.library.client_images(client.id),
+                        on_done=lambda images: self._show_images(client.id, images), on_error=lambda _exc: None)
         self.error.clear()
         self._show_heading(client)
         self._update_state()
 
+    def values(self) -> dict[str, Any]:
+        """What Save sends to ``update_client``: the client's fields and its brand kit."""
+        return {**self.form.values(), **self.brand.values()}
+
     def is_dirty(self) -> bool:
-        return self.client is not None and self.form.values() != _client_values(self.client)
+        return self.client is not None and self.values() != _client_values(self.client)
+
+    def add_brand_file(self, kind: str, path: Path) -> None:
+        """Copy a chosen logo or font file into the library, then offer it in the form (saved with Save)."""
+        def added(stored: str) -> None:
+            if kind == "logo":
+                self.brand.add_logo_file(stored)
+            else:
+                self.brand.add_font(stored)
+        self.bridge.run(f"brand-file-{kind}", self.library.import_brand_file(path, kind), on_done=added,
+                        on_error=lambda exc: self.error.show_message(describe_error(exc)))
+
+    def _show_images(self, client_id: int, images: list[tuple[int, str]]) -> None:
+        if self.client is not None and self.client.id == client_id:
+            self.brand.set_images(images)
 
     def revert(self) -> None:
         if self.client is not None:
@@ -190,7 +221,7 @@ class ClientEditor(QWidget):
         self._update_state()
         client_id = self.client.id
         self.bridge.run(f"save-client-{client_id}",
-                        self.library.update_client(client_id, **self.form.values()),
+                        self.library.update_client(client_id, **self.values()),
                         on_done=lambda op: self._saved(op.value, then), on_error=self._failed)
 
     def apply_changes(self, changes: Changes) -> None:

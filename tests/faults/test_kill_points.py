@@ -122,6 +122,28 @@ async def test_a_new_combine_sweeps_the_partial_a_killed_one_left_beside_its_out
     assert partials(out.parent) == [] and out.is_file()
 
 
+@pytest.mark.slow
+async def test_a_killed_export_of_formats_leaves_partials_the_next_one_sweeps(services, library_dir,
+                                                                             tmp_path) -> None:
+    files = [make_clip(tmp_path / "clips" / f"c{i}.mp4", size=(1280, 720), duration=4.0) for i in range(2)]
+    job_id = await add_job(services, files)
+    out = tmp_path / "formats"
+    out.mkdir()
+    _killed_at("mid-combine", library_dir, "combine", str(job_id), "--formats", "16:9,9:16", "-o", str(out))
+    assert orphans_after(str(out)) == [], "FFmpeg went on encoding after its parent was killed"
+    assert len(partials(out)) == 2 and not [p for p in out.iterdir() if not p.name.startswith(".")]
+    assert _job(library_dir, job_id)["status"] == "combining"
+
+    combined = _cli(library_dir, "combine", str(job_id), "--formats", "16:9,9:16", "--draft", "-o", str(out))
+    assert combined.returncode == 0, combined.stderr  # a draft leaves the job (and the partials) alone
+    assert len(partials(out)) == 2
+    combined = _cli(library_dir, "combine", str(job_id), "--formats", "16:9,9:16", "-o", str(out))
+    assert combined.returncode == 0, combined.stderr
+    assert partials(out) == [] and sorted(p.name for p in out.iterdir()) == sorted(
+        f"Spring-{slug}.{ext}" for slug in ("16x9", "9x16") for ext in ("json", "mp4", "srt"))
+    assert _job(library_dir, job_id)["status"] == "succeeded"
+
+
 # ---- generate ---------------------------------------------------------------------------------------------------
 REPLICATE_POINTS = ["after-submission-record", "after-create", "mid-download"]
 

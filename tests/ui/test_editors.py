@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QColor
 
 from app.core.domain import CampaignStatus
+from app.core.media.brand_kit import default_font
 from app.core.services import Services
 from app.ui.bridge import TaskBridge
 from app.ui.campaign_editor import CampaignEditorDialog
@@ -13,6 +14,8 @@ from app.ui.client_editor import ClientEditor
 from app.ui.widgets.color_list import ColorSwatchList
 from app.ui.widgets.forms import format_budget, parse_budget
 from app.ui.widgets.string_list import StringListEditor
+from tests.helpers.deliver_media import make_logo
+from tests.helpers.images import make_image
 from tests.ui.conftest import wait_until
 
 
@@ -212,3 +215,45 @@ async def test_campaign_dialog_creates_for_the_chosen_client(services: Services,
     campaigns = await services.library.list_campaigns(bolt.id)
     assert [(c.name, c.key_messages, c.status) for c in campaigns] == [("Summer", ("Cold brew is back",),
                                                                       CampaignStatus.DRAFT)]
+
+
+async def test_client_editor_saves_the_brand_kit(services: Services, qtbot, tmp_path) -> None:
+    client = (await services.library.create_client("Acme")).value
+    campaign = (await services.library.create_campaign(client.id, "Spring")).value
+    report = await services.library.import_sources(campaign.id, [str(make_image(tmp_path / "mark.jpg", (120, 60)))])
+    asset_id = report.outcomes[0].asset_id
+    editor = ClientEditor(services.library, TaskBridge(), ChangeFeed(services.db.changes))
+    qtbot.addWidget(editor)
+    editor.show()
+    editor.set_client(client)
+    brand = editor.brand
+    await wait_until(lambda: brand.logo.findData(f"asset:{asset_id}") >= 0)
+    assert not editor.is_dirty() and not brand.key_background.isEnabled()
+    brand.logo.setCurrentIndex(brand.logo.findData(f"asset:{asset_id}"))
+    brand.key_background.setChecked(True)
+    brand.cta_edit.setText("Order today")
+    brand.cta_edit.textEdited.emit("Order today")
+    brand.file_chosen.emit("font", default_font())
+    await wait_until(lambda: brand.values()["brand_fonts"])
+    assert editor.is_dirty() and brand.fonts_label.text() == default_font().name
+    saved: list[object] = []
+    editor.saved.connect(saved.append)
+    editor.save()
+    await wait_until(lambda: saved)
+    stored = await services.library.get_client(client.id)
+    assert (stored.logo_asset_id, stored.logo_key_background, stored.cta) == (asset_id, True, "Order today")
+    assert len(stored.brand_fonts) == 1 and services.paths.file(stored.brand_fonts[0]).is_file()
+
+    # a logo file replaces the image; a file that is no image is refused under the form, nothing changes
+    (tmp_path / "notes.txt").write_text("hello")
+    brand.file_chosen.emit("logo", tmp_path / "notes.txt")
+    await wait_until(lambda: editor.error.message())
+    assert "cannot be read as an image" in editor.error.message() and not editor.is_dirty()
+    brand.file_chosen.emit("logo", make_logo(tmp_path / "logo.png"))
+    await wait_until(lambda: brand.values()["logo_file"])
+    editor.save()
+    await wait_until(lambda: len(saved) == 2)
+    stored = await services.library.get_client(client.id)
+    assert stored.logo_asset_id is None and stored.logo_file == brand.values()["logo_file"]
+    kit = await services.library.brand_kit(campaign.id)
+    assert kit.logo_path == services.paths.file(stored.logo_file) and kit.cta == "Order today"

@@ -14,6 +14,7 @@ import app.core.library_copy as library_copy
 from app.core.db.location import LibraryLocation
 from app.core.domain import ImportResult
 from app.core.library_copy import CopyError, copy_library, open_source, open_target
+from app.core.media.brand_kit import default_font
 from app.core.services import open_services
 from tests.helpers import postgres
 from tests.helpers.images import make_image
@@ -33,6 +34,8 @@ async def _local_library(folder: Path, images: Path) -> None:
         ids = [o.asset_id for o in report.outcomes if o.result is ImportResult.IMPORTED]
         await services.library.add_tags(ids[:3], ["sea", "Morning"])
         await services.library.set_rating(ids[:2], 4)
+        font = await services.library.import_brand_file(default_font(), "font")
+        await services.library.update_client(client.id, brand_fonts=[font], cta="Order today")
         job_dir = services.paths.job_dir(1) / "clips"
         job_dir.mkdir(parents=True)
         (job_dir / "clip-1.mp4").write_bytes(b"not really a video, but a file of the job")
@@ -79,6 +82,8 @@ async def test_a_local_library_goes_into_a_team_library_and_back_unchanged(tmp_p
             assets = await services.library.list_assets(campaign.id)
             assert len(assets) == 5 and sum(a.rating == 4 for a in assets) == 2
             assert all(services.library.asset_path(a).is_file() for a in assets)
+            kit = await services.library.brand_kit(campaign.id)  # the brand kit's files came along
+            assert kit.cta == "Order today" and kit.font.is_file() and kit.font.is_relative_to(tmp_path / "share")
             await services.library.create_client("Made in the team library")  # ids continue past the copied
         finally:
             await services.aclose()

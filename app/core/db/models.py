@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     text,
 )
@@ -50,6 +51,15 @@ class Client(Base):
     tone: Mapped[str] = mapped_column(Text, default="")
     restrictions: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # The brand kit: a logo (one of the client's assets, or a file copied into the library's ``brand/`` folder),
+    # whether its flat background is keyed out, font files copied the same way (the first one sets the text), and
+    # the call to action of end cards.
+    # No foreign key on the logo's asset: a deleted asset leaves the kit without a logo (and no clients↔assets cycle).
+    logo_asset_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    logo_file: Mapped[str | None] = mapped_column(Text, nullable=True)
+    logo_key_background: Mapped[bool] = mapped_column(default=False, server_default=false())
+    brand_fonts: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+    cta: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -236,6 +246,9 @@ class Clip(Base):
     # An A/B job makes each pair once per model: the pair's number and the variant letter (A, B, C); None otherwise.
     ab_pair: Mapped[int | None] = mapped_column(Integer, nullable=True)
     ab_variant: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    # The point a crop to another aspect keeps in view, as fractions of the frame (None: the centre).
+    focus_x: Mapped[float | None] = mapped_column(Float, nullable=True)
+    focus_y: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     job: Mapped[Job] = relationship(back_populates="clips")
 

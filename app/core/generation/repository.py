@@ -61,7 +61,8 @@ def clip_state(row: Clip, cost_usd: float | None = None, live: bool = True) -> C
         prediction_id=row.prediction_id, progress=row.progress, attempts=row.attempts, error=row.error,
         file_path=row.file_path, duration_s=row.duration_s, cost_usd=cost_usd, started_at=row.started_at,
         finished_at=row.finished_at, cancel_requested=row.cancel_requested, working_s=row.working_s or 0.0,
-        working_since=row.working_since if live else None)
+        working_since=row.working_since if live else None,
+        focus=(row.focus_x, row.focus_y) if row.focus_x is not None and row.focus_y is not None else None)
 
 
 def job_state(row: Job, me: str | None = None) -> JobState:
@@ -554,9 +555,19 @@ def media_source(s: Session, job_id: int, root: Path) -> JobMedia:
             id=c.id, position=c.position, path=resolve_path(root, c.file_path or ""), prompt=c.prompt,
             model_id=c.model_id, prediction_id=c.prediction_id, cost_usd=costs.get(c.id, 0.0), duration_s=c.duration_s,
             first_asset=assets.get(c.first_asset_id) if c.first_asset_id else None,
-            last_asset=assets.get(c.last_asset_id) if c.last_asset_id else None) for c in clips),
+            last_asset=assets.get(c.last_asset_id) if c.last_asset_id else None,
+            focus=(c.focus_x, c.focus_y) if c.focus_x is not None and c.focus_y is not None else None)
+            for c in clips),
         output_path=resolve_path(root, row.output_path) if row.output_path else None,
         output_meta=dict(row.output_meta or {}))
+
+
+def set_clip_focus(s: Session, clip_id: int, focus: tuple[float, float] | None) -> None:
+    """Where a crop of the clip keeps its view (fractions of the frame, each 0..1), or back to the centre."""
+    clip = get_clip_row(s, clip_id)
+    if focus is not None and not all(0.0 <= v <= 1.0 for v in focus):
+        raise GenerationError(f"a focus point is two fractions of the frame between 0 and 1 (got {focus})")
+    clip.focus_x, clip.focus_y = (None, None) if focus is None else (float(focus[0]), float(focus[1]))
 
 
 def resolve_path(root: Path, stored: str) -> Path:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.config import LibraryPaths, SettingsStore, actor_name
 from app.core.atomic import remove_abandoned_partials
-from app.core.changes import Op
+from app.core.changes import Changes, Op
 from app.core.db import Database
 from app.core.domain import ClipState, ClipStatus, JobState, JobStatus, JobWorker, PairSuggestion, Transition
 from app.core.generation import ab, lease
@@ -39,6 +39,8 @@ from app.core.generation.providers.replicate_provider import ReplicateProvider
 from app.core.generation.schema_snapshots import SnapshotStore
 from app.core.library.service import LibraryService
 from app.core.media.combine import CombineOptions, CombineResult
+from app.core.media.deliver_options import DeliverOptions
+from app.core.media.deliverables import DeliverableResult
 from app.core.media.export import export_ad
 from app.core.media.jobs import JobMedia
 from app.core.money.budget import CampaignMoney
@@ -475,6 +477,41 @@ class GenerationService:
             if missing and media.clips and not skip_failed:
                 raise MissingClips(job_id, missing)
             return await self._combiner.combine(media, options, output, on_progress, cancel, skipped=missing)
+
+    async def deliver(self, job_id: int, options: DeliverOptions, output: Path | None = None,
+                      on_progress: Callable[[float], None] | None = None,
+                      cancel: asyncio.Event | None = None) -> list[DeliverableResult]:
+        """Render the job's deliverables (``options``: formats, joins, supers, end card, logo bug, music, loudness)
+        in its campaign's brand kit into ``output`` (a file for one format, else a folder; default in the job's
+        folder, or the preview cache for a draft).
+
+        A final render runs under the job's lease and records the ad on the job (like ``combine``); a draft is a
+        preview, cached by what shapes it, and leaves the job alone. Clips without a video refuse with
+        ``MissingClips`` unless ``options.skip_failed``. Raises ``DeliverError``/``CombineError`` (plain message),
+        ``GenerationError`` (unknown job, worked elsewhere) or ``asyncio.CancelledError``."""
+        root = self.paths.share
+
+        def read(s: Session) -> tuple[JobMedia, list[repo.MissingClip]]:
+            return repo.media_source(s, job_id, root), repo.missing_clips(s, job_id)
+        media, missing = await self.db.read(read)  # an unknown job fails before any lease is taken
+        brand = await self.library.brand_kit(media.campaign_id)
+        if options.draft:
+            if missing and media.clips and not options.skip_failed:
+                raise MissingClips(job_id, missing)
+            target = output or self.paths.previews / f"draft-job-{job_id}{'.mp4' * (len(options.outputs) == 1)}"
+            return await self._combiner.deliver(media, options, brand, target, on_progress, cancel, missing,
+                                                cache_dir=self.paths.previews / "drafts")
+        async with self.lease(job_id):
+            media, missing = await self.db.read(read)
+            if missing and media.clips and not options.skip_failed:
+                raise MissingClips(job_id, missing)
+            return await self._combiner.deliver(media, options, brand, output, on_progress, cancel, missing)
+
+    async def set_clip_focus(self, clip_id: int, focus: tuple[float, float] | None) -> Changes:
+        """Keep ``focus`` (fractions of the frame) in view when the clip is cropped to another aspect; ``None``:
+        the centre. Raises ``GenerationError`` for an unknown clip or a point outside the frame."""
+        op = await self.db.op(lambda s: repo.set_clip_focus(s, clip_id, focus))
+        return op.changes
 
     async def export(self, job_id: int, target: Path) -> Path:
         """Copy the job's ad to ``target`` (atomically) with its manifest beside it; returns the manifest's path.

@@ -47,8 +47,10 @@ from app.core.domain import (
     TagEdit,
     TrashedAssets,
 )
+from app.core.library.brand import BRAND_FOLDER, BrandFileError, brand_kit, import_brand_file
 from app.core.library.store import AssetStore
 from app.core.library.trash import Trash
+from app.core.media.brand_kit import BrandKit
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +80,8 @@ class DeletionImpact:
 
 def client_info(row: Client, campaign_count: int = 0) -> ClientInfo:
     return ClientInfo(row.id, row.name, row.homepage, tuple(row.brand_colors or ()), row.tone, row.restrictions,
-                      row.notes, campaign_count)
+                      row.notes, campaign_count, row.logo_asset_id, row.logo_file, bool(row.logo_key_background),
+                      tuple(row.brand_fonts or ()), row.cta or "")
 
 
 def campaign_info(row: Campaign) -> CampaignInfo:
@@ -222,8 +225,10 @@ class LibraryService:
         return await self.db.op(work)
 
     async def update_client(self, client_id: int, **fields: object) -> Op[ClientInfo]:
-        """Change any of name, homepage, brand_colors, tone, restrictions, notes."""
-        allowed = {"name", "homepage", "brand_colors", "tone", "restrictions", "notes"}
+        """Change any of name, homepage, brand_colors, tone, restrictions, notes and the brand kit: cta,
+        logo_asset_id (one of the client's images) or logo_file, logo_key_background, brand_fonts (the last two
+        kinds are paths ``import_brand_file`` returned)."""
+        allowed = {"name", "homepage", "brand_colors", "tone", "restrictions", "notes", *_BRAND_FIELDS}
         _check_fields(fields, allowed)
         def work(s: Session) -> ClientInfo:
             row = self._find_client(s, client_id)
@@ -234,14 +239,51 @@ class LibraryService:
                 if clash:
                     raise LibraryError(f"a client named {new_name!r} already exists")
                 row.name = new_name
-            for key in allowed - {"name"}:
+            for key in allowed - {"name", *_BRAND_FIELDS}:
                 if key in fields:
                     value = fields[key]
                     setattr(row, key, _colors(value) if key == "brand_colors" else str(value or ""))
+            _set_brand(s, row, fields)
             s.flush()
             count = s.scalar(select(func.count()).select_from(Campaign).where(Campaign.client_id == row.id))
             return client_info(row, count or 0)
         return await self.db.op(work)
+
+    async def import_brand_file(self, source: Path, kind: str) -> str:
+        """Copy a ``"logo"`` or ``"font"`` file into the library (checked first); returns the path to give
+        ``update_client`` as ``logo_file`` or in ``brand_fonts``. Raises ``LibraryError`` for an unusable file."""
+        try:
+            return await asyncio.to_thread(import_brand_file, self.paths, source, kind)
+        except (BrandFileError, OSError) as exc:
+            raise LibraryError(str(exc)) from None
+
+    async def client_images(self, client_id: int, limit: int = 500) -> list[tuple[int, str]]:
+        """The client's images that can serve as its logo (PNG, JPEG, WebP): ``(asset id, name)``, newest first."""
+        def work(s: Session) -> list[tuple[int, str]]:
+            rows = s.execute(select(Asset.id, Asset.original_name).where(
+                Asset.client_id == client_id, Asset.format.in_(("png", "jpeg", "webp")))
+                .order_by(Asset.imported_at.desc(), Asset.id.desc()).limit(limit))
+            return [(row.id, row.original_name) for row in rows]
+        return await self.db.read(work)
+
+    async def brand_kit(self, campaign_id: int) -> BrandKit:
+        """What the campaign's deliverables are dressed in: its client's logo, fonts, colours and call to action,
+        and its own name, product URL and key messages."""
+        def work(s: Session) -> BrandKit:
+            campaign = self._find_campaign(s, campaign_id)
+            client = campaign.client
+            logo = None
+            if client.logo_asset_id is not None:
+                asset = s.get(Asset, client.logo_asset_id)
+                if asset is not None and asset.client_id == client.id:
+                    logo = self.store.path_for(asset.sha256, asset.format)
+            elif client.logo_file:
+                logo = self.paths.file(client.logo_file)
+            return brand_kit(self.paths, campaign=campaign.name, colors=client.brand_colors or (), logo=logo,
+                             key_background=bool(client.logo_key_background), fonts=client.brand_fonts or (),
+                             cta=client.cta or "", product_url=campaign.product_url,
+                             key_messages=campaign.key_messages or ())
+        return await self.db.read(work)
 
     async def client_deletion_impact(self, client_id: int) -> DeletionImpact:
         def work(s: Session) -> DeletionImpact:
@@ -846,6 +888,41 @@ def _required(value: str, what: str) -> str:
     if not value:
         raise LibraryError(f"the {what} is empty")
     return value
+
+
+_BRAND_FIELDS = ("cta", "logo_asset_id", "logo_file", "logo_key_background", "brand_fonts")
+
+
+def _set_brand(s: Session, row: Client, fields: dict[str, object]) -> None:
+    """Apply the brand kit's fields of an ``update_client`` (a logo asset must be one of the client's images;
+    setting one logo clears the other kind)."""
+    if "cta" in fields:
+        row.cta = str(fields["cta"] or "").strip()
+    if "logo_key_background" in fields:
+        row.logo_key_background = bool(fields["logo_key_background"])
+    if "logo_file" in fields:
+        row.logo_file = _brand_path(fields["logo_file"], "logo") if fields["logo_file"] else None
+        if row.logo_file:
+            row.logo_asset_id = None
+    if "logo_asset_id" in fields:
+        asset_id = fields["logo_asset_id"]
+        if asset_id is not None:
+            asset = s.get(Asset, asset_id) if isinstance(asset_id, int) else None
+            if asset is None or asset.client_id != row.id:
+                raise LibraryError(f"the logo must be one of {row.name}'s images (no asset {asset_id!r})")
+            row.logo_file = None
+        row.logo_asset_id = asset_id  # type: ignore[assignment]
+    if "brand_fonts" in fields:
+        row.brand_fonts = list(dict.fromkeys(_brand_path(f, "font") for f in fields["brand_fonts"] or ()))  # type: ignore[attr-defined]
+
+
+def _brand_path(value: object, kind: str) -> str:
+    """A path ``import_brand_file`` returned (inside the library's brand folder), or a refusal."""
+    text = str(value).strip()
+    parts = Path(text).parts
+    if len(parts) != 2 or parts[0] != BRAND_FOLDER or Path(text).is_absolute():
+        raise LibraryError(f"the {kind} must be a file added to the library first (got {text!r})")
+    return text
 
 
 def _check_fields(fields: dict[str, object], allowed: set[str]) -> None:

@@ -34,6 +34,7 @@ class ClipMedia:
     duration_s: float | None
     first_asset: AssetRef | None
     last_asset: AssetRef | None
+    focus: tuple[float, float] | None = None  # the point a crop keeps in view (fractions); None: the centre
 
     @property
     def label(self) -> str:

@@ -222,9 +222,13 @@ def _targets(output: Path, aspects: Sequence[str], sizes: Sequence[tuple[int, in
         raise DeliverError(f"{len(aspects)} formats need a folder as the output, not the file {output.name}")
     if output.exists() and not output.is_dir():
         raise DeliverError(f"the output {output} exists and is not a folder")
-    name = _slug(campaign)
-    return [OutputTarget(aspect, w, h, output / f"{name}-{aspect_slug(aspect)}.mp4")
+    return [OutputTarget(aspect, w, h, output / format_file_name(campaign, aspect))
             for aspect, (w, h) in zip(aspects, sizes, strict=True)]
+
+
+def format_file_name(campaign: str, aspect: str) -> str:
+    """The video file of one format in a multi-format folder: ``<campaign>-<aspect>.mp4`` (``9:16`` → ``9x16``)."""
+    return f"{_slug(campaign)}-{aspect_slug(aspect)}.mp4"
 
 
 def _slug(name: str) -> str:

@@ -7,12 +7,14 @@ window or by another process), and the shown job is read again when it changes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QIcon
+from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QIcon, QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -34,6 +37,11 @@ from app.core.generation.combining import MissingClips
 from app.core.generation.service import GenerationService
 from app.core.library.service import LibraryService
 from app.core.media.combine import CombineResult
+from app.core.media.deliver_options import DeliverError, DeliverOptions
+from app.core.media.deliverables import DeliverableResult
+from app.core.media.ffmpeg import FFmpegError
+from app.core.media.probe import probe
+from app.ui.ad.deliver_form import DeliverablesForm
 from app.ui.ad.options_form import CombineOptionsForm
 from app.ui.bridge import TaskBridge, describe_error
 from app.ui.change_feed import ChangeFeed
@@ -46,6 +54,7 @@ CLIP_ROLE = Qt.ItemDataRole.UserRole
 ICON_SIZE = QSize(96, 54)
 RELOAD_DELAY_MS = 200
 OPTIONS_KEY = "ad/combine_options"
+DELIVER_KEY = "ad/deliver_options"
 SPLITTER_KEY = "ad/splitter"
 
 
@@ -68,6 +77,9 @@ class AdPage(QWidget):
     job_loaded = Signal(int)
     combined = Signal(object)  # CombineResult
     exported = Signal(str)  # the manifest's path
+    draft_ready = Signal(object)  # DeliverableResult of the draft preview
+    delivered = Signal(object)  # list[DeliverableResult] of an export of formats
+    focus_saved = Signal(int, object)  # clip id, (x, y)
     error_shown = Signal(str)
 
     def __init__(self, generation: GenerationService, library: LibraryService, thumbnails: ThumbnailLoader,
@@ -98,9 +110,27 @@ class AdPage(QWidget):
         self.options_form.restore(self.preferences.document(OPTIONS_KEY))
         self.options_form.changed.connect(
             lambda: self.preferences.set_document(OPTIONS_KEY, self.options_form.state()))
+        self.deliver_form = DeliverablesForm()
+        self.deliver_form.restore(self.preferences.document(DELIVER_KEY))
+        self.deliver_form.changed.connect(
+            lambda: self.preferences.set_document(DELIVER_KEY, self.deliver_form.state()))
+        self.options_form.changed.connect(lambda: self.deliver_form.set_base(self.options_form.options()))
+        self.deliver_form.set_base(self.options_form.options())
+        self.focus_label = QLabel()
+        self.focus_label.setWordWrap(True)
+        self.reset_focus_button = QPushButton("Centre the focus")
+        self.reset_focus_button.setToolTip("Crops of this clip keep its centre in view")
+        self.draft_button = QPushButton("Draft preview")
+        self.draft_button.setToolTip("A fast low-resolution render of the deliverable with every option, to play here")
+        self.deliver_button = QPushButton("Export formats…")
+        self.deliver_button.setToolTip("Render every ticked format (or the aspect) into a folder: a video, its "
+                                       "manifest and its subtitles each")
+        self.deliver_dialog: QFileDialog | None = None
         # Mnemonics leave alone the tabs' (A, P, G, D) and the menus' (F, E, V, C, H) letters.
         self.combine_button = QPushButton("Com&bine")
         self.combine_button.setDefault(True)
+        self.combine_button.setToolTip("Join the clips with the combine options into the job's ad (the deliverables "
+                                       "options apply to Draft preview and Export formats)")
         self.cancel_button = QPushButton("Cancel")
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -124,6 +154,10 @@ class AdPage(QWidget):
         self.play_ad_button.clicked.connect(self.play_ad)
         self.export_button.clicked.connect(self.open_export_dialog)
         self.reveal_button.clicked.connect(self.reveal_in_folder)
+        self.draft_button.clicked.connect(self.start_draft)
+        self.deliver_button.clicked.connect(self.open_deliver_dialog)
+        self.reset_focus_button.clicked.connect(lambda: self.set_focus(None))
+        self.player.video.installEventFilter(self)
         self.combine_progress.connect(lambda f: self.progress.setValue(round(f * 1000)))
         self.player.error_occurred.connect(self._show_error)
         self._update_buttons()
@@ -139,7 +173,20 @@ class AdPage(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(QLabel("Clips in order (select one to play it)"))
         left_layout.addWidget(self.clip_list, 1)
-        left_layout.addWidget(self.options_form)
+        focus_row = QHBoxLayout()
+        focus_row.addWidget(self.focus_label, 1)
+        focus_row.addWidget(self.reset_focus_button)
+        left_layout.addLayout(focus_row)
+        options = QWidget()
+        options_layout = QVBoxLayout(options)
+        options_layout.setContentsMargins(0, 0, 0, 0)
+        options_layout.addWidget(self.options_form)
+        options_layout.addWidget(self.deliver_form)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(options)
+        left_layout.addWidget(scroll, 2)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.player)
@@ -148,7 +195,7 @@ class AdPage(QWidget):
             splitter.restoreState(state)
         splitter.splitterMoved.connect(lambda *_: self.preferences.set_value(SPLITTER_KEY, splitter.saveState()))
         actions = QHBoxLayout()
-        for widget in (self.combine_button, self.cancel_button):
+        for widget in (self.combine_button, self.draft_button, self.deliver_button, self.cancel_button):
             actions.addWidget(widget)
         actions.addWidget(self.progress, 1)
         for widget in (self.play_ad_button, self.export_button, self.reveal_button):
@@ -165,6 +212,7 @@ class AdPage(QWidget):
         """Show ``campaign``'s jobs that have clips (or nothing)."""
         self.campaign = campaign
         self._wanted_job = None
+        self.deliver_form.set_key_messages(campaign.key_messages if campaign else ())
         self._show_job(None)
         self.job_combo.blockSignals(True)
         self.job_combo.clear()
@@ -273,10 +321,39 @@ class AdPage(QWidget):
         if job is not None:
             meta = job.output_meta
             durations = dict(zip(meta.get("clip_ids", []), meta.get("clip_durations", []), strict=False))  # type: ignore[call-overload]
+            lengths: list[float | None] = []
             for clip in job.succeeded_clips():
-                self.clip_list.addItem(self._clip_item(clip, clip.duration_s or durations.get(clip.id)))
+                duration = clip.duration_s or durations.get(clip.id)
+                self.clip_list.addItem(self._clip_item(clip, duration))
+                lengths.append(duration)
+            self._set_clip_lengths(job, lengths)
             self.status_label.setText(self._describe_output(job))
+        else:
+            self.deliver_form.set_clips(())
+        self._show_focus()
         self._update_buttons()
+
+    def _set_clip_lengths(self, job: JobState, lengths: list[float | None]) -> None:
+        """Give the deliverables form the clips' lengths (probing the files of those the job does not know)."""
+        if all(length is not None for length in lengths):
+            self.deliver_form.set_clips([length or 0.0 for length in lengths])
+            return
+        self.deliver_form.set_clips(())
+        files = [_file(self.paths.share, c.file_path) for c in job.succeeded_clips()]
+
+        async def measure() -> list[float]:
+            measured = []
+            for length, path in zip(lengths, files, strict=True):
+                if length is None and path is not None and path.is_file():
+                    with contextlib.suppress(FFmpegError):
+                        length = (await probe(path)).duration_s
+                measured.append(length or 0.0)
+            return measured
+
+        def measured(values: list[float]) -> None:
+            if self.job is not None and self.job.id == job.id:
+                self.deliver_form.set_clips(values)
+        self.bridge.run("ad-clip-lengths", measure(), on_done=measured, on_error=lambda _exc: None)
 
     def _clip_item(self, clip: ClipState, duration: float | None) -> QListWidgetItem:
         path = _file(self.paths.share, clip.file_path)
@@ -305,6 +382,7 @@ class AdPage(QWidget):
         if current is not None:
             clip: ClipState = current.data(CLIP_ROLE)
             self.player.load(_file(self.paths.share, clip.file_path), autoplay=True)
+        self._show_focus()
 
     def _describe_output(self, job: JobState) -> str:
         meta = job.output_meta
@@ -314,8 +392,13 @@ class AdPage(QWidget):
             return f"{count} clip{'s' * (count != 1)} ready to combine."
         how = "stream copy, no re-encode" if meta.get("stream_copy") else "encoded once"
         length = float(meta.get("duration_s", 0) or 0)  # type: ignore[arg-type]
-        return (f"Ad: {output.name} · {length:.1f} s · {meta.get('width')}×{meta.get('height')} · "
+        text = (f"Ad: {output.name} · {length:.1f} s · {meta.get('width')}×{meta.get('height')} · "
                 f"{meta.get('transition')} joins · {how}")
+        deliverables = meta.get("deliverables") or []
+        if len(deliverables) > 1:
+            names = ", ".join(Path(d["video_path"]).name for d in deliverables)  # type: ignore[index]
+            text += f"\nFormats: {names} (with manifests and subtitles) in {output.parent}"
+        return text
 
     # -- combine --------------------------------------------------------------------------------------------
 
@@ -338,6 +421,146 @@ class AdPage(QWidget):
             on_done=lambda result: self._on_combined(job_id, result), on_error=self._on_task_error)
         task.add_done_callback(lambda t: self._on_combine_ended(job_id, t))
         self._update_buttons()
+
+    def deliver_options(self, *, draft: bool = False) -> DeliverOptions:
+        """What the two forms say, as one ``DeliverOptions`` (``DeliverError`` for a value that does not fit)."""
+        return self.deliver_form.options(self.options_form.options(),
+                                         skip_failed=self.options_form.skip_failed.isChecked(), draft=draft)
+
+    def start_draft(self) -> None:
+        """Render a draft of the first ticked format (or the aspect) with every option, and play it here."""
+        if self.job is None or not self.job.succeeded_clips():
+            return
+        try:
+            options = self.deliver_options(draft=True)
+        except DeliverError as exc:
+            self._show_error(str(exc))
+            return
+        if len(options.outputs) > 1:
+            options = replace(options, formats=options.outputs[:1])
+        job_id = self.job.id
+        self.player.load(None)  # the draft may replace the file the player has open
+        self._start_render(job_id, "Rendering a draft…", self.generation.deliver(
+            job_id, options, on_progress=self.combine_progress.emit),
+            lambda results: self._on_draft(job_id, results))
+
+    def _on_draft(self, job_id: int, results: list[DeliverableResult]) -> None:
+        result = results[0]
+        self.progress.setValue(1000)
+        if self.job is not None and self.job.id == job_id:
+            self.clip_list.setCurrentItem(None)
+            self.player.load(result.video_path, autoplay=True)
+            cached = " (unchanged since the last draft)" if result.cached else ""
+            warnings = "".join(f" Warning: {w}." for w in result.warnings)
+            self.status_label.setText(f"Draft {result.aspect} · {result.duration_s:.1f} s · "
+                                      f"{result.width}×{result.height}{cached}.{warnings}")
+        self.draft_ready.emit(result)
+
+    def open_deliver_dialog(self) -> None:
+        """Ask for the folder that receives the formats (a non-modal dialog)."""
+        if self.job is None:
+            return
+        dialog = QFileDialog(self, "Export the formats into a folder", str(self.paths.exports))
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        dialog.fileSelected.connect(lambda chosen: self.deliver_to(Path(chosen)))
+        dialog.finished.connect(dialog.deleteLater)
+        self.deliver_dialog = dialog
+        dialog.open()
+
+    def deliver_to(self, folder: Path) -> None:
+        """Render every ticked format (else the aspect) into ``folder``; this also becomes the job's ad."""
+        if self.job is None or not self.job.succeeded_clips():
+            return
+        try:
+            options = self.deliver_options()
+        except DeliverError as exc:
+            self._show_error(str(exc))
+            return
+        job_id = self.job.id
+        if self.player.source is not None:
+            self.player.load(None)
+        count = len(options.outputs)
+        self._start_render(job_id, f"Rendering {count} format{'s' * (count != 1)} into {folder}…",
+                           self.generation.deliver(job_id, options, output=folder,
+                                                   on_progress=self.combine_progress.emit),
+                           lambda results: self._on_delivered(job_id, folder, results))
+
+    def _on_delivered(self, job_id: int, folder: Path, results: list[DeliverableResult]) -> None:
+        self.progress.setValue(1000)
+        self.last_export = results[0].manifest_path
+        names = ", ".join(r.video_path.name for r in results)
+        warnings = "".join(f" Warning: {w}." for w in dict.fromkeys(w for r in results for w in r.warnings))
+        self.status_label.setText(f"Exported {names} with their manifests and subtitles to {folder}.{warnings}")
+        self.delivered.emit(results)
+        if self.job is not None and self.job.id == job_id:
+            self._load_job(job_id)
+
+    def _start_render(self, job_id: int, status: str, coro: Any, on_done: Any) -> None:
+        self._clear_error()
+        self.progress.setValue(0)
+        self.status_label.setText(status)
+        task = self.bridge.run(f"combine-{job_id}", coro, on_done=on_done, on_error=self._on_task_error)
+        task.add_done_callback(lambda t: self._on_combine_ended(job_id, t))
+        self._update_buttons()
+
+    # -- focus points ---------------------------------------------------------------------------------------
+
+    def selected_clip(self) -> ClipState | None:
+        item = self.clip_list.currentItem()
+        return item.data(CLIP_ROLE) if item is not None else None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A click on the picture of the selected clip sets the point its crops keep in view."""
+        if (watched is self.player.video and event.type() == QEvent.Type.MouseButtonPress
+                and isinstance(event, QMouseEvent) and event.button() == Qt.MouseButton.LeftButton):
+            point = self.focus_at(event.position())
+            if point is not None and self.selected_clip() is not None:
+                self.set_focus(point)
+                return True
+        return super().eventFilter(watched, event)
+
+    def focus_at(self, position: QPointF) -> tuple[float, float] | None:
+        """Where ``position`` (in the video widget) falls on the shown frame, as fractions; None outside it."""
+        size = self.player.video_sink.videoSize()
+        width, height = self.player.video.width(), self.player.video.height()
+        if size.isEmpty() or width <= 0 or height <= 0:
+            return None
+        scale = min(width / size.width(), height / size.height())
+        shown_w, shown_h = size.width() * scale, size.height() * scale
+        x = (position.x() - (width - shown_w) / 2) / shown_w
+        y = (position.y() - (height - shown_h) / 2) / shown_h
+        if not (0 <= x <= 1 and 0 <= y <= 1):
+            return None
+        return round(x, 3), round(y, 3)
+
+    def set_focus(self, point: tuple[float, float] | None) -> None:
+        """Store ``point`` (None: the centre) as the selected clip's focus."""
+        clip = self.selected_clip()
+        if clip is None:
+            return
+        self.bridge.run(f"focus-{clip.id}", self.generation.set_clip_focus(clip.id, point),
+                        on_done=lambda _changes: self._focus_saved(clip.id, point), on_error=self._on_task_error)
+
+    def _focus_saved(self, clip_id: int, point: tuple[float, float] | None) -> None:
+        for row in range(self.clip_list.count()):
+            item = self.clip_list.item(row)
+            clip: ClipState = item.data(CLIP_ROLE)
+            if clip.id == clip_id:
+                item.setData(CLIP_ROLE, replace(clip, focus=point))
+        self._show_focus()
+        self.focus_saved.emit(clip_id, point)
+
+    def _show_focus(self) -> None:
+        clip = self.selected_clip()
+        if clip is None:
+            self.focus_label.setText("Select a clip, then click its picture to set the point crops keep in view.")
+        elif clip.focus is None:
+            self.focus_label.setText(f"Clip {clip.position}: crops keep the centre; click the picture to change it.")
+        else:
+            self.focus_label.setText(f"Clip {clip.position}: crops keep the point at {clip.focus[0]:.0%} across, "
+                                     f"{clip.focus[1]:.0%} down.")
+        self.reset_focus_button.setEnabled(clip is not None and clip.focus is not None)
 
     def cancel_combine(self) -> None:
         if name := self._combine_name():
@@ -414,8 +637,11 @@ class AdPage(QWidget):
         output = self.output_path
         has_ad = output is not None and output.is_file()
         self.combine_button.setEnabled(has_clips and not running)
+        self.draft_button.setEnabled(has_clips and not running)
+        self.deliver_button.setEnabled(has_clips and not running)
         self.cancel_button.setEnabled(running)
         self.options_form.setEnabled(not running)
+        self.deliver_form.setEnabled(not running)
         self.play_ad_button.setEnabled(has_ad and not running)
         self.export_button.setEnabled(has_ad and not running)
         self.reveal_button.setEnabled(has_ad or self.last_export is not None)
