@@ -10,6 +10,7 @@ from typing import Any
 
 from app.commands.common import CommandError, UsageError, confirm, err, print_json, print_table
 from app.commands.models import price_text
+from app.commands.qc import qc_counts, qc_summary, retry_failed_qc
 from app.config import LibraryPaths
 from app.core.domain import ClipState, ClipStatus, JobState, JobWorker, PairSuggestion, Transition
 from app.core.generation.catalog import get_model
@@ -27,7 +28,8 @@ def _clip_doc(clip: ClipState, paths: LibraryPaths) -> dict[str, Any]:
     return {"id": clip.id, "position": clip.position, "status": clip.status.value, "model": clip.model_id,
             "prediction_id": clip.prediction_id, "attempts": clip.attempts, "cost_usd": clip.cost_usd,
             "file": str(paths.file(clip.file_path)) if clip.file_path else None, "duration_s": clip.duration_s,
-            "error": clip.error or None, "working_s": round(clip.working_time_s(), 1)}
+            "error": clip.error or None, "working_s": round(clip.working_time_s(), 1),
+            "qc": clip.qc.to_json() if clip.qc else None}
 
 
 def _job_doc(job: JobState, paths: LibraryPaths, output: Path | None = None) -> dict[str, Any]:
@@ -37,7 +39,7 @@ def _job_doc(job: JobState, paths: LibraryPaths, output: Path | None = None) -> 
             "actual_cost_usd": job.actual_cost_usd, "error": job.error or None,
             "created_at": job.created_at.isoformat() if job.created_at else None,
             "working_s": round(job.working_time_s(), 1),
-            "clips": [_clip_doc(c, paths) for c in job.clips],
+            "clips": [_clip_doc(c, paths) for c in job.clips], "qc": qc_counts(job),
             "output": str(output) if output else str(paths.file(job.output_path)) if job.output_path else None}
 
 
@@ -147,7 +149,8 @@ async def cmd_generate(args: argparse.Namespace, services: Services) -> int:
             raise CommandError(plan.refusal())
         if not args.yes and not confirm(f"Make {len(plan.pairs)} clips for about {usd(plan.estimate_usd)}?"):
             raise CommandError("not confirmed (without a terminal, add --yes to run unattended)")
-        job = (await gen.create_job(plan, transition=args.transition, music_path=args.music)).value
+        job = (await gen.create_job(plan, transition=args.transition, music_path=args.music,
+                                    qc=not args.no_qc)).value
         err(f"Job {job.id}: making {len(job.clips)} clips at once…")
         output = None
         async with gen.lease(job.id):  # the clips and the combine, without another process between them
@@ -161,6 +164,8 @@ async def cmd_generate(args: argparse.Namespace, services: Services) -> int:
     except GenerationError as exc:
         raise CommandError(str(exc)) from None
     final = await gen.get_job(final.id)
+    if summary := qc_summary(final):
+        err(f"QC: {summary}")
     if args.json:
         print_json(_job_doc(final, services.paths, output))
     elif output is not None:
@@ -246,6 +251,11 @@ async def cmd_retry(args: argparse.Namespace, services: Services) -> int:
     own model and prompt unless ``--model`` / ``--prompt`` say otherwise; print the job. Exit 1 unless every
     retried clip succeeds."""
     gen = services.generation
+    if args.failed_qc:
+        if args.clips or args.prompt is not None:
+            raise UsageError("--failed-qc makes every clip that failed QC again, each with its own prompt: leave out "
+                             "clip numbers and --prompt")
+        return await retry_failed_qc(args, services)
     try:
         job = await gen.get_job(args.job_id)
     except GenerationError as exc:

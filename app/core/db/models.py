@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     text,
 )
@@ -70,6 +71,7 @@ class Campaign(Base):
     product_url: Mapped[str] = mapped_column(Text, default="")
     budget_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="draft")
+    brand_check: Mapped[bool] = mapped_column(default=False, server_default=false())  # QC asks a vision model
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -233,6 +235,7 @@ class Clip(Base):
     # Working time: seconds a process drove the clip, plus the span open since ``working_since`` (if any).
     working_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     working_since: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    qc: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)  # the current attempt's QC (ClipQc.to_json)
 
     job: Mapped[Job] = relationship(back_populates="clips")
 
@@ -252,6 +255,7 @@ class ClipAttempt(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    qc: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)  # this attempt's QC (ClipQc.to_json)
 
 
 class JobLease(Base):

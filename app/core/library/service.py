@@ -83,7 +83,8 @@ def client_info(row: Client, campaign_count: int = 0) -> ClientInfo:
 
 def campaign_info(row: Campaign) -> CampaignInfo:
     return CampaignInfo(row.id, row.client_id, row.name, row.goal, row.audience, tuple(row.key_messages or ()),
-                        row.product_url, row.budget_usd, CampaignStatus(row.status), row.client.name)
+                        row.product_url, row.budget_usd, CampaignStatus(row.status), row.client.name,
+                        bool(row.brand_check))
 
 
 def asset_info(row: Asset, tags: Sequence[str] = ()) -> AssetInfo:
@@ -300,8 +301,8 @@ class LibraryService:
         return await self.db.op(work)
 
     async def update_campaign(self, campaign_id: int, **fields: object) -> Op[CampaignInfo]:
-        """Change any of name, goal, audience, key_messages, product_url, budget_usd, status."""
-        allowed = {"name", "goal", "audience", "key_messages", "product_url", "budget_usd", "status"}
+        """Change any of name, goal, audience, key_messages, product_url, budget_usd, status, brand_check."""
+        allowed = {"name", "goal", "audience", "key_messages", "product_url", "budget_usd", "status", "brand_check"}
         _check_fields(fields, allowed)
         def work(s: Session) -> CampaignInfo:
             row = self._find_campaign(s, campaign_id)
@@ -321,6 +322,8 @@ class LibraryService:
                 row.budget_usd = None if budget is None else float(budget)  # type: ignore[arg-type]
             if "status" in fields:
                 row.status = CampaignStatus(fields["status"]).value
+            if "brand_check" in fields:
+                row.brand_check = bool(fields["brand_check"])
             for key in ("goal", "audience", "product_url"):
                 if key in fields:
                     setattr(row, key, str(fields[key] or ""))
