@@ -414,9 +414,11 @@ class GenerationService:
         run to its end (and checked again). A clip no longer failing QC (retried meanwhile) is refused: nothing is
         paid twice. Returns each clip's outcome, or the error that refused it, in the plan's order."""
         model_id = plan.model.id if plan.model else None
-        return list(await asyncio.gather(*(self.retry_clip(c.id, model_id=model_id, prompt=p, failed_qc=True)
-                                           for c, p in zip(plan.clips, plan.prompts, strict=True)),
-                                         return_exceptions=True))
+        outcomes = list(await asyncio.gather(*(self.retry_clip(c.id, model_id=model_id, prompt=p, failed_qc=True)
+                                               for c, p in zip(plan.clips, plan.prompts, strict=True)),
+                                             return_exceptions=True))
+        await self.quality.after_job(plan.job_id)  # a chain's seams with the new clips
+        return outcomes
 
     async def attempt_qcs(self, clip_id: int) -> list[tuple[int, ClipQc | None]]:
         """(attempt number, its QC) of every attempt of the clip, oldest first."""
