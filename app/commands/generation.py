@@ -10,13 +10,14 @@ from typing import Any
 
 from app.commands.common import CommandError, UsageError, confirm, err, print_json, print_table
 from app.commands.models import price_text
-from app.commands.qc import qc_counts, qc_summary, retry_failed_qc
+from app.commands.qc import retry_failed_qc
 from app.config import LibraryPaths
 from app.core.domain import ClipState, ClipStatus, JobState, JobWorker, PairSuggestion, Transition
 from app.core.generation.catalog import get_model
 from app.core.generation.cost import usd
 from app.core.generation.errors import GenerationError
 from app.core.generation.presets import choose, get_preset
+from app.core.generation.quality import qc_counts, qc_summary
 from app.core.generation.repository import RETRYABLE
 from app.core.generation.schema_snapshots import SnapshotStore
 from app.core.generation.service import GenerationService, JobPlan
@@ -39,7 +40,7 @@ def _job_doc(job: JobState, paths: LibraryPaths, output: Path | None = None) -> 
             "actual_cost_usd": job.actual_cost_usd, "error": job.error or None,
             "created_at": job.created_at.isoformat() if job.created_at else None,
             "working_s": round(job.working_time_s(), 1),
-            "clips": [_clip_doc(c, paths) for c in job.clips], "qc": qc_counts(job),
+            "clips": [_clip_doc(c, paths) for c in job.clips], "qc": qc_counts(job.clips),
             "output": str(output) if output else str(paths.file(job.output_path)) if job.output_path else None}
 
 
@@ -164,7 +165,7 @@ async def cmd_generate(args: argparse.Namespace, services: Services) -> int:
     except GenerationError as exc:
         raise CommandError(str(exc)) from None
     final = await gen.get_job(final.id)
-    if summary := qc_summary(final):
+    if summary := qc_summary(final.clips):
         err(f"QC: {summary}")
     if args.json:
         print_json(_job_doc(final, services.paths, output))

@@ -9,6 +9,7 @@ from app.commands.common import CommandError, UsageError, confirm, err, print_js
 from app.core.domain import ClipState, ClipStatus, JobState
 from app.core.generation.cost import usd
 from app.core.generation.errors import GenerationError
+from app.core.generation.quality import qc_counts, qc_summary
 from app.core.generation.service import QcRetryPlan
 from app.core.qc.levels import Verdict
 from app.core.services import Services
@@ -16,28 +17,8 @@ from app.core.services import Services
 _MARKS = {Verdict.PASS: "✓", Verdict.WARN: "!", Verdict.FAIL: "✗"}
 
 
-def qc_counts(job: JobState) -> dict[str, int]:
-    """How many of the job's clips passed, warned, failed and are not checked (``job --json``'s ``qc``)."""
-    counts = {"pass": 0, "warn": 0, "fail": 0, "unchecked": 0}
-    for clip in job.clips:
-        if clip.qc is not None:
-            counts[clip.qc.verdict.value] += 1
-        elif clip.status is ClipStatus.SUCCEEDED:
-            counts["unchecked"] += 1
-    return counts
-
-
-def qc_summary(job: JobState) -> str:
-    """"5 pass · 1 fail" (empty when no clip was checked)."""
-    counts = qc_counts(job)
-    parts = [f"{counts[word]} {word}" for word in ("pass", "warn", "fail") if counts[word]]
-    if parts and counts["unchecked"]:
-        parts.append(f"{counts['unchecked']} not checked")
-    return " · ".join(parts)
-
-
 def _qc_doc(job: JobState) -> dict[str, Any]:
-    return {"job": job.id, "summary": qc_counts(job),
+    return {"job": job.id, "summary": qc_counts(job.clips),
             "clips": [{"id": c.id, "position": c.position, "status": c.status.value,
                        "qc": c.qc.to_json() if c.qc else None} for c in job.clips]}
 
@@ -53,7 +34,7 @@ def _print_qc(job: JobState) -> None:
         rows.append([str(clip.position), f"{_MARKS[clip.qc.verdict]} {clip.qc.verdict.value}", lines[0]])
         rows += [["", "", line] for line in lines[1:]]
     print_table(rows, ["clip", "qc", "reasons"])
-    if summary := qc_summary(job):
+    if summary := qc_summary(job.clips):
         print(f"QC: {summary}")
 
 

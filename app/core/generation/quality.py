@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -104,6 +104,31 @@ def load_qc_job(s: Session, job_id: int, store: object, root: Path, settings: ob
         if campaign else BrandBrief("", "")
     return QcJob(job.id, job.campaign_id, tuple(subjects), chain, bool(campaign and campaign.brand_check),
                  (job.options or {}).get("qc", True) is not False, brief)
+
+
+def qc_counts(clips: Iterable[ClipState]) -> dict[str, int]:
+    """How many clips passed, warned, failed, and have a video not checked (``job --json``'s ``qc``)."""
+    counts = {"pass": 0, "warn": 0, "fail": 0, "unchecked": 0}
+    for clip in clips:
+        if clip.qc is not None:
+            counts[clip.qc.verdict.value] += 1
+        elif clip.status is ClipStatus.SUCCEEDED:
+            counts["unchecked"] += 1
+    return counts
+
+
+def qc_summary(clips: Iterable[ClipState]) -> str:
+    """"5 pass · 1 fail" (empty when no clip was checked)."""
+    counts = qc_counts(clips)
+    parts = [f"{counts[word]} {word}" for word in ("pass", "warn", "fail") if counts[word]]
+    if parts and counts["unchecked"]:
+        parts.append(f"{counts['unchecked']} not checked")
+    return " · ".join(parts)
+
+
+def failed_qc(clips: Iterable[ClipState]) -> list[ClipState]:
+    """The clips whose video failed QC (those ``retry --failed-qc`` makes again)."""
+    return [c for c in clips if c.status is ClipStatus.SUCCEEDED and c.qc is not None and c.qc.failed]
 
 
 def _with_seam(qc: ClipQc, seam: SeamQc) -> ClipQc:

@@ -35,7 +35,7 @@ from app.core.generation.providers.base import Provider
 from app.core.generation.providers.local_provider import LocalProvider
 from app.core.generation.providers.replicate_api import ReplicateAPI
 from app.core.generation.providers.replicate_provider import ReplicateProvider
-from app.core.generation.quality import QualityControl
+from app.core.generation.quality import QualityControl, failed_qc
 from app.core.generation.schema_snapshots import SnapshotStore
 from app.core.library.service import LibraryService
 from app.core.media.combine import CombineOptions, CombineResult
@@ -397,7 +397,7 @@ class GenerationService:
 
         Raises ``GenerationError`` when no clip failed QC."""
         job = await self.get_job(job_id)
-        failed = tuple(c for c in job.clips if c.status is ClipStatus.SUCCEEDED and c.qc is not None and c.qc.failed)
+        failed = tuple(failed_qc(job.clips))
         if not failed:
             raise GenerationError(f"job {job_id} has no clip that failed QC")
         model = await asyncio.to_thread(get_model, model_id, self.settings.current, self.snapshots) \
