@@ -50,6 +50,7 @@ from app.core.secrets import KeyFormatError, KeyName, KeySource, KeyStatus, Secr
 from app.ui.bridge import TaskBridge, describe_error
 from app.ui.library_settings import LibraryChoice, LibraryPage, check_server
 from app.ui.prices_editor import PricesEditor
+from app.ui.qc_settings import QcSettingsPage
 from app.ui.widgets.inline_error import InlineError
 
 T = TypeVar("T")
@@ -178,6 +179,8 @@ class SettingsDialog(QDialog):
         self.library_page = LibraryPage(settings.saved, library_open or "the library folder of this computer")
         self.library_page.test_button.clicked.connect(self.test_library)
         self.tabs.addTab(self.library_page, "&Library")
+        self.quality = QcSettingsPage(settings.current)
+        self.tabs.addTab(self.quality, "&Quality")
         self.error = InlineError()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
         self.buttons.accepted.connect(self.save)
@@ -282,6 +285,7 @@ class SettingsDialog(QDialog):
             "music_volume": self.volume_spin.value() / 100,
             "clip_audio": self.clip_audio_combo.currentData(),
             "model_prices": self.prices.overrides(),
+            **self.quality.values(),
         }
 
     # ---- the library ---------------------------------------------------------------------------------
@@ -397,6 +401,9 @@ class SettingsDialog(QDialog):
             return
         if problem := self.library_page.problem():
             self._refuse(LIBRARY_TAB, problem)
+            return
+        if problem := self.quality.problem():
+            self._refuse(self.tabs.indexOf(self.quality), problem)
             return
         library = self.library_page.choice()
         values.update(library.values)
