@@ -283,7 +283,8 @@ class LibraryService:
     async def create_campaign(self, client: int | str, name: str, *, goal: str = "", audience: str = "",
                               key_messages: Sequence[str] = (), product_url: str = "",
                               budget_usd: float | None = None,
-                              status: CampaignStatus = CampaignStatus.DRAFT) -> Op[CampaignInfo]:
+                              status: CampaignStatus = CampaignStatus.DRAFT,
+                              brand_check: bool = False) -> Op[CampaignInfo]:
         name = _required(name, "campaign name")
         _check_budget(budget_usd)
         def work(s: Session) -> CampaignInfo:
@@ -293,7 +294,8 @@ class LibraryService:
                 raise LibraryError(f"{owner.name} already has a campaign named {name!r}")
             row = Campaign(client_id=owner.id, name=name, goal=goal, audience=audience,
                            key_messages=[m.strip() for m in key_messages if m.strip()],
-                           product_url=product_url.strip(), budget_usd=budget_usd, status=status.value)
+                           product_url=product_url.strip(), budget_usd=budget_usd, status=status.value,
+                           brand_check=brand_check)
             row.client = owner
             s.add(row)
             s.flush()
