@@ -5,6 +5,7 @@ failed QC folds the reasons into their prompts, and a campaign's brand check is 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from app.core.domain import ClipStatus
 from app.core.generation import repository as repo
 from app.core.generation.errors import GenerationError
 from app.core.generation.service import GenerationService
+from app.core.media.combine import CombineOptions
 from app.core.qc.levels import Verdict
 from app.core.qc.verdict import Check, ClipQc, Reason
 from app.core.secrets import KeyName
@@ -139,3 +141,19 @@ async def test_a_campaigns_brand_check_is_paid_for_once_in_the_ledger(
     assert sum(r.tokens_in or 0 for r in rows) == sum(b.prompt_tokens for b in brands if b)
     spent = (await gen.money(campaign_id)).spent_usd
     assert spent == pytest.approx(sum(b.cost_usd for b in brands if b)) and spent > 0
+
+
+async def test_the_exported_ads_manifest_has_a_qc_section(
+        services: Services, gen: GenerationService, tmp_path: Path) -> None:
+    job_id = await _local_job(services, tmp_path)
+    final = await gen.run_job(job_id)
+    failing = ClipQc(Verdict.FAIL, (Reason(Check.FROZEN, Verdict.FAIL, "the picture freezes for 3.0 s at the end",
+                                           1.0),))
+    await services.db.run(lambda s: repo.record_qc(s, final.clips[1].id, 1, failing))
+    await gen.combine(job_id, CombineOptions())
+    manifest = json.loads((await gen.export(job_id, tmp_path / "out" / "ad.mp4")).read_text(encoding="utf-8"))
+    assert [c["qc"] for c in manifest["clips"]] == ["pass", "fail"]
+    assert manifest["qc"]["summary"] == {"pass": 1, "warn": 0, "fail": 1, "unchecked": 0}
+    [_, second] = manifest["qc"]["clips"]
+    assert second["position"] == 2 and second["reasons"] == [
+        {"check": "frozen", "verdict": "fail", "text": "the picture freezes for 3.0 s at the end"}]

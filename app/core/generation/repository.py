@@ -593,7 +593,7 @@ def media_source(s: Session, job_id: int, root: Path) -> JobMedia:
             id=c.id, position=c.position, path=resolve_path(root, c.file_path or ""), prompt=c.prompt,
             model_id=c.model_id, prediction_id=c.prediction_id, cost_usd=costs.get(c.id, 0.0), duration_s=c.duration_s,
             first_asset=assets.get(c.first_asset_id) if c.first_asset_id else None,
-            last_asset=assets.get(c.last_asset_id) if c.last_asset_id else None) for c in clips),
+            last_asset=assets.get(c.last_asset_id) if c.last_asset_id else None, qc=c.qc) for c in clips),
         output_path=resolve_path(root, row.output_path) if row.output_path else None,
         output_meta=dict(row.output_meta or {}))
 

@@ -34,6 +34,7 @@ class ClipMedia:
     duration_s: float | None
     first_asset: AssetRef | None
     last_asset: AssetRef | None
+    qc: dict[str, Any] | None = None  # the clip's quality control (``ClipQc.to_json``; None: not checked)
 
     @property
     def label(self) -> str:
