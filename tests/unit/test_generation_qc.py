@@ -22,7 +22,7 @@ from app.core.media.combine import CombineOptions
 from app.core.qc.levels import Verdict
 from app.core.qc.verdict import Check, ClipQc, Reason
 from app.core.secrets import KeyName
-from app.core.services import Services
+from app.core.services import Services, open_services
 from tests.fakes.xai_server import API_KEY, MODEL, FakeBrandXai, brand_issue, brand_reply
 from tests.fakes.xai_server import brand_xai_server as brand_xai_server  # the fixture
 from tests.helpers.generation_data import seed_campaign
@@ -96,8 +96,8 @@ async def test_retrying_a_clip_that_failed_qc_folds_the_reasons_in_and_each_atte
         await gen.plan_qc_retry(job_id)
 
 
-async def test_closing_the_service_while_clips_are_checked_stops_qc_cleanly(
-        services: Services, tmp_path: Path) -> None:
+async def test_closing_the_service_while_clips_are_checked_stops_qc_cleanly_and_resuming_finishes_it(
+        services: Services, tmp_path: Path, library_dir: Path) -> None:
     gen = services.generation
     job_id = await _local_job(services, tmp_path, pairs=3)
     started = asyncio.Event()
@@ -113,6 +113,14 @@ async def test_closing_the_service_while_clips_are_checked_stops_qc_cleanly(
     await asyncio.gather(run, return_exceptions=True)
     assert run.done()
     assert not processes_mentioning(str(services.paths.job_dir(job_id)))  # no FFmpeg left behind
+
+    reopened = open_services(library_dir, services.secrets)  # the next start: resuming checks what was left
+    try:
+        final = await reopened.generation.run_job(job_id)
+        assert [c.status for c in final.clips] == [ClipStatus.SUCCEEDED] * 3
+        assert all(c.qc is not None and c.qc.verdict is Verdict.PASS for c in final.clips)
+    finally:
+        await reopened.aclose()
 
 
 async def test_a_campaigns_brand_check_is_paid_for_once_in_the_ledger(

@@ -156,7 +156,7 @@ class Orchestrator:
         if tasks:
             await self.refresh_job(job_id)
             await asyncio.gather(*tasks, return_exceptions=True)
-            await self.service.quality.after_job(job_id)
+        await self.service.quality.after_job(job_id)  # clips a stop left unchecked, then a chain's seams
         return await self.refresh_job(job_id)
 
     async def _prepare_frames(self, clip_ids: list[int]) -> None:

@@ -244,29 +244,36 @@ class QualityControl:
             job = await self._load(state.job_id, [state.id])
             if not job.enabled or not job.subjects:
                 return state
-            limits = self.thresholds()
-            async with self._brand(job.brand_check, job.brief) as asked:
-                result = await check_clips([(s.path, s.order) for s in job.subjects], limits,
-                                           brand=asked[0] if asked else None)
-                for subject, qc in zip(job.subjects, result.clips, strict=True):
-                    state = await self._store(job, subject, qc, asked[1] if asked else None)
-            return state
+            return (await self._check_each(job, job.subjects))[-1]
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("QC of clip %s failed", state.id)
             return state
 
+    async def _check_each(self, job: QcJob, subjects: Sequence[QcSubject]) -> list[ClipState]:
+        """Check ``subjects`` on their own (no seams) and store each result; their new states."""
+        async with self._brand(job.brand_check, job.brief) as asked:
+            result = await check_clips([(s.path, s.order) for s in subjects], self.thresholds(),
+                                       brand=asked[0] if asked else None)
+            return [await self._store(job, subject, qc, asked[1] if asked else None)
+                    for subject, qc in zip(subjects, result.clips, strict=True)]
+
     async def after_job(self, job_id: int) -> None:
-        """The seams of a chained job whose clips have all been checked; never raises but for a cancel."""
+        """Once a run of the job has ended: its clips with a video but no verdict (a check stopped when the app
+        closed) are checked, then a chained job's seams; never raises but for a cancel."""
         if not self.service.settings.current.qc_after_download:
             return
         try:
             job = await self._load(job_id)
-            if not job.enabled or not job.chain or not job.subjects:
+            if not job.enabled or not job.subjects:
                 return
-            stored = await self.service.db.read(lambda s: _stored_qcs(s, [x.clip_id for x in job.subjects]))
-            if any(stored.get(x.clip_id) is None for x in job.subjects):
+            ids = [x.clip_id for x in job.subjects]
+            stored = await self.service.db.read(lambda s: _stored_qcs(s, ids))
+            if unchecked := [x for x in job.subjects if stored.get(x.clip_id) is None]:
+                await self._check_each(job, unchecked)
+                stored = await self.service.db.read(lambda s: _stored_qcs(s, ids))
+            if not job.chain or any(stored.get(x.clip_id) is None for x in job.subjects):
                 return
             by_position = {x.position: x for x in job.subjects}
             numbers = range(min(by_position), max(by_position) + 1)
