@@ -204,9 +204,12 @@ def _print_job(job: JobState, paths: LibraryPaths) -> None:
           f"{job.resolution or '-'}, {job.aspect}; estimate {usd(job.estimate_usd)}, cost {usd(job.actual_cost_usd)}")
     if job.output_path:
         print(f"Output: {paths.file(job.output_path)}")
-    rows = [[str(c.position), c.status.value, c.prediction_id or "-", str(c.attempts), usd(c.cost_usd),
-             str(paths.file(c.file_path)) if c.file_path else "-", c.error or ""] for c in job.clips]
-    print_table(rows, ["clip", "status", "prediction", "attempts", "cost", "file", "error"])
+    rows = [[str(c.position), c.status.value, c.qc.verdict.value if c.qc else "-", c.prediction_id or "-",
+             str(c.attempts), usd(c.cost_usd), str(paths.file(c.file_path)) if c.file_path else "-", c.error or ""]
+            for c in job.clips]
+    print_table(rows, ["clip", "status", "qc", "prediction", "attempts", "cost", "file", "error"])
+    if summary := qc_summary(job.clips):
+        print(f"QC: {summary}")
 
 
 async def cmd_job(args: argparse.Namespace, services: Services) -> int:

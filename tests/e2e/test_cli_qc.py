@@ -42,6 +42,8 @@ def test_generate_checks_each_clip_and_retry_failed_qc_makes_only_the_failures_a
     assert ("black", "fail") in _reasons(clips[3])
     assert any("black" in r["text"] for r in clips[3]["qc"]["reasons"])
     assert fake_replicate.create_count == 4
+    shown = _cli(data, "job", "1")
+    assert "QC: 1 pass · 3 fail" in shown.stdout
 
     checked = _cli(data, "qc", "1", "--json", fake=fake_replicate)
     assert checked.returncode == 1 and "retry 1 --failed-qc" in checked.stderr  # a failed clip: exit 1

@@ -95,6 +95,10 @@ async def test_the_page_shows_qc_live_and_regenerates_a_failed_clip_after_its_es
     await wait_until(lambda: page.summary.qc_label.text() == "1 pass · 1 fail")
     await wait_until(lambda: page.summary.regenerate_button.isEnabled())
 
+    page.list_view.customContextMenuRequested.emit(page.list_view.visualRect(page.list_model.index(0, 0)).center())
+    offered = {a.text(): a.isEnabled() for a in page.context_menu.actions() if not a.isSeparator()}
+    assert offered["Regenerate failed…"]
+    page.context_menu.close()
     qtbot_click(page.summary.regenerate_button)
     await wait_until(lambda: page.qc_retry_dialog is not None)
     dialog = page.qc_retry_dialog

@@ -166,6 +166,8 @@ class JobsPage(QWidget):
         for text, name, slot in (("Combine…", "combine", self.combine_requested.emit),
                                  ("Regenerate failed…", "regenerate", self.open_qc_retry_dialog),
                                  ("Resume", "resume", self.resume_job), ("Cancel job", "cancel", self.cancel_job)):
+            if name == "regenerate" and not allowed[name]:
+                continue  # offered only for a job with clips that failed QC
             action = menu.addAction(text, lambda s=slot: s(job.id))
             action.setEnabled(allowed[name])
         menu.addSeparator()
