@@ -11,14 +11,15 @@ from app.core.generation.cost import usd
 from app.core.generation.errors import GenerationError
 from app.core.generation.quality import qc_counts, qc_summary
 from app.core.generation.service import QcRetryPlan
+from app.core.qc.check import JobQc
 from app.core.qc.levels import Verdict
 from app.core.services import Services
 
 _MARKS = {Verdict.PASS: "✓", Verdict.WARN: "!", Verdict.FAIL: "✗"}
 
 
-def _qc_doc(job: JobState) -> dict[str, Any]:
-    return {"job": job.id, "summary": qc_counts(job.clips),
+def _qc_doc(job: JobState, result: JobQc) -> dict[str, Any]:
+    return {"job": job.id, "summary": qc_counts(job.clips), "seams": [seam.to_json() for seam in result.seams],
             "clips": [{"id": c.id, "position": c.position, "status": c.status.value,
                        "qc": c.qc.to_json() if c.qc else None} for c in job.clips]}
 
@@ -47,12 +48,12 @@ async def cmd_qc(args: argparse.Namespace, services: Services) -> int:
         if not job.succeeded_clips():
             raise CommandError(f"job {job.id} has no clip with a video to check")
         err(f"Job {job.id}: checking {len(job.succeeded_clips())} clips…")
-        await gen.check_qc(job.id, brand=True if args.brand else None)
+        result = await gen.check_qc(job.id, brand=True if args.brand else None)
         job = await gen.get_job(job.id)
     except GenerationError as exc:
         raise CommandError(str(exc)) from None
     if args.json:
-        print_json(_qc_doc(job))
+        print_json(_qc_doc(job, result))
     else:
         _print_qc(job)
     failed = [c.position for c in job.clips if c.qc is not None and c.qc.failed]

@@ -50,6 +50,8 @@ def test_generate_checks_each_clip_and_retry_failed_qc_makes_only_the_failures_a
     again = json.loads(checked.stdout)
     assert again["summary"] == {"pass": 1, "warn": 0, "fail": 3, "unchecked": 0}
     assert [c["qc"]["verdict"] for c in again["clips"]] == ["pass", "fail", "fail", "fail"]
+    assert [(s["between"], s["verdict"]) for s in again["seams"]] == [([0, 1], "fail"), ([1, 2], "pass"),
+                                                                     ([2, 3], "fail")]
     assert fake_replicate.create_count == 4  # checking again pays for nothing
 
     unconfirmed = _cli(data, "retry", "1", "--failed-qc", fake=fake_replicate)
