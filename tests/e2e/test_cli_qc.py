@@ -6,12 +6,16 @@ requirements folded into its prompt."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_cli_generate import _cli, _library
+from tests.e2e.test_cli_generate import ROOT, _cli, _env, _library
 from tests.fakes.replicate_server import FakeReplicate, fake_replicate  # noqa: F401
+from tests.fakes.xai_server import API_KEY, FakeBrandXai
+from tests.fakes.xai_server import brand_xai_server as brand_xai_server  # the fixture
 from tests.helpers.qc_clips import crafted_outputs
 
 pytestmark = pytest.mark.timeout(240)
@@ -85,3 +89,27 @@ def test_generate_without_qc_stores_no_verdict(tmp_path: Path) -> None:
     document = json.loads(result.stdout)
     assert document["clips"][0]["qc"] is None and document["qc"]["unchecked"] == 1
     assert "QC:" not in result.stderr
+
+
+def test_qc_brand_asks_the_vision_model_and_records_each_answer_once(
+        tmp_path: Path, brand_xai_server: FakeBrandXai) -> None:
+    data = _library(tmp_path, pairs=1)
+    made = _cli(data, "generate", "--campaign", "Spring", "--duration", "2", "--resolution", "480p", "--yes")
+    assert made.returncode == 0, made.stderr
+    env = {"XAI_BASE_URL": brand_xai_server.base_url, "XAI_API_KEY": API_KEY}
+
+    checked = subprocess.run([sys.executable, str(ROOT / "main.py"), "--data-dir", str(data), "qc", "1", "--brand",
+                              "--json"], capture_output=True, text=True, timeout=120, env={**_env(), **env},
+                             cwd=ROOT, stdin=subprocess.DEVNULL)
+    assert checked.returncode == 0, checked.stderr
+    assert brand_xai_server.problems == [] and len(brand_xai_server.chat_requests) == 1
+    [clip] = json.loads(checked.stdout)["clips"]
+    brand = clip["qc"]["brand"]
+    assert brand["verdict"] == "pass" and len(brand["response_ids"]) == 1 and brand["cost_usd"] > 0
+
+    job = json.loads(_cli(data, "job", "1", "--json").stdout)
+    assert job["actual_cost_usd"] == pytest.approx(brand["cost_usd"])  # the local clip is free: only the check
+    again = _cli(data, "qc", "1", "--json")  # the campaign does not ask for a brand check: none is paid for
+    assert again.returncode == 0 and json.loads(again.stdout)["clips"][0]["qc"]["brand"] is None
+    assert len(brand_xai_server.chat_requests) == 1
+    assert json.loads(_cli(data, "job", "1", "--json").stdout)["actual_cost_usd"] == pytest.approx(brand["cost_usd"])
