@@ -106,6 +106,10 @@ async def test_the_page_shows_qc_live_and_regenerates_a_failed_clip_after_its_es
     assert dialog.clips_label.text() == f"clip {second.position}"
     assert dialog.estimate_label.text() == "$0.00"
     assert "Requirements: the clip must start exactly on the first image." in dialog.prompts.toPlainText()
+    assert dialog.plan.model is None  # each clip's own model, until another is chosen
+    dialog.model_combo.setCurrentIndex(dialog.model_combo.findData("local"))
+    await wait_until(lambda: dialog.plan.model is not None and dialog.regenerate_button.isEnabled())
+    assert dialog.plan.model.id == "local" and dialog.estimate_label.text() == "$0.00"
     qtbot_click(dialog.regenerate_button)
     await wait_until(lambda: card.state is not None and card.state.attempts == 2 and card.qc_badge.text() == "✓",
                      timeout=30)
