@@ -141,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="do not ask before paying")
     p.add_argument("--json", action="store_true")
     p.add_argument("-o", "--output", default=None, metavar="OUT")
+    p.add_argument("--no-qc", action="store_true", help="do not check the clips' quality as they arrive")
 
     p = _add(sub, "jobs", "app.commands.generation:cmd_jobs", "list jobs")
     p.add_argument("--json", action="store_true")
@@ -158,6 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("clips", type=int, nargs="*", metavar="CLIP", help="clip numbers as `job` shows them")
     p.add_argument("--model", default=None, help="model id (see `models`); default: each clip's own")
     p.add_argument("--prompt", default=None, help="a new prompt (for one clip)")
+    p.add_argument("--failed-qc", action="store_true", help="make the clips that failed QC again, with what QC "
+                   "found folded into their prompts (the estimate is shown first)")
+    p.add_argument("--yes", action="store_true", help="do not ask before paying (--failed-qc)")
+    p.add_argument("--json", action="store_true")
+    p = _add(sub, "qc", "app.commands.qc:cmd_qc", "check (or check again) the quality of a job's clips")
+    p.add_argument("job_id", type=int, metavar="JOB")
+    p.add_argument("--brand", action="store_true", help="also show each clip's frames to the vision model with the "
+                   "brand's rules (paid, recorded in the ledger)")
     p.add_argument("--json", action="store_true")
 
     p = _add(sub, "ab", "app.commands.ab:cmd_ab", "an A/B job's pairs, variants and winners (`ab JOB`), or pick "

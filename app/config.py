@@ -201,6 +201,9 @@ class Settings:
     music_fade_s: float = 1.5
     clip_audio: str = "keep"  # keep | mix | drop (mix: under the music)
     output_fps: int = 30
+    # Quality control of clips (thresholds: QcThresholds field → value; missing ones keep their defaults)
+    qc_after_download: bool = True  # check each clip as soon as its video is stored
+    qc_thresholds: dict[str, float] = field(default_factory=dict)
     # Models and quality presets
     generate_audio: bool = False  # let models that can add sound do so (they may cost more)
     # name → {"model", "resolution" (None: the model's default), "duration_s" (None: its default), "transition"}

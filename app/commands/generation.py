@@ -11,12 +11,14 @@ from typing import Any
 from app.commands.ab import report_ab_combine
 from app.commands.common import CommandError, UsageError, confirm, err, print_json, print_table
 from app.commands.models import price_text
+from app.commands.qc import retry_failed_qc
 from app.config import LibraryPaths
 from app.core.domain import ClipState, ClipStatus, JobState, JobWorker, PairSuggestion, Transition
 from app.core.generation.catalog import get_model
 from app.core.generation.cost import usd
 from app.core.generation.errors import GenerationError
 from app.core.generation.presets import choose, get_preset
+from app.core.generation.quality import qc_counts, qc_summary
 from app.core.generation.repository import RETRYABLE
 from app.core.generation.schema_snapshots import SnapshotStore
 from app.core.generation.service import AbPlan, GenerationService, JobPlan
@@ -28,7 +30,8 @@ def _clip_doc(clip: ClipState, paths: LibraryPaths) -> dict[str, Any]:
     return {"id": clip.id, "position": clip.position, "status": clip.status.value, "model": clip.model_id,
             "prediction_id": clip.prediction_id, "attempts": clip.attempts, "cost_usd": clip.cost_usd,
             "file": str(paths.file(clip.file_path)) if clip.file_path else None, "duration_s": clip.duration_s,
-            "error": clip.error or None, "working_s": round(clip.working_time_s(), 1)}
+            "error": clip.error or None, "working_s": round(clip.working_time_s(), 1),
+            "qc": clip.qc.to_json() if clip.qc else None}
 
 
 def _job_doc(job: JobState, paths: LibraryPaths, output: Path | None = None) -> dict[str, Any]:
@@ -38,7 +41,7 @@ def _job_doc(job: JobState, paths: LibraryPaths, output: Path | None = None) -> 
             "actual_cost_usd": job.actual_cost_usd, "error": job.error or None,
             "created_at": job.created_at.isoformat() if job.created_at else None,
             "working_s": round(job.working_time_s(), 1),
-            "clips": [_clip_doc(c, paths) for c in job.clips],
+            "clips": [_clip_doc(c, paths) for c in job.clips], "qc": qc_counts(job.clips),
             "output": str(output) if output else str(paths.file(job.output_path)) if job.output_path else None}
 
 
@@ -187,9 +190,11 @@ async def cmd_generate(args: argparse.Namespace, services: Services) -> int:
         if not args.yes and not confirm(f"Make {clip_count} clips for about {usd(plan.estimate_usd)}?"):
             raise CommandError("not confirmed (without a terminal, add --yes to run unattended)")
         if isinstance(plan, AbPlan):
-            job = (await gen.create_ab_job(plan, transition=args.transition, music_path=args.music)).value
+            job = (await gen.create_ab_job(plan, transition=args.transition, music_path=args.music,
+                                           qc=not args.no_qc)).value
         else:
-            job = (await gen.create_job(plan, transition=args.transition, music_path=args.music)).value
+            job = (await gen.create_job(plan, transition=args.transition, music_path=args.music,
+                                        qc=not args.no_qc)).value
         err(f"Job {job.id}: making {len(job.clips)} clips at once…")
         output = None
         async with gen.lease(job.id):  # the clips and the combine, without another process between them
@@ -204,6 +209,8 @@ async def cmd_generate(args: argparse.Namespace, services: Services) -> int:
         raise CommandError(str(exc)) from None
     final = await gen.get_job(final.id)
     choices = await report_ab_combine(services, final.id) if output is not None else None
+    if summary := qc_summary(final.clips):
+        err(f"QC: {summary}")
     if args.json:
         doc = _job_doc(final, services.paths, output)
         if ab_models:
@@ -244,9 +251,12 @@ def _print_job(job: JobState, paths: LibraryPaths) -> None:
           f"{job.resolution or '-'}, {job.aspect}; estimate {usd(job.estimate_usd)}, cost {usd(job.actual_cost_usd)}")
     if job.output_path:
         print(f"Output: {paths.file(job.output_path)}")
-    rows = [[str(c.position), c.status.value, c.prediction_id or "-", str(c.attempts), usd(c.cost_usd),
-             str(paths.file(c.file_path)) if c.file_path else "-", c.error or ""] for c in job.clips]
-    print_table(rows, ["clip", "status", "prediction", "attempts", "cost", "file", "error"])
+    rows = [[str(c.position), c.status.value, c.qc.verdict.value if c.qc else "-", c.prediction_id or "-",
+             str(c.attempts), usd(c.cost_usd), str(paths.file(c.file_path)) if c.file_path else "-", c.error or ""]
+            for c in job.clips]
+    print_table(rows, ["clip", "status", "qc", "prediction", "attempts", "cost", "file", "error"])
+    if summary := qc_summary(job.clips):
+        print(f"QC: {summary}")
 
 
 async def cmd_job(args: argparse.Namespace, services: Services) -> int:
@@ -292,6 +302,11 @@ async def cmd_retry(args: argparse.Namespace, services: Services) -> int:
     own model and prompt unless ``--model`` / ``--prompt`` say otherwise; print the job. Exit 1 unless every
     retried clip succeeds."""
     gen = services.generation
+    if args.failed_qc:
+        if args.clips or args.prompt is not None:
+            raise UsageError("--failed-qc makes every clip that failed QC again, each with its own prompt: leave out "
+                             "clip numbers and --prompt")
+        return await retry_failed_qc(args, services)
     try:
         job = await gen.get_job(args.job_id)
     except GenerationError as exc:

@@ -9,6 +9,10 @@ import enum
 import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.core.qc.verdict import ClipQc
 
 
 class Flag(enum.StrEnum):
@@ -116,6 +120,7 @@ class CampaignInfo:
     budget_usd: float | None = None
     status: CampaignStatus = CampaignStatus.DRAFT
     client_name: str = ""
+    brand_check: bool = False  # QC also shows each clip's frames to a vision model with the brand's rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +197,7 @@ class ClipState:
     working_s: float = 0.0  # seconds a process drove the clip, in spans that ended
     working_since: datetime | None = None  # a live process drives it since then (None: nobody does)
     focus: tuple[float, float] | None = None  # the point a crop keeps in view (fractions); None: the centre
+    qc: ClipQc | None = None  # quality control of the current attempt's video (None: not checked)
 
     def working_time_s(self, now: datetime | None = None) -> float:
         """Seconds a process has driven the clip, up to ``now`` (the time the app was closed never counts)."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QLineEdit,
@@ -58,6 +59,10 @@ class CampaignForm(QWidget):
         self.budget_edit = QLineEdit()
         self.budget_edit.setPlaceholderText("no budget limit")
         self.budget_edit.setToolTip("The most this campaign may spend on video generation, in US dollars")
+        self.brand_check_box = QCheckBox("Check every clip against the brand (paid)")
+        self.brand_check_box.setToolTip("Quality control also shows a few frames of each clip to the vision model of "
+                                        "the Pairing settings with the client's colours, tone and restrictions; "
+                                        "each answer is recorded as spend")
         layout = QFormLayout(self)
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         if clients:
@@ -70,6 +75,8 @@ class CampaignForm(QWidget):
         layout.labelForField(self.messages).setBuddy(self.messages.list)
         layout.addRow("&Product URL:", self.product_url_edit)
         layout.addRow("&Budget (USD):", self.budget_edit)
+        layout.addRow("Brand check:", self.brand_check_box)
+        self.brand_check_box.toggled.connect(lambda _on: self.changed.emit())
         for edit in (self.name_edit, self.product_url_edit, self.budget_edit):
             edit.textEdited.connect(lambda _text: self.changed.emit())
         self.product_url_edit.editingFinished.connect(
@@ -90,6 +97,9 @@ class CampaignForm(QWidget):
         self.messages.set_items(campaign.key_messages if campaign else ())
         self.product_url_edit.setText(campaign.product_url if campaign else "")
         self.budget_edit.setText(format_budget(campaign.budget_usd) if campaign else "")
+        self.brand_check_box.blockSignals(True)
+        self.brand_check_box.setChecked(bool(campaign and campaign.brand_check))
+        self.brand_check_box.blockSignals(False)
         self.blockSignals(False)
 
     def select_client(self, client_id: int | None) -> None:
@@ -125,6 +135,7 @@ class CampaignForm(QWidget):
             "key_messages": self.messages.items(),
             "product_url": normalize_web_address(self.product_url_edit.text()),
             "budget_usd": parse_budget(self.budget_edit.text()),
+            "brand_check": self.brand_check_box.isChecked(),
         }
 
 

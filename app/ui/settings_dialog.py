@@ -51,6 +51,7 @@ from app.ui.bridge import TaskBridge, describe_error
 from app.ui.library_settings import LibraryChoice, LibraryPage, check_server
 from app.ui.presets_editor import PresetsEditor
 from app.ui.prices_editor import PricesEditor
+from app.ui.qc_settings import QcSettingsPage
 from app.ui.widgets.inline_error import InlineError
 
 T = TypeVar("T")
@@ -182,6 +183,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.library_page, "&Library")
         self.presets = PresetsEditor(settings.current)
         self.tabs.addTab(self.presets, "Pr&esets")
+        self.quality = QcSettingsPage(settings.current)
+        self.tabs.addTab(self.quality, "&Quality")
         self.error = InlineError()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
         self.buttons.accepted.connect(self.save)
@@ -287,6 +290,7 @@ class SettingsDialog(QDialog):
             "clip_audio": self.clip_audio_combo.currentData(),
             "model_prices": self.prices.overrides(),
             "quality_presets": self.presets.stored(),
+            **self.quality.values(),
         }
 
     # ---- the library ---------------------------------------------------------------------------------
@@ -405,6 +409,9 @@ class SettingsDialog(QDialog):
             return
         if problem := self.presets.problem():
             self._refuse(PRESETS_TAB, problem)
+            return
+        if problem := self.quality.problem():
+            self._refuse(self.tabs.indexOf(self.quality), problem)
             return
         library = self.library_page.choice()
         values.update(library.values)

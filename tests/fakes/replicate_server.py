@@ -135,6 +135,10 @@ class Scenario:
     schema_durations: dict[str, list[int]] = field(default_factory=dict)  # model → durations its schema lists
     reject_when: Callable[[dict[str, Any]], str | None] = lambda _input: None  # a 422 detail for some inputs
     accepted_token: str | None = None  # None: any bearer token is accepted
+    # A crafted video for some predictions: given the input and the bytes of its first and last frames, the MP4 to
+    # serve (None: the usual sample).
+    output_for: Callable[[dict[str, Any], bytes | None, bytes | None], bytes | None] = \
+        lambda _input, _first, _last: None
 
 
 @dataclass
@@ -305,6 +309,13 @@ class FakeReplicate:
         if url.startswith(prefix) and url[len(prefix):] in self.files:
             return self.files[url[len(prefix):]][1]
         return None
+
+    def frame_files(self, model: str, values: dict[str, Any]) -> tuple[bytes | None, bytes | None]:
+        """The uploaded first and last frames of a prediction's input."""
+        files = {name for name, prop in self.model_inputs(model).items() if prop.get("format") == "uri"}
+        found = [self._file_bytes(values[k]) for k in values if k in files]
+        first, last = (*found, None, None)[:2]
+        return first, last
 
     def frames_key(self, model: str, values: dict[str, Any]) -> tuple[str, str, str, str]:
         files = {name for name, prop in self.model_inputs(model).items() if prop.get("format") == "uri"}
@@ -562,7 +573,11 @@ def _handler_for(fake: FakeReplicate) -> type[BaseHTTPRequestHandler]:
             elif mode == "damaged":
                 self._send(200, raw=damaged_mp4(), content_type="video/mp4")
             else:
-                self._send(200, raw=sample_mp4(), content_type="video/mp4")
+                with fake.lock:
+                    p = fake.predictions[prediction_id]
+                    frames = fake.frame_files(p.model, p.input)
+                crafted = fake.scenario.output_for(p.input, *frames)
+                self._send(200, raw=crafted or sample_mp4(), content_type="video/mp4")
 
     return Handler
 

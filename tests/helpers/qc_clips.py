@@ -8,7 +8,10 @@ Everything is small (320×180 by default) so a scan takes a few tens of millisec
 from __future__ import annotations
 
 import subprocess
+import threading
 from pathlib import Path
+
+from PIL import Image
 
 from app.core.generation.frames import prepare_frame
 from app.core.generation.providers.local_provider import transition_args
@@ -62,3 +65,47 @@ def with_audio(clip: Path, out: Path) -> Path:
     ffmpeg("-i", str(clip), "-f", "lavfi", "-i", "sine=f=440:sample_rate=48000", "-shortest",
            "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", str(out))
     return out
+
+
+def crafted_outputs(folder: Path, *, duration_s: float = 4.0):  # type: ignore[no-untyped-def]
+    """A fake Replicate ``Scenario.output_for``: the clip a prediction serves follows a word in its prompt, until a
+    retry folds QC's requirements in ("Requirements: …"), which always gets a faithful clip.
+
+    BLACK: all black; FROZEN: a short transition, then its last frame held; WRONG: starts on another picture
+    (one of its own) and moves to the last; anything else: a faithful transition from the first frame to the last.
+    Clips are made at the size of the uploaded frames and cached by prompt.
+    """
+    made: dict[str, bytes] = {}
+    lock = threading.Lock()  # the fake serves downloads on several threads
+
+    def output(values: dict, first: bytes | None, last: bytes | None) -> bytes | None:
+        prompt = str(values.get("prompt", ""))
+        if first is None or last is None:
+            return None
+        with lock:
+            if prompt not in made:
+                made[prompt] = _craft(folder / f"case-{len(made)}", prompt, first, last, duration_s)
+            return made[prompt]
+    return output
+
+
+def _craft(case: Path, prompt: str, first: bytes, last: bytes, duration_s: float) -> bytes:
+    """The MP4 ``crafted_outputs`` serves for ``prompt``, made in the folder ``case``."""
+    case.mkdir(parents=True, exist_ok=True)
+    (case / "first.jpg").write_bytes(first)
+    (case / "last.jpg").write_bytes(last)
+    with Image.open(case / "first.jpg") as image:
+        size = image.size
+    fixed = "Requirements:" in prompt
+    out = case / "clip.mp4"
+    if "BLACK" in prompt and not fixed:
+        black_clip(out, size=size, duration_s=duration_s)
+    elif "FROZEN" in prompt and not fixed:
+        frozen_clip(case / "first.jpg", case / "last.jpg", out, moving_s=1.0, frozen_s=duration_s - 1.0,
+                    size=size)
+    elif "WRONG" in prompt and not fixed:
+        other = make_image(case / "other.jpg", size, seed=999, fmt="JPEG")
+        transition_clip(other, case / "last.jpg", out, size=size, duration_s=duration_s)
+    else:
+        transition_clip(case / "first.jpg", case / "last.jpg", out, size=size, duration_s=duration_s)
+    return out.read_bytes()

@@ -159,6 +159,8 @@ async def test_campaign_dialog_saves_every_field_and_reopens_with_them(services:
     form.messages.add_item("Fair prices")
     form.product_url_edit.setText("https://acme.example/spring")
     form.budget_edit.setText("$1,250.50")
+    assert not form.brand_check_box.isChecked()  # off by default: it is paid
+    form.brand_check_box.setChecked(True)
     dialog.submit()
     await wait_until(lambda: saved)
     assert not dialog.isVisible()
@@ -167,6 +169,7 @@ async def test_campaign_dialog_saves_every_field_and_reopens_with_them(services:
     assert (stored.goal, stored.audience) == ("Awareness", "Commuters")
     assert stored.key_messages == ("Fresh every morning", "Fair prices")
     assert (stored.product_url, stored.budget_usd) == ("https://acme.example/spring", 1250.5)
+    assert stored.brand_check
     again = CampaignEditorDialog(services.library, bridge, stored)
     qtbot.addWidget(again)
     assert again.form.values() == form.values()

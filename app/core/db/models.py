@@ -80,6 +80,7 @@ class Campaign(Base):
     product_url: Mapped[str] = mapped_column(Text, default="")
     budget_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="draft")
+    brand_check: Mapped[bool] = mapped_column(default=False, server_default=false())  # QC asks a vision model
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -249,6 +250,7 @@ class Clip(Base):
     # The point a crop to another aspect keeps in view, as fractions of the frame (None: the centre).
     focus_x: Mapped[float | None] = mapped_column(Float, nullable=True)
     focus_y: Mapped[float | None] = mapped_column(Float, nullable=True)
+    qc: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)  # the current attempt's QC (ClipQc.to_json)
 
     job: Mapped[Job] = relationship(back_populates="clips")
 
@@ -293,6 +295,7 @@ class ClipAttempt(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    qc: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)  # this attempt's QC (ClipQc.to_json)
 
 
 class JobLease(Base):

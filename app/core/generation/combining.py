@@ -13,6 +13,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from app.core.media.deliver_options import DeliverError, DeliverOptions
 from app.core.media.deliverables import DeliverableResult, DeliverClip, SkippedClip
 from app.core.media.ffmpeg import FFmpegError, ffmpeg_command, run_ffmpeg
 from app.core.media.jobs import ClipMedia, JobMedia
+from app.core.media.manifest import qc_section
 from app.core.media.probe import MediaInfo, probe
 from app.core.media.render import format_file_name, render_deliverables
 
@@ -166,6 +168,7 @@ class Combiner:
         await asyncio.to_thread(ffmpeg_command)  # its first call runs commands: never on the loop
         clips = await self._probe_for_delivery(job.clips)
         left_out = [SkippedClip(f"clip {m.position}", m.describe().split(" ", 2)[-1]) for m in skipped]
+        options = replace(options, extra={**options.extra, "qc": qc_section(job.clips)})
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
@@ -217,7 +220,8 @@ class Combiner:
         async def one(clip: ClipMedia) -> DeliverClip:
             meta = {"clip_id": clip.id, "position": clip.position, "model_id": clip.model_id, "prompt": clip.prompt,
                     "first_asset": clip.first_asset.name if clip.first_asset else None,
-                    "last_asset": clip.last_asset.name if clip.last_asset else None}
+                    "last_asset": clip.last_asset.name if clip.last_asset else None,
+                    "qc": clip.qc.get("verdict") if clip.qc else None}
             base = DeliverClip(clip.path, None, clip.label, clip.focus or (0.5, 0.5), meta)
             if not clip.path.is_file():
                 return base

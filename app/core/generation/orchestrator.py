@@ -156,6 +156,7 @@ class Orchestrator:
         if tasks:
             await self.refresh_job(job_id)
             await asyncio.gather(*tasks, return_exceptions=True)
+        await self.service.quality.after_job(job_id)  # clips a stop left unchecked, then a chain's seams
         return await self.refresh_job(job_id)
 
     async def _prepare_frames(self, clip_ids: list[int]) -> None:
@@ -198,6 +199,8 @@ class Orchestrator:
     async def _drive(self, clip_id: int) -> ClipState:
         try:
             state = await self._drive_to_end(clip_id)
+            if state.status is ClipStatus.SUCCEEDED and state.qc is None:
+                state = await self.service.quality.after_download(state)
         finally:
             self._latest.pop(clip_id, None)
         await self.refresh_job(state.job_id)

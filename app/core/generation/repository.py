@@ -43,6 +43,7 @@ from app.core.media.jobs import AssetRef, ClipMedia, JobMedia
 from app.core.money import budget, ledger
 from app.core.money.budget import CampaignMoney
 from app.core.money.charges import Charge
+from app.core.qc.verdict import ClipQc
 
 IN_FLIGHT = (ClipStatus.SUBMITTING.value, ClipStatus.RUNNING.value, ClipStatus.DOWNLOADING.value)
 UNFINISHED = (ClipStatus.PENDING.value, ClipStatus.INTERRUPTED.value, *IN_FLIGHT)
@@ -61,8 +62,18 @@ def clip_state(row: Clip, cost_usd: float | None = None, live: bool = True) -> C
         prediction_id=row.prediction_id, progress=row.progress, attempts=row.attempts, error=row.error,
         file_path=row.file_path, duration_s=row.duration_s, cost_usd=cost_usd, started_at=row.started_at,
         finished_at=row.finished_at, cancel_requested=row.cancel_requested, working_s=row.working_s or 0.0,
-        working_since=row.working_since if live else None,
+        working_since=row.working_since if live else None, qc=clip_qc(row.qc),
         focus=(row.focus_x, row.focus_y) if row.focus_x is not None and row.focus_y is not None else None)
+
+
+def clip_qc(doc: dict[str, object] | None) -> ClipQc | None:
+    """A stored QC result (None: not checked, or stored by a version this one cannot read)."""
+    if not doc:
+        return None
+    try:
+        return ClipQc.from_json(doc)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def job_state(row: Job, me: str | None = None) -> JobState:
@@ -134,6 +145,7 @@ class NewJob:
     music_path: str | None
     launched_by: str = ""
     variants: tuple[ab.VariantPlan, ...] = ()  # an A/B job: each pair is made once per variant's model
+    qc: bool = True  # check each clip as soon as its video is stored
 
 
 def insert_job(s: Session, new: NewJob, allow_over_budget: bool) -> JobState:
@@ -154,7 +166,8 @@ def insert_job(s: Session, new: NewJob, allow_over_budget: bool) -> JobState:
     job = Job(campaign_id=new.campaign_id, model_id=new.model_id, duration_s=new.duration_s, aspect=new.aspect,
               resolution=new.resolution, status=JobStatus.PENDING.value, estimate_usd=new.estimate_usd,
               transition=new.transition, music_path=new.music_path, launched_by=new.launched_by,
-              options={"adjustments": list(new.adjustments), "submissions": {}})
+              options={"adjustments": list(new.adjustments), "submissions": {},
+                       **({} if new.qc else {"qc": False})})
     if new.variants:
         s.add(job)
         s.flush()
@@ -355,9 +368,21 @@ def mark_finished(s: Session, clip_id: int, status: ClipStatus, *, charge: Charg
     return clip_state(clip)
 
 
-def reset_for_retry(s: Session, clip_id: int, model_id: str | None, prompt: str | None) -> ClipState:
+def failed_qc(clip: Clip) -> bool:
+    """The clip has a video that failed quality control."""
+    qc = clip_qc(clip.qc)
+    return clip.status == ClipStatus.SUCCEEDED.value and qc is not None and qc.failed
+
+
+def reset_for_retry(s: Session, clip_id: int, model_id: str | None, prompt: str | None, *,
+                    failed_qc_only: bool = False) -> ClipState:
+    """Make the clip pending for a new attempt. ``failed_qc_only``: only a clip whose video failed QC (checked in
+    this transaction, so two retries of it cannot both start one)."""
     clip = get_clip_row(s, clip_id)
-    if ClipStatus(clip.status) not in RETRYABLE:
+    if failed_qc_only and not failed_qc(clip):
+        raise GenerationError(f"clip {clip.position} is {clip.status} and has no video that failed QC: "
+                              "nothing to make again")
+    if not failed_qc_only and ClipStatus(clip.status) not in RETRYABLE:
         raise GenerationError(f"clip {clip.position} is {clip.status}: only a failed, canceled or interrupted clip "
                               "can be retried")
     if model_id:
@@ -369,10 +394,31 @@ def reset_for_retry(s: Session, clip_id: int, model_id: str | None, prompt: str 
     clip.progress, clip.error, clip.cancel_requested = 0.0, "", False
     clip.duration_s = clip.submitted_at = clip.started_at = clip.finished_at = clip.working_since = None
     clip.working_s = 0.0  # the card times the new attempt
+    clip.qc = None  # the earlier attempt keeps its QC in its attempt row
     job = clip.job
     job.status, job.error, job.finished_at = JobStatus.RUNNING.value, "", None
     s.flush()
     return clip_state(clip)
+
+
+def record_qc(s: Session, clip_id: int, attempt: int, qc: ClipQc) -> ClipState:
+    """Store ``qc`` on attempt ``attempt`` of the clip, and on the clip while that attempt is still its current one
+    (a retry started meanwhile keeps its own, later result)."""
+    clip = get_clip_row(s, clip_id)
+    doc = qc.to_json()
+    row = s.scalar(select(ClipAttempt).where(ClipAttempt.clip_id == clip.id, ClipAttempt.attempt == attempt))
+    if row is not None:
+        row.qc = doc
+    if clip.attempts == attempt and clip.status == ClipStatus.SUCCEEDED.value:
+        clip.qc = doc
+    s.flush()
+    return clip_state(clip)
+
+
+def attempt_qcs(s: Session, clip_id: int) -> list[tuple[int, ClipQc | None]]:
+    """(attempt number, its QC or None) of every attempt of the clip, oldest first."""
+    rows = s.scalars(select(ClipAttempt).where(ClipAttempt.clip_id == clip_id).order_by(ClipAttempt.attempt))
+    return [(row.attempt, clip_qc(row.qc)) for row in rows]
 
 
 def mark_canceled_idle(s: Session, clip_ids: Iterable[int]) -> list[ClipState]:
@@ -555,7 +601,7 @@ def media_source(s: Session, job_id: int, root: Path) -> JobMedia:
             id=c.id, position=c.position, path=resolve_path(root, c.file_path or ""), prompt=c.prompt,
             model_id=c.model_id, prediction_id=c.prediction_id, cost_usd=costs.get(c.id, 0.0), duration_s=c.duration_s,
             first_asset=assets.get(c.first_asset_id) if c.first_asset_id else None,
-            last_asset=assets.get(c.last_asset_id) if c.last_asset_id else None,
+            last_asset=assets.get(c.last_asset_id) if c.last_asset_id else None, qc=c.qc,
             focus=(c.focus_x, c.focus_y) if c.focus_x is not None and c.focus_y is not None else None)
             for c in clips),
         output_path=resolve_path(root, row.output_path) if row.output_path else None,

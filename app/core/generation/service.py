@@ -36,6 +36,7 @@ from app.core.generation.providers.base import Provider
 from app.core.generation.providers.local_provider import LocalProvider
 from app.core.generation.providers.replicate_api import ReplicateAPI
 from app.core.generation.providers.replicate_provider import ReplicateProvider
+from app.core.generation.quality import QualityControl, failed_qc
 from app.core.generation.schema_snapshots import SnapshotStore
 from app.core.library.service import LibraryService
 from app.core.media.combine import CombineOptions, CombineResult
@@ -44,9 +45,12 @@ from app.core.media.deliverables import DeliverableResult
 from app.core.media.export import export_ad
 from app.core.media.jobs import JobMedia
 from app.core.money.budget import CampaignMoney
+from app.core.qc.check import JobQc
+from app.core.qc.retry_prompt import retry_prompt
+from app.core.qc.verdict import ClipQc
 from app.core.secrets import KeyName, SecretStore
 
-__all__ = ["AbPlan", "GenerationError", "GenerationService", "JobPlan", "WorkedElsewhere"]
+__all__ = ["AbPlan", "GenerationError", "GenerationService", "JobPlan", "QcRetryPlan", "WorkedElsewhere"]
 log = logging.getLogger(__name__)
 
 
@@ -133,6 +137,22 @@ class AbPlan:
         return ab.variant_plans([(p.model.id, p.duration_s, p.resolution, p.estimate_usd) for p in self.plans])
 
 
+@dataclass(frozen=True)
+class QcRetryPlan:
+    """Making a job's clips that failed QC again: which, with what prompts, on which model, for about how much."""
+
+    job_id: int
+    model: ModelSpec | None  # None: each clip keeps its own model
+    clips: tuple[ClipState, ...]
+    prompts: tuple[str, ...]  # each clip's prompt with what QC found folded in
+    estimate_usd: float
+    money: CampaignMoney
+
+    @property
+    def over_budget(self) -> bool:
+        return not self.money.allows(self.estimate_usd)
+
+
 class GenerationService:
     """Every public coroutine runs on the event loop; database work goes through ``Database.run``."""
 
@@ -147,6 +167,7 @@ class GenerationService:
         self._replicate: dict[tuple[str, str], ReplicateProvider] = {}
         self._provider_lock = asyncio.Lock()
         self._orchestrator = Orchestrator(self)
+        self.quality = QualityControl(self, self._orchestrator)
         self._combiner = Combiner(db, paths.share, paths.job_dir, lambda: self.settings.current, paths.stored)
         self.me = db.origin
         self.snapshots = SnapshotStore.for_library(paths.root)  # the models' input schemas this library trusts
@@ -221,8 +242,9 @@ class GenerationService:
                        money=money, over_budget=not money.allows(cost), adjustments=tuple(adjustments))
 
     async def create_job(self, plan: JobPlan, *, allow_over_budget: bool = False, transition: str = "cut",
-                         music_path: str | None = None) -> Op[JobState]:
-        """Store the job and its clips (pending); refused over budget unless ``allow_over_budget``."""
+                         music_path: str | None = None, qc: bool = True) -> Op[JobState]:
+        """Store the job and its clips (pending); refused over budget unless ``allow_over_budget``. ``qc``: check
+        each clip as soon as its video is stored (when the settings also say so)."""
         try:
             chosen_transition = Transition(transition)
         except ValueError:
@@ -232,7 +254,7 @@ class GenerationService:
                           resolution=plan.resolution, aspect=plan.aspect, estimate_usd=plan.estimate_usd,
                           pairs=plan.pairs, adjustments=plan.adjustments, transition=chosen_transition.value,
                           music_path=str(music_path) if music_path else None,
-                          launched_by=actor_name(self.settings.current))
+                          launched_by=actor_name(self.settings.current), qc=qc)
         op = await self.db.op(lambda s: repo.insert_job(s, new, allow_over_budget))
         for folder in ("inputs", "clips"):
             (self.paths.job_dir(op.value.id) / folder).mkdir(parents=True, exist_ok=True)
@@ -252,9 +274,9 @@ class GenerationService:
         return AbPlan(tuple(plans))
 
     async def create_ab_job(self, plan: AbPlan, *, allow_over_budget: bool = False, transition: str = "cut",
-                            music_path: str | None = None) -> Op[JobState]:
+                            music_path: str | None = None, qc: bool = True) -> Op[JobState]:
         """Store an A/B job: one pending clip per pair and model; refused when the total is over budget unless
-        ``allow_over_budget``."""
+        ``allow_over_budget``. ``qc``: check each clip as its video arrives."""
         try:
             chosen_transition = Transition(transition)
         except ValueError:
@@ -266,7 +288,7 @@ class GenerationService:
                           resolution=first.resolution, aspect=first.aspect, estimate_usd=plan.estimate_usd,
                           pairs=plan.pairs, adjustments=tuple(a for p in plan.plans for a in p.adjustments),
                           transition=chosen_transition.value, music_path=str(music_path) if music_path else None,
-                          launched_by=actor_name(self.settings.current), variants=plan.variants())
+                          launched_by=actor_name(self.settings.current), variants=plan.variants(), qc=qc)
         op = await self.db.op(lambda s: repo.insert_job(s, new, allow_over_budget))
         for folder in ("inputs", "clips"):
             (self.paths.job_dir(op.value.id) / folder).mkdir(parents=True, exist_ok=True)
@@ -428,15 +450,23 @@ class GenerationService:
         if await self.db.read(lambda s: lease.holder(s, job_id, self.me)) is None:
             await self._orchestrator.refresh_job(job_id)
 
-    async def retry_clip(self, clip_id: int, *, model_id: str | None = None, prompt: str | None = None) -> ClipState:
+    async def retry_clip(self, clip_id: int, *, model_id: str | None = None, prompt: str | None = None,
+                         failed_qc: bool = False) -> ClipState:
         """A new attempt for a failed, canceled or interrupted clip (optionally another model or prompt), run to
         its end. An interrupted clip retried as it is (same model and prompt) is re-attached instead: its prediction
-        is polled or found again, never created twice."""
+        is polled or found again, never created twice. ``failed_qc``: the clip is one whose video failed QC (and
+        only such a clip is made again)."""
         if self._orchestrator.is_running(clip_id):
             raise GenerationError("this clip is still running; cancel it first")
         run = await self._orchestrator.load_run(clip_id)
         async with self.lease(run.state.job_id):
             run = await self._orchestrator.load_run(clip_id)
+            if failed_qc:
+                model = get_model(model_id or run.state.model_id, self.settings.current)
+                provider = await self.provider_for(model)
+                await provider.check_model(model)
+                await self._orchestrator.commit(repo.reset_for_retry, clip_id, model.id, prompt, failed_qc_only=True)
+                return await asyncio.shield(self._orchestrator.start_clip(clip_id))
             if run.state.status not in repo.RETRYABLE:
                 raise GenerationError(f"clip {run.state.position} is {run.state.status.value}: only a failed, "
                                       "canceled or interrupted clip can be retried")
@@ -454,6 +484,47 @@ class GenerationService:
                     await self._orchestrator.cancel_remote(old.id, run.state.prediction_id)
             await self._orchestrator.commit(repo.reset_for_retry, clip_id, model.id, prompt)
             return await asyncio.shield(self._orchestrator.start_clip(clip_id))
+
+    # ---- quality control ---------------------------------------------------------------------------------
+    async def check_qc(self, job_id: int, *, brand: bool | None = None,
+                       on_clip: Callable[[ClipState], None] | None = None) -> JobQc:
+        """Check (or check again) the job's clips that have a video, under the job's lease, storing each result on
+        its attempt. ``brand``: True/False asks for/leaves out the brand check; None follows the campaign."""
+        await self.get_job(job_id)
+        async with self.lease(job_id):
+            return await self.quality.check_job(job_id, brand=brand, on_clip=on_clip)
+
+    async def plan_qc_retry(self, job_id: int, model_id: str | None = None) -> QcRetryPlan:
+        """What making the job's clips that failed QC again would cost, with the prompts each would be sent.
+
+        Raises ``GenerationError`` when no clip failed QC."""
+        job = await self.get_job(job_id)
+        failed = tuple(failed_qc(job.clips))
+        if not failed:
+            raise GenerationError(f"job {job_id} has no clip that failed QC")
+        model = await asyncio.to_thread(get_model, model_id, self.settings.current, self.snapshots) \
+            if model_id else None
+        total = 0.0
+        for clip in failed:
+            chosen = model or get_model(clip.model_id, self.settings.current)
+            total += estimate(chosen, snap(chosen, job.duration_s, job.resolution or None, job.aspect).duration_s, 1)
+        prompts = tuple(retry_prompt(c.prompt, c.qc) for c in failed if c.qc is not None)
+        return QcRetryPlan(job_id, model, failed, prompts, round(total, 4), await self.money(job.campaign_id))
+
+    async def retry_failed_qc(self, plan: QcRetryPlan) -> list[ClipState | BaseException]:
+        """Make the plan's clips again, each with its prompt and the plan's model (or its own), all at once, each
+        run to its end (and checked again). A clip no longer failing QC (retried meanwhile) is refused: nothing is
+        paid twice. Returns each clip's outcome, or the error that refused it, in the plan's order."""
+        model_id = plan.model.id if plan.model else None
+        outcomes = list(await asyncio.gather(*(self.retry_clip(c.id, model_id=model_id, prompt=p, failed_qc=True)
+                                               for c, p in zip(plan.clips, plan.prompts, strict=True)),
+                                             return_exceptions=True))
+        await self.quality.after_job(plan.job_id)  # a chain's seams with the new clips
+        return outcomes
+
+    async def attempt_qcs(self, clip_id: int) -> list[tuple[int, ClipQc | None]]:
+        """(attempt number, its QC) of every attempt of the clip, oldest first."""
+        return await self.db.read(lambda s: repo.attempt_qcs(s, clip_id))
 
     # ---- the ad ------------------------------------------------------------------------------------------
     async def combine(self, job_id: int, options: CombineOptions, output: Path | None = None,

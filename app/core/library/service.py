@@ -86,7 +86,8 @@ def client_info(row: Client, campaign_count: int = 0) -> ClientInfo:
 
 def campaign_info(row: Campaign) -> CampaignInfo:
     return CampaignInfo(row.id, row.client_id, row.name, row.goal, row.audience, tuple(row.key_messages or ()),
-                        row.product_url, row.budget_usd, CampaignStatus(row.status), row.client.name)
+                        row.product_url, row.budget_usd, CampaignStatus(row.status), row.client.name,
+                        bool(row.brand_check))
 
 
 def asset_info(row: Asset, tags: Sequence[str] = ()) -> AssetInfo:
@@ -324,7 +325,8 @@ class LibraryService:
     async def create_campaign(self, client: int | str, name: str, *, goal: str = "", audience: str = "",
                               key_messages: Sequence[str] = (), product_url: str = "",
                               budget_usd: float | None = None,
-                              status: CampaignStatus = CampaignStatus.DRAFT) -> Op[CampaignInfo]:
+                              status: CampaignStatus = CampaignStatus.DRAFT,
+                              brand_check: bool = False) -> Op[CampaignInfo]:
         name = _required(name, "campaign name")
         _check_budget(budget_usd)
         def work(s: Session) -> CampaignInfo:
@@ -334,7 +336,8 @@ class LibraryService:
                 raise LibraryError(f"{owner.name} already has a campaign named {name!r}")
             row = Campaign(client_id=owner.id, name=name, goal=goal, audience=audience,
                            key_messages=[m.strip() for m in key_messages if m.strip()],
-                           product_url=product_url.strip(), budget_usd=budget_usd, status=status.value)
+                           product_url=product_url.strip(), budget_usd=budget_usd, status=status.value,
+                           brand_check=brand_check)
             row.client = owner
             s.add(row)
             s.flush()
@@ -342,8 +345,8 @@ class LibraryService:
         return await self.db.op(work)
 
     async def update_campaign(self, campaign_id: int, **fields: object) -> Op[CampaignInfo]:
-        """Change any of name, goal, audience, key_messages, product_url, budget_usd, status."""
-        allowed = {"name", "goal", "audience", "key_messages", "product_url", "budget_usd", "status"}
+        """Change any of name, goal, audience, key_messages, product_url, budget_usd, status, brand_check."""
+        allowed = {"name", "goal", "audience", "key_messages", "product_url", "budget_usd", "status", "brand_check"}
         _check_fields(fields, allowed)
         def work(s: Session) -> CampaignInfo:
             row = self._find_campaign(s, campaign_id)
@@ -363,6 +366,8 @@ class LibraryService:
                 row.budget_usd = None if budget is None else float(budget)  # type: ignore[arg-type]
             if "status" in fields:
                 row.status = CampaignStatus(fields["status"]).value
+            if "brand_check" in fields:
+                row.brand_check = bool(fields["brand_check"])
             for key in ("goal", "audience", "product_url"):
                 if key in fields:
                     setattr(row, key, str(fields[key] or ""))

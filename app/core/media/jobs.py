@@ -35,6 +35,7 @@ class ClipMedia:
     first_asset: AssetRef | None
     last_asset: AssetRef | None
     focus: tuple[float, float] | None = None  # the point a crop keeps in view (fractions); None: the centre
+    qc: dict[str, Any] | None = None  # the clip's quality control (``ClipQc.to_json``; None: not checked)
 
     @property
     def label(self) -> str:

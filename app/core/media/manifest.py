@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,8 @@ def build_manifest(job: JobMedia, video: Path, video_bytes: int, sha256: str,
     """The manifest of ``job``'s last combine, exported as ``video``.
 
     Lists the clips the combine used (``output_meta["clip_ids"]``, in that order) with their assets, prompts,
-    model, prediction id, cost and duration, the clips it left out (``output_meta["skipped"]``: failed, canceled,
-    …), then the joins, the music and the totals.
+    model, prediction id, cost, duration and QC verdict, the clips it left out (``output_meta["skipped"]``: failed,
+    canceled, …), then the joins, the music, the totals and the quality control of the clips used.
     """
     meta = job.output_meta
     by_id = {clip.id: clip for clip in job.clips}
@@ -38,6 +39,7 @@ def build_manifest(job: JobMedia, video: Path, video_bytes: int, sha256: str,
             continue
         duration = durations[index] if index < len(durations) else clip.duration_s
         clips.append(_clip_entry(index, clip, duration))
+    used = [by_id[i] for i in order if i in by_id]
     cost = round(sum(entry["cost_usd"] for entry in clips), 4)
     return {
         "manifest_version": MANIFEST_VERSION,
@@ -61,6 +63,7 @@ def build_manifest(job: JobMedia, video: Path, video_bytes: int, sha256: str,
         "clip_audio": meta.get("clip_audio"),
         "totals": {"clips": len(clips), "cost_usd": cost, "duration_s": meta.get("duration_s"),
                    "clip_seconds": round(sum(c["duration_s"] or 0.0 for c in clips), 3)},
+        "qc": qc_section(used),
     }
 
 
@@ -80,4 +83,20 @@ def _clip_entry(index: int, clip: ClipMedia, duration: float | None) -> dict[str
         "first_asset": _asset(clip.first_asset), "last_asset": _asset(clip.last_asset),
         "prompt": clip.prompt, "model": clip.model_id, "prediction_id": clip.prediction_id,
         "cost_usd": round(clip.cost_usd, 4), "duration_s": round(duration, 3) if duration is not None else None,
+        "qc": clip.qc.get("verdict") if clip.qc else None,
     }
+
+
+def qc_section(clips: Sequence[ClipMedia]) -> dict[str, Any]:
+    """How the clips in the ad fared in quality control: counts by verdict, and each clip's reasons."""
+    counts = {"pass": 0, "warn": 0, "fail": 0, "unchecked": 0}
+    for clip in clips:
+        verdict = clip.qc.get("verdict") if clip.qc else None
+        counts[verdict if verdict in counts else "unchecked"] += 1
+    return {"summary": counts,
+            "clips": [{"position": c.position, "clip_id": c.id, "verdict": c.qc.get("verdict"),
+                       "reasons": [{"check": r.get("check"), "verdict": r.get("verdict"), "text": r.get("text")}
+                                   for r in c.qc.get("reasons", ())],
+                       "first_similarity": c.qc.get("first_similarity"), "last_similarity": c.qc.get("last_similarity"),
+                       "seam_similarity": c.qc.get("seam_similarity")}
+                      for c in clips if c.qc]}

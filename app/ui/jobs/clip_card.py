@@ -1,4 +1,5 @@
-"""One clip's progress card: its two frames, status, progress, working time, cost, error, Cancel and Retry."""
+"""One clip's progress card: its two frames, status, QC badge, progress, working time, cost, error, QC reasons,
+Cancel and Retry."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.core.domain import ClipState, ClipStatus
 from app.ui.jobs.format import STATUS_TEXT, STATUS_TONE, usd, working_time
+from app.ui.jobs.qc_format import QC_MARK, QC_TONE, qc_details, qc_tooltip
 from app.ui.theme import Tone, set_tone
 
 THUMB_W, THUMB_H = 128, 72
@@ -84,6 +86,11 @@ class ClipCard(QFrame):
         self.last_frame = self._thumb_label("Last frame")
         self.title = QLabel()
         self.title.setStyleSheet("font-weight: 600")
+        self.qc_badge = QLabel()  # ✓ / ! / ✗: the clip's quality control, its reasons on hover
+        self.qc_badge.setStyleSheet("font-weight: 700")
+        self.qc_details = QLabel()  # the reasons that warn or fail
+        self.qc_details.setWordWrap(True)
+        self.qc_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label = QLabel()
         self.status_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.progress = ProgressLine()
@@ -143,12 +150,30 @@ class ClipCard(QFrame):
             self.prompt_label.setToolTip(clip.prompt)
         self.error_label.setText(clip.error)
         self.error_label.setVisible(bool(clip.error))
+        if previous is None or previous.qc != clip.qc:
+            self._show_qc(clip)
         self.cancel_button.setVisible(clip.status in CANCELABLE)
         self.cancel_button.setEnabled(True)
         self.retry_button.setVisible(clip.status in RETRYABLE)
         self.retry_button.setEnabled(True)
         self.open_button.setVisible(clip.status is ClipStatus.SUCCEEDED and bool(clip.file_path))
         self.tick()
+
+    def _show_qc(self, clip: ClipState) -> None:
+        qc = clip.qc
+        self.qc_badge.setVisible(qc is not None)
+        self.qc_details.setVisible(bool(qc and qc_details(qc)))
+        if qc is None:
+            self.qc_badge.setText("")
+            self.qc_badge.setToolTip("")
+            self.qc_details.setText("")
+            return
+        self.qc_badge.setText(QC_MARK[qc.verdict])
+        self.qc_badge.setToolTip(qc_tooltip(qc))
+        self.qc_badge.setAccessibleName(qc_tooltip(qc).splitlines()[0])
+        set_tone(self.qc_badge, QC_TONE[qc.verdict])
+        self.qc_details.setText(qc_details(qc))
+        set_tone(self.qc_details, QC_TONE[qc.verdict])
 
     def tick(self, now: datetime | None = None) -> None:
         """Refresh the working time (the page calls this every second for running cards)."""
@@ -216,6 +241,7 @@ class ClipCard(QFrame):
         header = QHBoxLayout()
         header.addWidget(self.title)
         header.addStretch(1)
+        header.addWidget(self.qc_badge)
         header.addWidget(self.status_label)
         numbers = QHBoxLayout()
         numbers.addWidget(self.elapsed_label)
@@ -234,4 +260,5 @@ class ClipCard(QFrame):
         layout.addLayout(numbers)
         layout.addWidget(self.prompt_label)
         layout.addWidget(self.error_label)
+        layout.addWidget(self.qc_details)
         layout.addLayout(buttons)

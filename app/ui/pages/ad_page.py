@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -34,6 +35,7 @@ from app.config import LibraryPaths, SettingsStore
 from app.core.changes import Changes
 from app.core.domain import AssetInfo, CampaignInfo, ClipState, JobState
 from app.core.generation.combining import MissingClips
+from app.core.generation.quality import failed_qc
 from app.core.generation.service import GenerationService
 from app.core.library.service import LibraryService
 from app.core.media.combine import CombineResult
@@ -99,6 +101,7 @@ class AdPage(QWidget):
         self.last_export: Path | None = None
         self.export_dialog: QFileDialog | None = None
         self._wanted_job: int | None = None
+        self.qc_question: QMessageBox | None = None  # "clips failed QC: combine anyway?"
 
         self.job_combo = QComboBox()
         self.job_combo.setMinimumContentsLength(30)
@@ -363,7 +366,10 @@ class AdPage(QWidget):
                  if first or last else (path.name if path else f"clip {clip.position}"))
         item = QListWidgetItem(f"{clip.position}. {names}\n{_seconds(duration)}")
         item.setData(CLIP_ROLE, clip)
-        item.setToolTip(clip.prompt or (path.name if path else ""))
+        tip = clip.prompt or (path.name if path else "")
+        if clip.qc is not None and clip.qc.reasons:
+            tip += "\n\nQC " + clip.qc.verdict.value + ":\n" + "\n".join(clip.qc.lines())
+        item.setToolTip(tip)
         if first is not None and (pixmap := self.thumbnails.pixmap(first)) is not None:
             item.setIcon(QIcon(pixmap.scaled(ICON_SIZE, Qt.AspectRatioMode.KeepAspectRatio)))
         return item
@@ -406,7 +412,32 @@ class AdPage(QWidget):
         return f"combine-{self.job.id}" if self.job else None
 
     def start_combine(self) -> None:
-        """Combine the shown job with the form's options; progress arrives through ``combine_progress``."""
+        """Combine the shown job with the form's options (asking first when a clip failed QC); progress arrives
+        through ``combine_progress``."""
+        if self.job is None or not self.job.succeeded_clips():
+            return
+        if failed := failed_qc(self.job.succeeded_clips()):
+            self._ask_about_failed_qc(failed)
+            return
+        self._combine_now()
+
+    def _ask_about_failed_qc(self, failed: list[ClipState]) -> None:
+        """Warn (without blocking the loop) that clips which failed quality control would go into the ad."""
+        names = ", ".join(f"clip {c.position}" for c in failed)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Clips failed quality control",
+                          f"{names[:1].upper()}{names[1:]} failed quality control. Combine anyway?",
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setInformativeText("\n".join(f"Clip {c.position}: {'; '.join(c.qc.lines())}" for c in failed if c.qc)
+                               + "\n\nRegenerate them from the Jobs page, or combine them as they are.")
+        combine = box.addButton("Combine anyway", QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.buttonClicked.connect(lambda button: button is combine and self._combine_now())
+        self.qc_question = box
+        box.open()
+
+    def _combine_now(self) -> None:
         if self.job is None or not self.job.succeeded_clips():
             return
         job_id = self.job.id

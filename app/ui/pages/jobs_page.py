@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.core.changes import Changes
 from app.core.domain import AssetInfo, CampaignInfo, ClipState, ClipStatus, JobState, JobStatus
-from app.core.generation.service import GenerationService
+from app.core.generation.service import GenerationService, QcRetryPlan
 from app.core.library.service import LibraryService
 from app.core.pairing.service import PairingService
 from app.ui.ab.ab_dialog import AbDialog
@@ -42,6 +42,7 @@ from app.ui.jobs.job_summary import JobSummary, job_actions
 from app.ui.jobs.jobs_list import JobsListModel, JobsListView
 from app.ui.jobs.notifier import JobNotifier
 from app.ui.jobs.preview_dialog import ClipPreviewDialog
+from app.ui.jobs.qc_retry_dialog import QcRetryDialog
 from app.ui.jobs.retry_dialog import RetryDialog
 from app.ui.notices import Notices
 from app.ui.preferences import Preferences
@@ -78,6 +79,7 @@ class JobsPage(QWidget):
         self.clips: dict[int, ClipState] = {}
         self.generate_dialog: GenerateDialog | None = None
         self.retry_dialogs: dict[int, RetryDialog] = {}
+        self.qc_retry_dialog: QcRetryDialog | None = None
         self.preview: ClipPreviewDialog | None = None
         self.ab_dialogs: dict[int, AbDialog] = {}
         self._deleted: set[int] = set()
@@ -134,6 +136,7 @@ class JobsPage(QWidget):
         self.summary.resume_requested.connect(self.resume_job)
         self.summary.delete_requested.connect(self.confirm_delete_job)
         self.summary.combine_requested.connect(self.combine_requested)
+        self.summary.regenerate_requested.connect(self.open_qc_retry_dialog)
         self.grid = CardGrid()
         self.empty_label = QLabel("No jobs yet: choose Generate… to turn the campaign's pairs into clips.")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -168,7 +171,10 @@ class JobsPage(QWidget):
         allowed = job_actions(shown, clips, driving=self.activity.busy(job.id))
         menu = QMenu(self)
         for text, name, slot in (("Combine…", "combine", self.combine_requested.emit),
+                                 ("Regenerate failed…", "regenerate", self.open_qc_retry_dialog),
                                  ("Resume", "resume", self.resume_job), ("Cancel job", "cancel", self.cancel_job)):
+            if name == "regenerate" and not allowed[name]:
+                continue  # offered only for a job with clips that failed QC
             action = menu.addAction(text, lambda s=slot: s(job.id))
             action.setEnabled(allowed[name])
         menu.addSeparator()
@@ -508,6 +514,36 @@ class JobsPage(QWidget):
                             self.generation.retry_clip(clip_id, model_id=model_id, prompt=prompt),
                             on_done=self._clip_changed,
                             on_error=self._card_request_failed(clip_id, "The clip was not retried"))
+
+    def open_qc_retry_dialog(self, job_id: int) -> None:
+        """Work out what regenerating the job's clips that failed QC costs, then show it before anything is paid."""
+        if self.qc_retry_dialog is not None:
+            self.qc_retry_dialog.raise_()
+            return
+        self.bridge.run(f"qc-retry-plan-{job_id}", self.generation.plan_qc_retry(job_id),
+                        on_done=self._show_qc_retry_plan,
+                        on_error=lambda exc: self._report(exc, "Nothing to regenerate"))
+
+    def _show_qc_retry_plan(self, plan: QcRetryPlan) -> None:
+        dialog = QcRetryDialog(plan, self.generation.models(), parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        job_id = dialog.plan.job_id
+
+        def replan(model_id: str) -> None:
+            self.bridge.run(f"qc-retry-plan-{job_id}", self.generation.plan_qc_retry(job_id, model_id or None),
+                            on_done=dialog.show_plan, on_error=lambda exc: dialog.show_error(str(exc)))
+        dialog.model_changed.connect(replan)
+        dialog.confirmed.connect(self.regenerate_failed_qc)
+        dialog.finished.connect(lambda _result: setattr(self, "qc_retry_dialog", None))
+        self.qc_retry_dialog = dialog
+        dialog.open()
+
+    def regenerate_failed_qc(self, plan: QcRetryPlan) -> None:
+        """Make the plan's clips again (each checked again as it arrives); their cards follow the work."""
+        job_id = plan.job_id
+        self.activity.start(job_id, f"retry-qc-{job_id}", self.generation.retry_failed_qc(plan),
+                            on_error=lambda exc: self._report(exc, "The clips were not regenerated"))
+        self._summary_timer.start()
 
     def _card_request_failed(self, clip_id: int, what: str) -> Callable[[BaseException], None]:
         def failed(exc: BaseException) -> None:
