@@ -20,29 +20,25 @@ from typing import Any
 
 from app.config import Settings
 from app.core import faultpoints
-from app.core.atomic import partial_file, publish, remove_abandoned_partials
+from app.core.atomic import remove_abandoned_partials
 from app.core.db import Database
 from app.core.domain import JobStatus
 from app.core.generation import repository as repo
 from app.core.media.brand_kit import BrandKit
 from app.core.media.combine import (
     CONTAINERS,
-    ClipInput,
     CombineError,
     CombineOptions,
-    CombinePlan,
     CombineResult,
     check_options,
     container_for,
-    pad_color,
-    plan_combine,
 )
 from app.core.media.deliver_options import DeliverError, DeliverOptions
 from app.core.media.deliverables import DeliverableResult, DeliverClip, SkippedClip
-from app.core.media.ffmpeg import FFmpegError, ffmpeg_command, run_ffmpeg
+from app.core.media.ffmpeg import FFmpegError, ffmpeg_command
 from app.core.media.jobs import ClipMedia, JobMedia
 from app.core.media.manifest import qc_section
-from app.core.media.probe import MediaInfo, probe
+from app.core.media.probe import probe
 from app.core.media.render import format_file_name, render_deliverables
 
 log = logging.getLogger(__name__)
@@ -81,73 +77,23 @@ class Combiner:
         if running:
             await asyncio.wait(running, timeout=10)
 
-    async def combine(self, job: JobMedia, options: CombineOptions, output: Path | None,
+    async def combine(self, job: JobMedia, options: CombineOptions, brand: BrandKit, output: Path | None,
                       on_progress: Callable[[float], None] | None, cancel: asyncio.Event | None,
                       skipped: Sequence[repo.MissingClip] = ()) -> CombineResult:
-        """Combine ``job`` (its clips as of now) into ``output`` (default ``jobs/<id>/ad.mp4``); ``skipped``: the
-        clips left out, listed in the ad's metadata."""
+        """Join ``job``'s clips into its ad at ``output`` (default ``jobs/<id>/ad.mp4``): the plain deliverable
+        (``plain_deliverable``) rendered by ``deliver``, so every ad is made one way. ``skipped``: the clips left
+        out, listed in the ad's metadata and manifest."""
         check_options(options)
-        if not job.clips:
-            raise CombineError(f"job {job.id} has no succeeded clips to combine")
-        target = (output or self.job_dir(job.id) / DEFAULT_OUTPUT_NAME).expanduser().absolute()
-        container_for(target)
-        if any(_same_file(target, clip.path) for clip in job.clips):
-            raise CombineError(f"the output {target.name} would overwrite one of the clips")
-        await asyncio.to_thread(ffmpeg_command)  # its first call runs commands: never on the loop
-        clips = await self._probe_clips(job.clips)
-        music = await self._probe_music(options.music_path) if options.music_path else None
-        task = asyncio.current_task()
-        if task is not None:
-            self._running.add(task)
+        if output is not None:
+            container_for(output)  # one video file: a name without a video suffix is a mistake, not a folder
         try:
-            return await self._run(job, clips, music, options, target, on_progress, cancel, skipped)
-        finally:
-            self._running.discard(task)  # type: ignore[arg-type]
-
-    async def _run(self, job: JobMedia, clips: list[ClipInput], music: MediaInfo | None, options: CombineOptions,
-                   target: Path, on_progress: Callable[[float], None] | None, cancel: asyncio.Event | None,
-                   skipped: Sequence[repo.MissingClip]) -> CombineResult:
-        started = time.monotonic()
-        with contextlib.suppress(OSError):
-            await asyncio.to_thread(remove_abandoned_partials, target)
-        previous = await self.db.run(lambda s: repo.begin_combine(s, job.id, str(target)))
-
-        def progressed(fraction: float) -> None:
-            if fraction > 0:
-                faultpoints.reached("mid-combine")
-            if on_progress:
-                on_progress(fraction)
-        try:
-            with partial_file(target) as temp, partial_file(self.job_dir(job.id) / "concat.txt") as concat_list:
-                plan = plan_combine(clips, options, self.settings(), output=temp, list_path=concat_list,
-                                    music=music, color=pad_color(job.brand_colors))
-                if plan.stream_copy:
-                    concat_list.write_text(plan.concat_list, encoding="utf-8")
-                progressed(0.0)
-                args = plan.args if plan.stream_copy else ("-xerror", *plan.args)
-                log.info("combining job %s: %d clip(s), %s, stream copy %s", job.id, len(clips),
-                         plan.transition.value, plan.stream_copy)
-                try:
-                    await run_ffmpeg(args, duration_s=plan.duration_s, on_progress=progressed, cancel=cancel,
-                                     what="combining the clips")
-                except FFmpegError as exc:
-                    raise CombineError(await _explain_failure(str(exc), clips)) from None
-                info = await self._check_output(temp, plan, clips)
-                try:
-                    publish(temp, target)
-                except OSError as exc:  # e.g. the old video is open in a player on Windows
-                    raise CombineError(f"cannot replace {target}: {exc.strerror or exc}") from None
-        except BaseException:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self.db.run(lambda s: repo.end_combine(s, job.id, previous)))
-            raise
-        meta = _output_meta(plan, info, job.clips, clips, target, music, time.monotonic() - started)
-        meta["skipped"] = [clip.as_record() for clip in skipped]
-        await asyncio.shield(self.db.run(lambda s: repo.record_combined(
-            s, job.id, self.stored(target), meta, plan.transition.value, str(music.path) if music else None, previous)))
-        return CombineResult(output_path=target, duration_s=info.duration_s, width=info.width, height=info.height,
-                             clip_count=len(clips), stream_copy=plan.stream_copy, transition=plan.transition,
-                             aspect=plan.aspect, has_audio=info.has_audio)
+            [result] = await self.deliver(job, plain_deliverable(options, self.settings()), brand, output,
+                                          on_progress, cancel, skipped)
+        except DeliverError as exc:
+            raise CombineError(str(exc)) from None
+        return CombineResult(output_path=result.video_path, duration_s=result.duration_s, width=result.width,
+                             height=result.height, clip_count=len(job.clips), stream_copy=result.stream_copy,
+                             transition=options.transition, aspect=result.aspect, has_audio=result.has_audio)
 
     async def deliver(self, job: JobMedia, options: DeliverOptions, brand: BrandKit, output: Path | None,
                       on_progress: Callable[[float], None] | None, cancel: asyncio.Event | None,
@@ -232,77 +178,21 @@ class Combiner:
                     return DeliverClip(clip.path, None, clip.label, base.focus, meta, str(exc))
         return list(await asyncio.gather(*(one(clip) for clip in clips)))
 
-    async def _probe_clips(self, clips: Sequence[ClipMedia]) -> list[ClipInput]:
-        gate = asyncio.Semaphore(PROBE_CONCURRENCY)
-
-        async def one(clip: ClipMedia) -> ClipInput:
-            if not clip.path.is_file():
-                raise CombineError(f"{clip.label} is missing: {clip.path} does not exist")
-            async with gate:
-                try:
-                    info = await probe(clip.path)
-                except FFmpegError as exc:
-                    raise CombineError(f"{clip.label} cannot be read: {exc}") from None
-            if not info.has_video or info.duration_s <= 0:
-                raise CombineError(f"{clip.label} holds no playable video")
-            return ClipInput(clip.path, info, clip.label)
-
-        results = await asyncio.gather(*(one(clip) for clip in clips), return_exceptions=True)
-        for result in results:  # every probe has ended; report the first clip (in order) that failed
-            if isinstance(result, BaseException):
-                raise result
-        return [r for r in results if isinstance(r, ClipInput)]
-
-    @staticmethod
-    async def _probe_music(path: Path) -> MediaInfo:
-        path = path.expanduser()
-        if not path.is_file():
-            raise CombineError(f"the music file {path} does not exist")
-        try:
-            info = await probe(path)
-        except FFmpegError as exc:
-            raise CombineError(f"the music file cannot be read: {exc}") from None
-        if not info.has_audio:
-            raise CombineError(f"the music file {path.name} holds no audio")
-        return info
-
-    @staticmethod
-    async def _check_output(temp: Path, plan: CombinePlan, clips: Sequence[ClipInput]) -> MediaInfo:
-        """The output must exist and last what the plan said; a short one means a clip was cut off."""
-        try:
-            info = await probe(temp)
-        except FFmpegError as exc:
-            raise CombineError(f"FFmpeg wrote no readable video: {exc}") from None
-        tolerance = 0.25 + 0.03 * len(clips)
-        if abs(info.duration_s - plan.duration_s) > tolerance:
-            detail = await _explain_failure("", clips)
-            raise CombineError(f"the combined video lasts {info.duration_s:.2f} s instead of "
-                               f"{plan.duration_s:.2f} s" + (f": {detail}" if detail else ""))
-        return info
-
 
 def restore_status(previous: JobStatus) -> JobStatus:
     """The status a job returns to after a combine: the one before, unless that was a combine a crash left."""
     return JobStatus.SUCCEEDED if previous is JobStatus.COMBINING else previous
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    return a.resolve() == b.resolve()
-
-
-def _output_meta(plan: CombinePlan, info: MediaInfo, rows: Sequence[ClipMedia], clips: Sequence[ClipInput],
-                 target: Path, music: MediaInfo | None, elapsed_s: float) -> dict[str, Any]:
-    return {
-        "duration_s": round(info.duration_s, 3), "width": info.width, "height": info.height,
-        "fps": round(plan.fps, 3), "bytes": target.stat().st_size, "clip_count": len(clips),
-        "clip_ids": [row.id for row in rows], "clip_durations": [round(c.info.duration_s, 3) for c in clips],
-        "clip_files": [c.path.name for c in clips], "transition": plan.transition.value,
-        "joins": max(0, len(clips) - 1), "join_s": plan.join_s, "aspect": plan.aspect, "fit": plan.fit,
-        "stream_copy": plan.stream_copy, "has_audio": info.has_audio, "clip_audio": plan.clip_audio,
-        "music": music.path.name if music else None, "music_volume": plan.music_volume if music else None,
-        "music_fade_s": plan.music_fade_s if music else None,
-        "combined_at": datetime.now(UTC).isoformat(timespec="seconds"), "elapsed_s": round(elapsed_s, 3),
-    }
+def plain_deliverable(options: CombineOptions, settings: Settings) -> DeliverOptions:
+    """What a plain combine makes: the clips joined as ``options`` say (unset values from ``settings``), with no
+    supers, end card, logo bug or loudness change, so matching clips joined by cuts are still a stream copy."""
+    return DeliverOptions(
+        transition=options.transition.value, transition_s=options.crossfade_s or settings.crossfade_s,
+        aspect=options.aspect, fit=options.fit, supers="none", loudness=None, music=options.music_path,
+        music_volume=settings.music_volume if options.music_volume is None else options.music_volume,
+        music_fade_s=settings.music_fade_s, clip_audio=options.clip_audio or settings.clip_audio,
+        height=options.height, fps=options.fps)
 
 
 def job_transition(options: DeliverOptions) -> str:
@@ -346,21 +236,5 @@ def deliverable_record(result: DeliverableResult) -> dict[str, Any]:
             "warnings": list(result.warnings)}
 
 
-async def _explain_failure(message: str, clips: Sequence[ClipInput]) -> str:
-    """Name the clip behind a failure: one FFmpeg named, else the first that does not decode cleanly."""
-    for clip in clips:
-        if str(clip.path) in message:
-            return f"{clip.label} is damaged: {message}"
-    for clip in clips:
-        try:
-            errors = await run_ffmpeg(["-v", "error", "-xerror", "-i", str(clip.path), "-map", "0", "-f", "null",
-                                       "-"], what=f"checking {clip.path.name}")
-        except FFmpegError as exc:
-            return f"{clip.label} is damaged: {exc}"
-        if errors:
-            return f"{clip.label} is damaged: {errors[-1]}"
-    return message
-
-
 __all__ = ["DEFAULT_OUTPUT_NAME", "Combiner", "DeliverError", "MissingClips", "deliverable_record", "job_transition",
-           "restore_status"]
+           "plain_deliverable", "restore_status"]

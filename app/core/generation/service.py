@@ -547,7 +547,8 @@ class GenerationService:
             media, missing = await self.db.read(read)
             if missing and media.clips and not skip_failed:
                 raise MissingClips(job_id, missing)
-            return await self._combiner.combine(media, options, output, on_progress, cancel, skipped=missing)
+            brand = await self.library.brand_kit(media.campaign_id)
+            return await self._combiner.combine(media, options, brand, output, on_progress, cancel, skipped=missing)
 
     async def deliver(self, job_id: int, options: DeliverOptions, output: Path | None = None,
                       on_progress: Callable[[float], None] | None = None,

@@ -138,6 +138,7 @@ async def render_deliverables(clips: Sequence[DeliverClip], options: DeliverOpti
             raise DeliverError(f"the output {target.video.name} would overwrite one of the clips")
     warnings = [w for w in [length_warning(options.length, timeline.total_s)] if w]  # type: ignore[arg-type]
     context = RenderContext(usable, skipped_all, options, brand, timeline, cues, music, targets, warnings)
+    progress(0.0)  # under way: a view shows its bar from the start
     if options.draft and cache_dir is not None:
         key = draft_key(context)
         cached = await load_cached(cache_dir / f"draft-{key}", context)
@@ -274,7 +275,7 @@ async def _render(context: RenderContext, progress: _Progress, cancel: asyncio.E
                              on_progress=progress.phase(MEASURE_WEIGHT, 1.0 - CHECK_WEIGHT), cancel=cancel,
                              what="rendering the deliverables")
         except FFmpegError as exc:
-            raise DeliverError(_explain(str(exc), context.clips)) from None
+            raise DeliverError(await _explain(str(exc), context.clips)) from None
         checks = await asyncio.gather(*(_check_output(p.branch.output, context, cancel) for p in prepared))
         progress(1.0)
         results = []
@@ -357,7 +358,7 @@ async def _measure_pass(spec: RenderSpec, context: RenderContext, on_progress: C
                                  on_progress=on_progress, cancel=cancel, what="measuring the loudness",
                                  tail_lines=MEASURE_TAIL_LINES)
     except FFmpegError as exc:
-        raise DeliverError(_explain(str(exc), context.clips)) from None
+        raise DeliverError(await _explain(str(exc), context.clips)) from None
     if draft:
         gain = draft_gain_filter(float(target), parse_ebur128_summary(lines))
         return _Measured(gain, "draft linear gain" if gain else "silent")
@@ -374,8 +375,10 @@ async def _check_output(path: Path, context: RenderContext, cancel: asyncio.Even
     except FFmpegError as exc:
         raise DeliverError(f"FFmpeg wrote no readable video: {exc}") from None
     expected = context.timeline.total_s
-    if abs(info.duration_s - expected) > 0.25 + 0.03 * len(context.clips):
-        raise DeliverError(f"{path.name.split('.part')[0]} lasts {info.duration_s:.2f} s instead of {expected:.2f} s")
+    if abs(info.duration_s - expected) > 0.25 + 0.03 * len(context.clips):  # a clip was cut off
+        detail = await _explain("", context.clips)
+        raise DeliverError(f"the ad lasts {info.duration_s:.2f} s instead of {expected:.2f} s"
+                           + (f": {detail}" if detail else ""))
     loudness = Loudness(None, None)
     if info.has_audio:
         try:
@@ -477,7 +480,7 @@ async def _stream_copy_into(temp: Path, list_path: Path, context: RenderContext,
             await run_ffmpeg(plan.args, duration_s=plan.duration_s, on_progress=progress.phase(0.0, 0.95),
                              cancel=cancel, what="joining the clips")
         except FFmpegError as exc:
-            raise DeliverError(_explain(str(exc), context.clips)) from None
+            raise DeliverError(await _explain(str(exc), context.clips)) from None
         info, loudness = await _check_output(temp, context, cancel)
         item = _Prepared(FormatBranch(target.aspect, info.width, info.height, temp), [], None, None)
         result = await asyncio.get_running_loop().run_in_executor(
@@ -488,8 +491,17 @@ async def _stream_copy_into(temp: Path, list_path: Path, context: RenderContext,
         raise DeliverError(str(exc)) from None
 
 
-def _explain(message: str, clips: Sequence[DeliverClip]) -> str:
+async def _explain(message: str, clips: Sequence[DeliverClip]) -> str:
+    """Name the clip behind a failure: the one FFmpeg named, else the first that does not decode cleanly."""
     for clip in clips:
         if str(clip.path) in message:
-            return f"{clip.label} is damaged or unreadable: {message}"
+            return f"{clip.label} is damaged: {message}"
+    for clip in clips:
+        try:
+            errors = await run_ffmpeg(["-v", "error", "-xerror", "-i", str(clip.path), "-map", "0", "-f", "null", "-"],
+                                      what=f"checking {clip.path.name}")
+        except FFmpegError as exc:
+            return f"{clip.label} is damaged: {exc}"
+        if errors:
+            return f"{clip.label} is damaged: {errors[-1]}"
     return message
