@@ -325,3 +325,21 @@ async def test_an_edit_that_fails_leaves_the_history(services: Services, qtbot, 
         await _settled(window)
         assert _text(window.undo_action) == "Undo Rate 1 image 3★"  # the refused edit is not on the stack
         assert "rating was not saved" in window.notice.text() and "0 to 5" in window.notice.text()
+
+
+async def test_an_image_put_back_by_undo_takes_its_place_in_the_grid(services: Services, qtbot,
+                                                                      tmp_path: Path) -> None:
+    campaign, _ = await campaign_with_images(services, tmp_path, count=4)
+    ids = [a.id for a in await services.library.list_assets(campaign.id)]
+    async with open_window(services, qtbot, tmp_path / "ui.ini") as window:
+        await _open_campaign(window, campaign.id)
+        page = window.workspace.assets_page
+        page.grid.setFocus()
+        select_rows(page, [0])
+        QTest.keyClick(page.grid, Qt.Key.Key_Delete)
+        await _settled(window)
+        await wait_until(lambda: page.model.rowCount() == 3)
+        await _undo(window)
+        await wait_until(lambda: page.model.rowCount() == 4)
+        await _settled(window)
+        assert page.model.ids_at(range(4)) == ids  # the oldest import first, as the database orders them

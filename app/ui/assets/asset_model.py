@@ -35,6 +35,11 @@ def human_bytes(size: int) -> str:
     return f"{value:.1f} GB"
 
 
+
+def imported_order(row: AssetRow) -> tuple[str, int]:
+    """Where a row stands in the "imported, oldest first" order: its import time (the stored text), then its id."""
+    return str(row[13] or ""), int(row[0])
+
 class AssetModel(QAbstractListModel):
     """One row per asset; ``data()`` answers from memory (no query, no decoding)."""
 
@@ -92,6 +97,10 @@ class AssetModel(QAbstractListModel):
 
     def clear(self) -> None:
         self.set_rows([])
+
+    def last_row(self) -> AssetRow | None:
+        """The row shown last, if any."""
+        return self._data[-1] if self._data else None
 
     def asset(self, row: int) -> AssetInfo | None:
         return asset_from_row(self._data[row]) if 0 <= row < len(self._data) else None

@@ -10,7 +10,7 @@ from app.core.changes import Changes
 from app.core.domain import AssetFilter, AssetSort, CampaignInfo
 from app.core.library.service import LibraryService
 from app.ui.assets.asset_grid import EMPTY_CAMPAIGN_TEXT, NO_MATCH_TEXT, AssetGrid
-from app.ui.assets.asset_model import AssetModel
+from app.ui.assets.asset_model import AssetModel, imported_order
 from app.ui.assets.curation import Curator
 from app.ui.assets.detail_panel import DetailPanel
 from app.ui.assets.filter_bar import FilterBar, filter_from_json, filter_to_json, is_narrowing
@@ -141,10 +141,12 @@ class CampaignLoadingMixin:
             found = {row[0] for row in rows}
             self.model.remove_ids(i for i in ids if i not in found)
             self.model.replace_rows(rows)
-            fresh = [row for row in rows if self.model.row_of(row[0]) is None]
-            if fresh and filt.sort is AssetSort.IMPORTED and not filt.descending:
-                self.model.append_rows(fresh)  # the newest imports sort last: their place is the end
-            elif fresh:
+            fresh = sorted((row for row in rows if self.model.row_of(row[0]) is None), key=imported_order)
+            last = self.model.last_row()
+            if fresh and filt.sort is AssetSort.IMPORTED and not filt.descending and \
+                    (last is None or imported_order(fresh[0]) > imported_order(last)):
+                self.model.append_rows(fresh)  # new imports sort last: their place is the end
+            elif fresh:  # e.g. an image put back by Undo: its place is among the others
                 self.reload()
         self.bridge.run(f"assets-refresh-{campaign_id}",
                         self.library.list_asset_rows(campaign_id, filt, limit=len(ids), only_ids=ids),
