@@ -38,7 +38,7 @@ from app.core.domain import ImportOutcome, ImportProgress, ImportReport, ImportR
 from app.core.library.features import color_histogram, perceptual_hash
 from app.core.library.fetch import download, new_client
 from app.core.library.images import open_oriented
-from app.core.library.service import LibraryError
+from app.core.library.errors import LibraryError
 from app.core.library.sources import ImportItem, expand_sources
 from app.core.library.staging import keep_staged, stage_copy
 from app.core.library.store import sha256_file
@@ -351,8 +351,6 @@ class _ImportRun:
                     break
 
     def _insert(self, s: Session, batch: list[tuple[int, ImportItem, Prepared]]) -> list[tuple[int, ImportOutcome]]:
-        from app.core.library.service import LibraryError
-
         if s.get(Campaign, self.campaign_id) is None:
             raise LibraryError("the campaign was deleted during the import")
         hashes = list({p.sha256 for _, _, p in batch})
