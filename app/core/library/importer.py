@@ -35,10 +35,10 @@ from app.config import Settings
 from app.core.db.models import Asset, Campaign, CampaignAsset
 from app.core.disk_space import RESERVE_BYTES, NoSpaceError, is_no_space, space_needed
 from app.core.domain import ImportOutcome, ImportProgress, ImportReport, ImportResult
+from app.core.library.errors import LibraryError
 from app.core.library.features import color_histogram, perceptual_hash
 from app.core.library.fetch import download, new_client
 from app.core.library.images import open_oriented
-from app.core.library.errors import LibraryError
 from app.core.library.sources import ImportItem, expand_sources
 from app.core.library.staging import keep_staged, stage_copy
 from app.core.library.store import sha256_file
