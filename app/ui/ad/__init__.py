@@ -1,1 +1,1 @@
-"""Parts of the Ad page: the combine options."""
+"""Parts of the Ad page: the combine and deliverables options, and the page's parts by job (``page_*``)."""
