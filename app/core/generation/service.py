@@ -28,7 +28,7 @@ from app.core.generation.ads import AdMaker
 from app.core.generation.catalog import ModelSpec, catalog
 from app.core.generation.errors import GenerationError
 from app.core.generation.launching import JobLauncher
-from app.core.generation.leasing import JobLeases, WorkedElsewhere
+from app.core.generation.lease_holds import JobLeases, WorkedElsewhere
 from app.core.generation.orchestrator import Orchestrator
 from app.core.generation.plans import AbPlan, JobPlan, QcRetryPlan
 from app.core.generation.presets import PresetEstimate, Suggestion, all_presets, estimate_presets, suggest_preset
