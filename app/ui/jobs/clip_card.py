@@ -138,10 +138,11 @@ class ClipCard(QFrame):
         if clip.attempts > 1:
             status_text += f" · attempt {clip.attempts}"
         self.status_label.setText(status_text)
-        set_tone(self.status_label, STATUS_TONE.get(clip.status))
-        font = self.status_label.font()
-        font.setBold(clip.status in STATUS_TONE)
-        self.status_label.setFont(font)
+        if previous is None or previous.status != clip.status:  # a palette or font change relays the card out
+            set_tone(self.status_label, STATUS_TONE.get(clip.status))
+            font = self.status_label.font()
+            font.setBold(clip.status in STATUS_TONE)
+            self.status_label.setFont(font)
         done = 1.0 if clip.status is ClipStatus.SUCCEEDED else clip.progress
         self.progress.setValue(round(max(0.0, min(1.0, done)) * PROGRESS_STEPS))
         self.cost_label.setText(usd(clip.cost_usd))
