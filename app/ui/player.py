@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QHideEvent
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoSink
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle, QToolButton, QVBoxLayout, QWidget
@@ -92,6 +93,13 @@ class VideoPlayer(QWidget):
     def play(self) -> None:
         if self.source is not None:
             self.media.play()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Pause when hidden (another tab, a closed window): nothing plays unseen, and no frame is still in flight
+        when the window and its player are destroyed (QtMultimedia's decoding threads can crash on that)."""
+        if self.is_playing():
+            self.media.pause()
+        super().hideEvent(event)
 
     def pause(self) -> None:
         self.media.pause()

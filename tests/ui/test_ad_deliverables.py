@@ -176,5 +176,7 @@ async def test_formats_export_with_progress_and_cancel(qtbot, services, tmp_path
     page.cancel_button.click()
     await wait_until(lambda: page.deliver_button.isEnabled(), timeout=10)
     assert "cancelled" in page.status_label.text()
+    page._show_job(page.job)  # what a re-read of the job does when the change feed reports its row changed
+    assert "cancelled" in page.status_label.text()  # the outcome of the action is not wiped by the re-read
     assert not any(cancelled.glob("*.mp4")) and not any(cancelled.glob("*.json"))
     assert (await services.generation.get_job(other)).output_path is None

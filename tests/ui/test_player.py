@@ -74,3 +74,15 @@ async def test_a_file_that_cannot_play_is_reported_in_the_widget(qtbot, tmp_path
     player.load(broken, autoplay=True)
     (message,) = await wait_signal(player.error_occurred, timeout=10)
     assert message and player.message.isVisible() and player.message.text() == message
+
+
+async def test_hiding_the_player_pauses_it_where_it_was(qtbot, tmp_path) -> None:
+    clip = make_clip(tmp_path / "clip.mp4", duration=3.0)
+    player = VideoPlayer()
+    qtbot.addWidget(player)
+    player.show()
+    player.load(clip, autoplay=True)
+    await wait_until(lambda: player.is_playing() and player.media.position() > 200, timeout=10)
+    player.hide()  # another tab, or the window closing
+    await wait_until(lambda: player.media.playbackState() == QMediaPlayer.PlaybackState.PausedState)
+    assert player.media.position() > 0 and player.source == clip  # paused in place, not unloaded

@@ -33,6 +33,7 @@ class JobListMixin:
     bridge: TaskBridge
     campaign: CampaignInfo | None
     job: JobState | None
+    status_note: tuple[int, str] | None  # the last action's words about a job, kept over re-reads of it
     assets: dict[int, AssetInfo]
     _wanted_job: int | None
     _reload_timer: QTimer
@@ -163,7 +164,8 @@ class JobListMixin:
                 self.clip_list.addItem(self._clip_item(clip, duration))
                 lengths.append(duration)
             self._set_clip_lengths(job, lengths)
-            self.status_label.setText(self._describe_output(job))
+            note = self.status_note[1] if self.status_note is not None and self.status_note[0] == job.id else None
+            self.status_label.setText(note or self._describe_output(job))
         else:
             self.deliver_form.set_clips(())
         self._show_focus()

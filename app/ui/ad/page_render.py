@@ -48,6 +48,7 @@ class RenderMixin:
     deliver_form: DeliverablesForm
     progress: QProgressBar
     status_label: QLabel
+    status_note: tuple[int, str] | None
 
     def _combine_name(self) -> str | None:
         return f"combine-{self.job.id}" if self.job else None
@@ -70,7 +71,7 @@ class RenderMixin:
             self.player.load(None)  # let the new video replace the file the player has open
         self._clear_error()
         self.progress.setValue(0)
-        self.status_label.setText("Combining…")
+        self._note(job_id, "Combining…")
         task = self.bridge.run(f"combine-{job_id}", self.generation.combine(
             job_id, self.options_form.options(), on_progress=self.combine_progress.emit,
             skip_failed=self.options_form.skip_failed.isChecked()),
@@ -108,8 +109,8 @@ class RenderMixin:
             self.player.load(result.video_path, autoplay=True)
             cached = " (unchanged since the last draft)" if result.cached else ""
             warnings = "".join(f" Warning: {w}." for w in result.warnings)
-            self.status_label.setText(f"Draft {result.aspect} · {result.duration_s:.1f} s · "
-                                      f"{result.width}×{result.height}{cached}.{warnings}")
+            self._note(job_id, f"Draft {result.aspect} · {result.duration_s:.1f} s · "
+                               f"{result.width}×{result.height}{cached}.{warnings}")
         self.draft_ready.emit(result)
 
     def open_deliver_dialog(self) -> None:
@@ -147,15 +148,21 @@ class RenderMixin:
         self.last_export = results[0].manifest_path
         names = ", ".join(r.video_path.name for r in results)
         warnings = "".join(f" Warning: {w}." for w in dict.fromkeys(w for r in results for w in r.warnings))
-        self.status_label.setText(f"Exported {names} with their manifests and subtitles to {folder}.{warnings}")
+        self._note(job_id, f"Exported {names} with their manifests and subtitles to {folder}.{warnings}")
         self.delivered.emit(results)
         if self.job is not None and self.job.id == job_id:
+            self.status_note = None  # the job's own description now says what was made
             self._load_job(job_id)
+
+    def _note(self, job_id: int, text: str) -> None:
+        """Say what the page's last action is doing or did; it stays while the job is read again."""
+        self.status_note = (job_id, text)
+        self.status_label.setText(text)
 
     def _start_render(self, job_id: int, status: str, coro: Any, on_done: Any) -> None:
         self._clear_error()
         self.progress.setValue(0)
-        self.status_label.setText(status)
+        self._note(job_id, status)
         task = self.bridge.run(f"combine-{job_id}", coro, on_done=on_done, on_error=self._on_task_error)
         task.add_done_callback(lambda t: self._on_combine_ended(job_id, t))
         self._update_buttons()
@@ -167,6 +174,7 @@ class RenderMixin:
     def _on_combined(self, job_id: int, result: CombineResult) -> None:
         self.combined.emit(result)
         if self.job is not None and self.job.id == job_id:
+            self.status_note = None  # the job's own description now says what was made
             self.progress.setValue(1000)
             self._load_job(job_id, play=True)
 
@@ -174,8 +182,9 @@ class RenderMixin:
         if self.job is not None and self.job.id == job_id:
             if task.cancelled():
                 self.progress.setValue(0)
-                self.status_label.setText("Combine cancelled; the previous ad (if any) is unchanged.")
+                self._note(job_id, "Combine cancelled; the previous ad (if any) is unchanged.")
             elif task.exception() is not None:
                 self.progress.setValue(0)
+                self.status_note = None
                 self.status_label.clear()
             self._update_buttons()

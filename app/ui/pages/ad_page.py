@@ -121,6 +121,7 @@ class AdPage(JobListMixin, ClipListMixin, FocusPointMixin, RenderMixin, AdExport
         self.export_button = QPushButton("E&xport…")
         self.reveal_button = QPushButton("Reveal in folder")
         self.status_label = QLabel()
+        self.status_note: tuple[int, str] | None = None
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._build_layout()
@@ -168,6 +169,8 @@ class AdPage(JobListMixin, ClipListMixin, FocusPointMixin, RenderMixin, AdExport
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(options)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the form fits its width
+        scroll.setMinimumWidth(options.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
         left_layout.addWidget(scroll, 2)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
