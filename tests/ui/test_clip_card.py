@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtWidgets import QApplication
 
 from app.core.domain import ClipState, ClipStatus
 from app.ui.jobs.card_grid import CardGrid
 from app.ui.jobs.clip_card import PROGRESS_STEPS, ClipCard
+from app.ui.theme import Tone
 
 NOW = datetime(2025, 5, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -142,3 +144,59 @@ def test_the_grid_keeps_cards_in_clip_order_and_reflows_with_width(qtbot) -> Non
     assert len({card.y() for card in grid.cards()}) == 4  # narrow: one column
     grid.add_clip(_clip(id=200, position=4))
     assert len(grid) == 5 and grid.card(200) is not None
+
+
+class _LayoutRequests(QObject):
+    """Counts the layout requests a widget receives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
+        self.count += event.type() == QEvent.Type.LayoutRequest
+        return False
+
+
+def test_live_updates_repaint_cards_without_relaying_the_grid_out(qtbot) -> None:
+    """A status, progress, cost or time change of many cards at once stays inside each card: the grid of cards is
+    not laid out again (with 50 live cards, that relayout was most of the page's time per update)."""
+    grid = CardGrid()
+    qtbot.addWidget(grid)
+    clips = [_clip(id=100 + i, position=i, status=ClipStatus.RUNNING, working_since=NOW.replace(tzinfo=None))
+             for i in range(12)]
+    grid.set_clips(clips)
+    grid.resize(1400, 900)
+    grid.show()
+    qtbot.waitExposed(grid)
+    QApplication.processEvents()
+    counter = _LayoutRequests()
+    grid.widget().installEventFilter(counter)
+    heights = {card.clip_id: card.height() for card in grid.cards()}
+    for step in (
+            dict(status=ClipStatus.RUNNING, progress=0.5),
+            dict(status=ClipStatus.DOWNLOADING, progress=1.0, attempts=2),
+            dict(status=ClipStatus.SUCCEEDED, cost_usd=12.5, file_path="/tmp/clip.mp4", working_s=3725.0,
+                 working_since=None)):
+        for clip in clips:
+            grid.card(clip.id).set_state(dataclasses.replace(clip, **step))
+        QApplication.processEvents()
+    assert counter.count == 0
+    assert {card.clip_id: card.height() for card in grid.cards()} == heights
+    card = grid.card(100)
+    assert card.status_label.text() == "Done" and card.status_label.tone() is Tone.SUCCESS
+    assert card.status_label.is_bold() and card.cost_label.text() == "$12.50"
+    assert card.elapsed_label.text() == "1:02:05"
+
+
+def test_a_card_grows_for_an_error_and_shrinks_back(qtbot) -> None:
+    card = ClipCard(_clip(status=ClipStatus.RUNNING))
+    qtbot.addWidget(card)
+    card.show()
+    plain = card.height()
+    card.set_state(_clip(status=ClipStatus.FAILED, attempts=1,
+                         error="The model refused the input image: it shows a person under 18"))
+    assert card.height() > plain  # the error's lines fit in the card
+    assert card.status_label.tone() is Tone.ERROR
+    card.set_state(_clip(status=ClipStatus.PENDING))
+    assert card.height() == plain and card.status_label.tone() is None and not card.status_label.is_bold()

@@ -22,6 +22,7 @@ from app.core.domain import ClipState, ClipStatus
 from app.ui.jobs.format import STATUS_TEXT, STATUS_TONE, usd, working_time
 from app.ui.jobs.qc_format import QC_MARK, QC_TONE, qc_details, qc_tooltip
 from app.ui.theme import Tone, set_tone
+from app.ui.widgets.tone_text import ToneText
 
 THUMB_W, THUMB_H = 128, 72
 CARD_WIDTH = 2 * THUMB_W + 56
@@ -80,23 +81,22 @@ class ClipCard(QFrame):
         self.setObjectName("clipCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setFixedWidth(CARD_WIDTH)
+        self._height_for: tuple[object, ...] | None = None  # what the card's fixed height was measured for
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.state: ClipState | None = None
         self.first_frame = self._thumb_label("First frame")
         self.last_frame = self._thumb_label("Last frame")
         self.title = QLabel()
         self.title.setStyleSheet("font-weight: 600")
-        self.qc_badge = QLabel()  # ✓ / ! / ✗: the clip's quality control, its reasons on hover
-        self.qc_badge.setStyleSheet("font-weight: 700")
+        self.qc_badge = ToneText("✗")  # ✓ / ! / ✗: the clip's quality control, its reasons on hover
         self.qc_details = QLabel()  # the reasons that warn or fail
         self.qc_details.setWordWrap(True)
         self.qc_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status_label = QLabel()
-        self.status_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # Painted at a fixed size: live updates repaint these and relay nothing out.
+        self.status_label = ToneText("Downloading · attempt 10", Qt.AlignmentFlag.AlignRight)
         self.progress = ProgressLine()
-        self.elapsed_label = QLabel()
-        self.cost_label = QLabel()
-        self.cost_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.elapsed_label = ToneText("00:00:00")
+        self.cost_label = ToneText("$9,999.99", Qt.AlignmentFlag.AlignRight)
         self.prompt_label = QLabel()
         self.prompt_label.setStyleSheet("color: palette(mid)")
         self.error_label = QLabel()
@@ -138,11 +138,7 @@ class ClipCard(QFrame):
         if clip.attempts > 1:
             status_text += f" · attempt {clip.attempts}"
         self.status_label.setText(status_text)
-        if previous is None or previous.status != clip.status:  # a palette or font change relays the card out
-            set_tone(self.status_label, STATUS_TONE.get(clip.status))
-            font = self.status_label.font()
-            font.setBold(clip.status in STATUS_TONE)
-            self.status_label.setFont(font)
+        self.status_label.set_tone(STATUS_TONE.get(clip.status), bold=clip.status in STATUS_TONE)
         done = 1.0 if clip.status is ClipStatus.SUCCEEDED else clip.progress
         self.progress.setValue(round(max(0.0, min(1.0, done)) * PROGRESS_STEPS))
         self.cost_label.setText(usd(clip.cost_usd))
@@ -159,6 +155,7 @@ class ClipCard(QFrame):
         self.retry_button.setEnabled(True)
         self.open_button.setVisible(clip.status is ClipStatus.SUCCEEDED and bool(clip.file_path))
         self.tick()
+        self._fit_height()
 
     def _show_qc(self, clip: ClipState) -> None:
         qc = clip.qc
@@ -170,9 +167,9 @@ class ClipCard(QFrame):
             self.qc_details.setText("")
             return
         self.qc_badge.setText(QC_MARK[qc.verdict])
+        self.qc_badge.set_tone(QC_TONE[qc.verdict], bold=True)
         self.qc_badge.setToolTip(qc_tooltip(qc))
         self.qc_badge.setAccessibleName(qc_tooltip(qc).splitlines()[0])
-        set_tone(self.qc_badge, QC_TONE[qc.verdict])
         self.qc_details.setText(qc_details(qc))
         set_tone(self.qc_details, QC_TONE[qc.verdict])
 
@@ -218,6 +215,20 @@ class ClipCard(QFrame):
         """Re-enable Cancel and Retry (a request was refused or its dialog closed)."""
         self.cancel_button.setEnabled(True)
         self.retry_button.setEnabled(True)
+
+    def _fit_height(self) -> None:
+        """Fix the card's height to what its content needs, measured again only when the wrapped texts or the
+        buttons shown change: a card of fixed size keeps its own relayouts from reaching the grid of cards."""
+        shown = (self.error_label.text(), self.qc_details.text(),
+                 *(not w.isHidden() for w in (self.error_label, self.qc_details, self.qc_badge, self.open_button,
+                                              self.retry_button, self.cancel_button)))
+        if shown == self._height_for:
+            return
+        self._height_for = shown
+        layout = self.layout()
+        height = (layout.totalHeightForWidth(CARD_WIDTH) if layout.hasHeightForWidth()
+                  else layout.totalSizeHint().height())
+        self.setFixedHeight(height)
 
     def _elided(self, text: str) -> str:
         metrics = self.prompt_label.fontMetrics()
