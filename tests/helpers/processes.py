@@ -6,6 +6,8 @@ import os
 import time
 from pathlib import Path
 
+from app.core.media.ffmpeg import background_ffmpeg_command
+
 
 def processes_mentioning(text: str) -> list[tuple[int, str]]:
     """(pid, command line) of every process of this machine whose command line holds ``text`` (Linux)."""
@@ -34,3 +36,12 @@ def orphans_after(text: str, grace_s: float = 1.0) -> list[tuple[int, str]]:
 def partials(folder: Path) -> list[Path]:
     """Temporary files (``.*.part*``) anywhere under ``folder``."""
     return sorted(p for p in folder.rglob(".*.part*") if p.is_file())
+
+
+def runs_in_background(pid: int) -> bool:
+    """Whether every thread of ``pid`` only takes a core nobody else wants: the idle scheduling class where
+    ``chrt`` can give it (a nice value merely shares the cores out by weight), else a niceness of 10 or more."""
+    threads = [int(t.name) for t in Path(f"/proc/{pid}/task").iterdir()]
+    if background_ffmpeg_command()[0].endswith("chrt"):
+        return all(os.sched_getscheduler(t) == os.SCHED_IDLE for t in threads)
+    return all(os.getpriority(os.PRIO_PROCESS, t) >= 10 for t in threads)

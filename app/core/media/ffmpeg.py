@@ -52,6 +52,28 @@ def _death_signal_launcher() -> tuple[str, ...]:
     return (setpriv, "--pdeathsig", "KILL", "--") if "--pdeathsig" in usage else ()
 
 
+@cache
+def background_ffmpeg_command() -> tuple[str, ...]:
+    """``ffmpeg_command()`` for work that must never take a core from the app (quality control): on Linux under the
+    idle scheduling class (util-linux ``chrt --idle 0``), so any thread of the app that wakes takes a core from it
+    at once. A nice value only shares the cores out by weight: with QC's FFmpeg threads on both cores the event
+    loop still waited tens of milliseconds for one. Where ``chrt`` is missing or refused, the plain command.
+    The first call runs commands: make it off the event loop."""
+    if not sys.platform.startswith("linux") or (chrt := shutil.which("chrt")) is None:
+        return ffmpeg_command()
+    idle = (chrt, "--idle", "0")
+    try:
+        works = subprocess.run([*idle, "true"], capture_output=True, timeout=10, check=False).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        works = False
+    return (*idle, *ffmpeg_command()) if works else ffmpeg_command()
+
+
+def ffmpeg_for(background: bool) -> tuple[str, ...]:
+    """``background_ffmpeg_command()`` or ``ffmpeg_command()``."""
+    return background_ffmpeg_command() if background else ffmpeg_command()
+
+
 def creation_flags() -> int:
     return subprocess.CREATE_NO_WINDOW if sys.platform == "win32" else 0  # type: ignore[attr-defined]
 
@@ -90,13 +112,14 @@ def child_options() -> dict[str, Any]:
 async def run_ffmpeg(args: Sequence[str], *, duration_s: float | None = None,
                      on_progress: Callable[[float], None] | None = None,
                      cancel: asyncio.Event | None = None, what: str = "FFmpeg",
-                     tail_lines: int = STDERR_TAIL_LINES) -> list[str]:
+                     tail_lines: int = STDERR_TAIL_LINES, background: bool = False) -> list[str]:
     """Run ``ffmpeg <args>`` and wait; returns the last ``tail_lines`` lines FFmpeg printed on stderr.
 
     ``on_progress`` gets a fraction 0..1 of ``duration_s`` (the expected output length). Setting ``cancel``
     or cancelling the awaiting task terminates FFmpeg (then kills it) and raises ``asyncio.CancelledError``.
+    ``background`` work (checks nobody waits to watch) runs with ``background_ffmpeg_command()``.
     """
-    command = [*ffmpeg_command(), "-hide_banner", "-nostdin", "-y", "-progress", "pipe:1", "-nostats", *args]
+    command = [*ffmpeg_for(background), "-hide_banner", "-nostdin", "-y", "-progress", "pipe:1", "-nostats", *args]
     log.debug("ffmpeg %s", " ".join(args))
     process = await asyncio.create_subprocess_exec(
         *command, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,

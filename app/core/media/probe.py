@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.media.ffmpeg import FFmpegError, child_options, ffmpeg_command, run_ffmpeg
+from app.core.media.ffmpeg import FFmpegError, child_options, ffmpeg_for, run_ffmpeg
 
 _DURATION = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
 _VIDEO = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+)[^,]*,\s*(\w+)?.*?(\d{2,5})x(\d{2,5})")
@@ -66,22 +66,24 @@ def parse_probe(path: Path, text: str) -> MediaInfo:
     return MediaInfo(path, duration, width, height, fps, codec, pix_fmt, audio_codec, audio_rate, channels, profile)
 
 
-async def probe(path: Path) -> MediaInfo:
-    """Duration, size, frame rate, codecs and audio presence of a media file (about 50 ms)."""
+async def probe(path: Path, *, background: bool = False) -> MediaInfo:
+    """Duration, size, frame rate, codecs and audio presence of a media file (about 50 ms); ``background`` as in
+    ``run_ffmpeg``."""
     if not path.is_file():
         raise FFmpegError(f"{path} does not exist")
     process = await asyncio.create_subprocess_exec(
-        *ffmpeg_command(), "-hide_banner", "-nostdin", "-i", str(path), stdin=asyncio.subprocess.DEVNULL,
+        *ffmpeg_for(background), "-hide_banner", "-nostdin", "-i", str(path), stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, **child_options())
     _, stderr = await process.communicate()
     return parse_probe(path, stderr.decode("utf-8", "replace"))
 
 
 async def verify_video(path: Path) -> MediaInfo:
-    """Probe ``path`` and decode its first and last second; raises ``FFmpegError`` if it is not a playable video."""
-    info = await probe(path)
+    """Probe ``path`` and decode it; raises ``FFmpegError`` if it is not a playable video. A background check:
+    its FFmpeg only uses cores the app leaves free."""
+    info = await probe(path, background=True)
     if not info.has_video or info.duration_s <= 0:
         raise FFmpegError(f"{path.name} holds no video stream")
     await run_ffmpeg(["-v", "error", "-xerror", "-i", str(path), "-map", "0:v:0", "-f", "null", "-"],
-                     what=f"checking {path.name}")
+                     what=f"checking {path.name}", background=True)
     return info

@@ -4,7 +4,8 @@
 averages away), scales each frame to at most ``ANALYSIS_PX`` as luma right after decoding, runs ``blackdetect``
 and ``freezedetect`` on the small frames and writes them to a temporary file, of which only the first and the last
 are read. The stream summary FFmpeg prints gives duration, size, frame rate and audio, so no separate probe runs.
-FFmpeg is started and waited for on worker threads, at a lower priority than the app.
+FFmpeg is started and waited for on worker threads, in the idle scheduling class where Linux has it (else at a lower
+priority), so it only ever uses a core the app leaves free.
 
 ``reference_luma`` fits an image to the clip's shape the way ``app.core.generation.frames`` prepares frames for a
 model (EXIF orientation, cover, centre crop: ``ImageOps.fit``), straight to the analysis size, as luma.
@@ -29,14 +30,14 @@ from typing import BinaryIO
 from PIL import Image
 
 from app.core.library.images import jpeg_bytes, open_oriented
-from app.core.media.ffmpeg import FFmpegError, child_options, ffmpeg_command
+from app.core.media.ffmpeg import FFmpegError, background_ffmpeg_command, child_options
 from app.core.media.probe import MediaInfo, parse_probe
 from app.core.qc.detect import Interval, parse_black, parse_frozen
 from app.core.qc.similarity import luma
 
 ANALYSIS_PX = 160  # long side of the frames compared and searched for black and frozen stretches
 _DECODE_PX = 4 * ANALYSIS_PX  # JPEG draft decode of the images: enough detail for an area-averaged reduction
-FFMPEG_NICENESS = 10  # QC runs beside the app: its FFmpeg must never make the event loop wait for a core
+FFMPEG_NICENESS = 10  # where the idle class is not to be had, QC's FFmpeg at least yields by weight
 # Decoding an image and comparing pictures take a core each: leave one for the event loop and FFmpeg.
 qc_workers = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="pairframe-qc")
 # Each FFmpeg decodes on every core already: one run per core, each waited for on its own thread.
@@ -103,7 +104,7 @@ def _run_blocking(args: list[str], keep: int, timeout_s: float, what: str, start
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(tempfile.TemporaryFile()) if keep else None
         process = subprocess.Popen(
-            [*ffmpeg_command(), "-hide_banner", "-nostdin", "-nostats", *args], stdin=subprocess.DEVNULL,
+            [*background_ffmpeg_command(), "-hide_banner", "-nostdin", "-nostats", *args], stdin=subprocess.DEVNULL,
             stdout=out or subprocess.DEVNULL, stderr=subprocess.PIPE, **options)
         started.append(process)
         _lower_priority(process.pid)
