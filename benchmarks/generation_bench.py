@@ -102,12 +102,14 @@ async def bench(clips: int, latency_s: float, poll_s: float, folder: Path, fake_
     return started
 
 
-def bench_arguments(description: str | None) -> argparse.Namespace:
-    """The options both generation benchmarks take."""
+def bench_arguments(description: str | None, **flags: str) -> argparse.Namespace:
+    """The options both generation benchmarks take, and ``flags`` (name: help) of the caller's own."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clips", type=int, default=50)
     parser.add_argument("--latency", type=float, default=3.0, help="seconds from create to success")
     parser.add_argument("--poll", type=float, default=0.25, help="first poll interval (the app's default is 2 s)")
+    for name, explanation in flags.items():
+        parser.add_argument(f"--{name}", action="store_true", help=explanation)
     return parser.parse_args()
 
 

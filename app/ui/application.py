@@ -49,10 +49,12 @@ def _open_or_fall_back(where: Path | LibraryLocation, password: str | None) -> S
     from app.core.services import open_services
 
     try:
-        return open_services(where, password=password)
+        services = open_services(where, password=password)
     except (DatabaseUnavailable, LocationError) as exc:
         log.error("could not open the library: %s", exc)
         return exc
+    services.db.yield_to_event_loop()  # the window's event loop keeps its share of the interpreter in bursts
+    return services
 
 
 def _ask_local_instead(error: Exception) -> bool:

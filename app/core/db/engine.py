@@ -47,6 +47,7 @@ from app.core.changes import ChangeHub, Changes, Op
 from app.core.db import tracking
 from app.core.db.location import ServerAddress, redact_url
 from app.core.db.models import ChangeLogRow, utcnow
+from app.core.db.pacing import Pacer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -219,6 +220,7 @@ class Database:
         tracking.install(self._reads)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pairframe-db")
         self._closed = threading.Event()
+        self._pacer = Pacer()
         self._writes_since_trim = 0
 
     def session(self) -> Session:
@@ -307,7 +309,17 @@ class Database:
         if self._closed.is_set():
             raise RuntimeError("the library database is closed")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, function, *args)
+        return await loop.run_in_executor(self._executor, self._pacer.run, function, *args)
+
+    def yield_to_event_loop(self) -> None:
+        """Pace the database thread so that an event loop sharing the interpreter keeps at least half of it in a
+        burst of work (the GUI calls this; see ``pacing``)."""
+        self._pacer.share = 1.0
+
+    @property
+    def paced(self) -> bool:
+        """Whether the database thread leaves an event loop its share of the interpreter."""
+        return self._pacer.share > 0
 
     def close(self) -> None:
         """Finish queued work, then release the worker and the connections."""
