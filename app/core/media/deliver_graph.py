@@ -267,7 +267,7 @@ def _branch(chains: list[str], spec: RenderSpec, branch: FormatBranch, k: int, s
         length = super_.end_s - super_.start_s
         frames = max(1, math.ceil(length * fps))
         fade = min(SUPER_FADE_S, length / 3)
-        chains.append(f"[{index}:v]format=rgba,loop=loop={frames - 1}:size=1:start=0,"
+        chains.append(f"[{index}:v]format=yuva420p,loop=loop={frames - 1}:size=1:start=0,"
                       f"setpts=N/({fps}*TB)+{super_.start_s:.6f}/TB,"
                       f"fade=t=in:st={super_.start_s:.6f}:d={fade:.6f}:alpha=1,"
                       f"fade=t=out:st={super_.end_s - fade:.6f}:d={fade:.6f}:alpha=1[t{k}_{j}]")
@@ -277,7 +277,7 @@ def _branch(chains: list[str], spec: RenderSpec, branch: FormatBranch, k: int, s
     if branch.logo_bug:
         bug = branch.logo_bug
         index = inputs.add(("-i", str(bug.path)))
-        chains.append(f"[{index}:v]format=rgba[g{k}]")
+        chains.append(f"[{index}:v]format=yuva420p[g{k}]")
         chains.append(f"[{current}][g{k}]overlay=x={bug.box.x}:y={bug.box.y}:"
                       f"enable='lt(t,{bug.end_s:.6f})'[lb{k}]")
         current = f"lb{k}"
@@ -288,7 +288,7 @@ def _branch(chains: list[str], spec: RenderSpec, branch: FormatBranch, k: int, s
         index = inputs.add(("-framerate", str(fps), "-i", str(card.path)))
         chains.append(f"color=c={branch.end_card_color}:s={branch.width}x{branch.height}:r={fps}:d={seconds:.6f},"
                       f"format=yuv420p[cb{k}]")
-        chains.append(f"[{index}:v]format=rgba,loop=loop={frames - 1}:size=1:start=0,setpts=N/({fps}*TB),"
+        chains.append(f"[{index}:v]format=yuva420p,loop=loop={frames - 1}:size=1:start=0,setpts=N/({fps}*TB),"
                       f"fade=t=in:st=0:d={ENTRANCE_S}:alpha=1[cf{k}]")
         slide = round(branch.height * ENTRANCE_SLIDE)
         chains.append(f"[cb{k}][cf{k}]overlay=x={card.box.x}:"
