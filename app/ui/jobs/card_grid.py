@@ -77,4 +77,4 @@ class CardGrid(QScrollArea):
         for card in ordered:
             self._grid.removeWidget(card)
         for index, card in enumerate(ordered):
-            self._grid.addWidget(card, index // columns, index % columns)
+            self._grid.addWidget(card, index // columns, index % columns, Qt.AlignmentFlag.AlignTop)

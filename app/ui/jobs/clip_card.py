@@ -253,8 +253,8 @@ class ClipCard(QFrame):
         header = QHBoxLayout()
         header.addWidget(self.title)
         header.addStretch(1)
+        header.addWidget(self.status_label)  # right-aligned in its fixed width: the QC mark follows its text
         header.addWidget(self.qc_badge)
-        header.addWidget(self.status_label)
         numbers = QHBoxLayout()
         numbers.addWidget(self.elapsed_label)
         numbers.addStretch(1)
