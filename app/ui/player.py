@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QHideEvent
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoSink
 from PySide6.QtMultimediaWidgets import QVideoWidget
@@ -19,6 +19,24 @@ def format_time(ms: int) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def _ignore(*_args: object) -> None:
+    """A slot that does nothing (see ``settle_notify_hooks``)."""
+
+
+def settle_notify_hooks(*objects: QObject) -> None:
+    """Connect and disconnect a signal of each object once, here on the GUI thread.
+
+    A QObject made from Python asks Python (taking the GIL) whether it overrides ``connectNotify`` or
+    ``disconnectNotify`` the first time Qt calls either, and remembers the answer. QtMultimedia's renderer
+    threads call them while holding Qt's connection locks, and a GUI thread that holds the GIL and waits for such
+    a lock (stopping the player, say) then deadlocks with them. Asked once here, the answer is remembered and the
+    renderer threads never need the GIL for it.
+    """
+    for item in objects:
+        item.objectNameChanged.connect(_ignore)
+        item.objectNameChanged.disconnect(_ignore)
+
+
 class VideoPlayer(QWidget):
     """QMediaPlayer + QAudioOutput + QVideoWidget with a control row; ``load(path)`` shows a file."""
 
@@ -28,8 +46,9 @@ class VideoPlayer(QWidget):
         super().__init__(parent)
         self.media = QMediaPlayer(self)
         self.audio = QAudioOutput(self)
-        self.media.setAudioOutput(self.audio)
         self.video = QVideoWidget(self)
+        settle_notify_hooks(self.media, self.audio, self.video)  # before any renderer thread exists
+        self.media.setAudioOutput(self.audio)
         self.video.setMinimumSize(240, 135)
         self.video.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.media.setVideoOutput(self.video)
@@ -79,7 +98,8 @@ class VideoPlayer(QWidget):
     def load(self, path: Path | None, *, autoplay: bool = False) -> None:
         """Show ``path`` (None clears the player); a reload of the same path picks up a replaced file."""
         self.media.stop()
-        self.media.setSource(QUrl())
+        if path is None or path == self.source:  # the same address again would be ignored: clear it first
+            self.media.setSource(QUrl())
         self.message.hide()
         self.source = path
         self._set_enabled(path is not None)
