@@ -246,7 +246,10 @@ def spec(tmp_path: Path, **changes) -> RenderSpec:
 def test_the_graph_decodes_once_and_splits_to_one_encoder_per_format(tmp_path) -> None:
     args = build_render_args(spec(tmp_path))
     graph = args[args.index("-filter_complex") + 1]
-    assert args.count("libx264") == 2 and graph.count("]split=2") == 1 and graph.count("asplit=2") == 1
+    assert args.count("libx264") == 1 and graph.count("]split=2") == 1 and "asplit" not in graph
+    assert args.count("aac") == 1 and args.count("-map") == 3  # two pictures, one sound, one encode of each kind
+    assert args[-2:] == ("tee", "[f=mp4:select=\\'v:0,a\\':onfail=abort:movflags=+faststart]" + str(tmp_path / "a.mp4")
+                         + "|[f=mp4:select=\\'v:1,a\\':onfail=abort:movflags=+faststart]" + str(tmp_path / "b.mp4"))
     assert "xfade=transition=fade:duration=0.500000:offset=1.500000" in graph
     assert "xfade=transition=slideup:duration=0.500000:offset=3.000000" in graph
     assert graph.count("loudnorm=I=-14") == 1  # one normalisation for every format

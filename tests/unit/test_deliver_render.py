@@ -249,6 +249,26 @@ async def test_a_draft_is_smaller_and_cached_by_what_shapes_it(tmp_path) -> None
     assert len(list(cache.glob("draft-*"))) == 2
 
 
+async def test_formats_share_one_audio_encode_and_any_folder_name(tmp_path) -> None:
+    """Several formats are written through FFmpeg's tee muxer: its list of files has its own quoting, so a folder
+    named with quotes, a bar, brackets, a colon and a backslash must still get every file, each with its own
+    picture, the one audio and its index at the front (fast start)."""
+    source = await clips(tmp_path, count=2, duration=1.0)
+    folder = tmp_path / "it's [v2] a|b: c\\d"
+    options = DeliverOptions(transition="crossfade", formats="16:9,9:16,1:1", loudness="off", supers="none")
+    results = await render_deliverables(source, options, brand(tmp_path), folder)
+    assert sorted(p.name for p in folder.glob("*.mp4")) == ["Spring-Sale-16x9.mp4", "Spring-Sale-1x1.mp4",
+                                                           "Spring-Sale-9x16.mp4"]
+    sizes = {"16:9": (320, 180), "9:16": (180, 320), "1:1": (180, 180)}
+    for result in results:
+        info = await probe(result.video_path)
+        assert (info.width, info.height) == sizes[result.aspect] and info.has_audio
+        assert info.duration_s == pytest.approx(1.5, abs=0.1)
+        head = result.video_path.read_bytes()[:4096]
+        assert 0 <= head.find(b"moov") < max(head.find(b"mdat"), 4096)
+    assert leftovers(folder) == []
+
+
 async def test_cancelling_stops_the_render_and_leaves_no_partial_files(tmp_path) -> None:
     source = await clips(tmp_path, count=3, duration=2.0, size=(640, 360))
     cancel = asyncio.Event()

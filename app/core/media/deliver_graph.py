@@ -10,7 +10,10 @@ The graph, in order (cheapest work first, so nothing runs at a larger size than 
 4. the supers and the logo bug overlaid at that size (each super only within its time), then the end card
    (its own ``color`` background, the logo and text sliding in) joined on;
 5. one audio graph for all formats: the clips' audio joined like the pictures, the music under it, loudness
-   normalisation, then ``asplit`` to every output.
+   normalisation, encoded once.
+
+Several formats are one output through FFmpeg's ``tee`` muxer: every format's video stream and the one audio
+stream go to it, and each file takes its own video and the shared audio (one AAC encode, not one per format).
 """
 
 from __future__ import annotations
@@ -150,21 +153,45 @@ def build_render_args(spec: RenderSpec) -> tuple[str, ...]:
     if count > 1:
         chains.append(f"[{joined}]split={count}" + "".join(f"[s{k}]" for k in range(count)))
     sources = [f"s{k}" for k in range(count)] if count > 1 else [joined]
-    outputs: list[str] = []
-    audio_labels = _audio(chains, spec, music_index, spec.loudness_filter, count)
-    for k, branch in enumerate(spec.branches):
-        video = _branch(chains, spec, branch, k, sources[k], inputs)
-        outputs += ["-map", f"[{video}]", "-c:v", "libx264", "-preset", spec.encoding.preset,
-                    "-crf", str(spec.encoding.crf), "-pix_fmt", "yuv420p"]
-        if spec.encoding.threads:
-            outputs += ["-threads", str(spec.encoding.threads)]
-        if audio_labels:
-            outputs += ["-map", f"[{audio_labels[k]}]", "-c:a", "aac", "-b:a", spec.encoding.audio_bitrate]
-        else:
-            outputs += ["-an"]
-        muxer = CONTAINERS.get(branch.output.suffix.lower(), "mp4")
-        outputs += [*(("-movflags", "+faststart") if muxer != "matroska" else ()), "-f", muxer, str(branch.output)]
-    return (*spec.extra_args, *inputs.args, "-filter_complex", ";".join(chains), *outputs)
+    audio = _audio(chains, spec, music_index, spec.loudness_filter)
+    videos = [_branch(chains, spec, branch, k, sources[k], inputs) for k, branch in enumerate(spec.branches)]
+    maps = [arg for label in (*videos, *((audio,) if audio else ())) for arg in ("-map", f"[{label}]")]
+    encoding = spec.encoding
+    codecs = ["-c:v", "libx264", "-preset", encoding.preset, "-crf", str(encoding.crf), "-pix_fmt", "yuv420p"]
+    if encoding.threads:
+        codecs += ["-threads", str(encoding.threads)]
+    codecs += ["-c:a", "aac", "-b:a", encoding.audio_bitrate] if audio else ["-an"]
+    if count == 1:
+        muxer = _muxer(spec.branches[0].output)
+        target = [*(("-movflags", "+faststart") if muxer != "matroska" else ()), "-f", muxer,
+                  str(spec.branches[0].output)]
+    else:  # the tee muxer cannot tell the encoders that MP4 wants their headers up front: say it for it
+        target = ["-flags", "+global_header", "-f", "tee", _tee_files(spec.branches, with_audio=audio is not None)]
+    return (*spec.extra_args, *inputs.args, "-filter_complex", ";".join(chains), *maps, *codecs, *target)
+
+
+def _muxer(output: Path) -> str:
+    return CONTAINERS.get(output.suffix.lower(), "mp4")
+
+
+def _tee_files(branches: Sequence[FormatBranch], *, with_audio: bool) -> str:
+    """The tee muxer's list of files: the k-th takes the k-th video stream (and the audio), in its container.
+
+    The list is unescaped twice: the whole of it (``\\``, quotes and ``|`` are special), then each file's
+    ``[options]`` (a quoted value keeps its ``:`` and ``,``). Any path survives both."""
+    files = []
+    for k, branch in enumerate(branches):
+        muxer = _muxer(branch.output)
+        streams = f"v:{k},a" if with_audio else f"v:{k}"
+        options = [f"f={muxer}", f"select=\\'{streams}\\'", "onfail=abort"]
+        if muxer != "matroska":
+            options.append("movflags=+faststart")
+        files.append(f"[{':'.join(options)}]{_tee_escape(str(branch.output))}")
+    return "|".join(files)
+
+
+def _tee_escape(text: str) -> str:
+    return "".join("\\" + char if char in "\\'|" else char for char in text)
 
 
 def build_measure_args(spec: RenderSpec, measure_filter: str) -> tuple[str, ...]:
@@ -174,8 +201,8 @@ def build_measure_args(spec: RenderSpec, measure_filter: str) -> tuple[str, ...]
         inputs.add(("-i", str(clip.path)))
     music_index = inputs.add(("-stream_loop", "-1", "-i", str(spec.music.path))) if spec.music else None
     chains: list[str] = []
-    labels = _audio(chains, spec, music_index, measure_filter, 1)
-    return (*inputs.args, "-filter_complex", ";".join(chains), "-map", f"[{labels[0]}]", "-f", "null", "-")
+    label = _audio(chains, spec, music_index, measure_filter)
+    return (*inputs.args, "-filter_complex", ";".join(chains), "-map", f"[{label}]", "-f", "null", "-")
 
 
 class _Inputs:
@@ -328,11 +355,10 @@ def _piecewise(timeline: Timeline, values: Sequence[int]) -> str:
     return expression
 
 
-def _audio(chains: list[str], spec: RenderSpec, music_index: int | None, final_filter: str | None,
-           outputs: int) -> list[str]:
-    """The shared audio graph; returns one output label per branch (none without audio)."""
+def _audio(chains: list[str], spec: RenderSpec, music_index: int | None, final_filter: str | None) -> str | None:
+    """The shared audio graph; returns its output label (none without audio)."""
     if not spec.has_audio:
-        return []
+        return None
     timeline = spec.timeline
     total = timeline.total_s
     clip_audio: str | None = None
@@ -370,11 +396,8 @@ def _audio(chains: list[str], spec: RenderSpec, music_index: int | None, final_f
                 under = "under"
             chains.append(f"[{under}][music]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[mixed]")
             mixed = "mixed"
-    tail = final_filter or "anull"
-    labels = [f"aout{k}" for k in range(outputs)]
-    split = f",asplit={outputs}" if outputs > 1 else ""
-    chains.append(f"[{mixed}]{tail}{split}" + "".join(f"[{label}]" for label in labels))
-    return labels
+    chains.append(f"[{mixed}]{final_filter or 'anull'}[aout]")
+    return "aout"
 
 
 def _clip_audio(index: int, clip: MediaInfo, duration: float, fade_in: float, fade_out: float) -> str:
