@@ -13,6 +13,7 @@ from PIL import Image
 from app.core.media.brand_kit import BrandKit, contrast_ratio, key_background, load_logo, parse_color
 from app.core.media.captions import CaptionError, Cue, format_srt, parse_srt
 from app.core.media.deliver_graph import (
+    DRAFT,
     FormatBranch,
     GraphClip,
     ImageOverlay,
@@ -258,6 +259,14 @@ def test_the_graph_decodes_once_and_splits_to_one_encoder_per_format(tmp_path) -
     assert "overlay=x=10:y=800:eof_action=pass" in graph
     assert graph.count("color=c=0x1a3c8f") == 2  # an end card per format, each with its own layout
     assert graph.index("crop=608") < graph.index("overlay=x=10:y=800")  # cropped and scaled before drawing on it
+
+
+def test_a_draft_skips_the_clips_deblocking_and_a_final_keeps_it(tmp_path) -> None:
+    draft = build_render_args(spec(tmp_path, encoding=DRAFT))
+    assert draft.count("-skip_loop_filter") == 3  # before each clip's input, not the overlays' pictures
+    assert all(draft[draft.index(f"/c/{i}.mp4") - 3:draft.index(f"/c/{i}.mp4") - 1] == ("-skip_loop_filter", "all")
+               for i in range(3))
+    assert "-skip_loop_filter" not in build_render_args(spec(tmp_path))
 
 
 def test_the_measuring_pass_runs_only_the_audio(tmp_path) -> None:

@@ -49,10 +49,14 @@ class Encoding:
     audio_bitrate: str
     scale_flags: str
     threads: int = 0  # x264 threads per encoder; 0: x264's own choice
+    decode: tuple[str, ...] = ()  # decoder options put before each clip's input
 
 
 FINAL = Encoding(preset="veryfast", crf=20, audio_bitrate="192k", scale_flags="bicubic")
-DRAFT = Encoding(preset="ultrafast", crf=28, audio_bitrate="128k", scale_flags="fast_bilinear")
+# A draft is a small preview: the clips' deblocking filter is skipped (its blocks vanish in the scale-down to
+# DRAFT_SHORT_SIDE), which makes decoding the full-size clips, most of a draft's work, about a tenth cheaper.
+DRAFT = Encoding(preset="ultrafast", crf=28, audio_bitrate="128k", scale_flags="fast_bilinear",
+                 decode=("-skip_loop_filter", "all"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +149,7 @@ def build_render_args(spec: RenderSpec) -> tuple[str, ...]:
     """The whole command line (after ``ffmpeg``) that writes every branch's file."""
     inputs = _Inputs()
     for clip in spec.clips:
-        inputs.add(("-i", str(clip.path)))
+        inputs.add((*spec.encoding.decode, "-i", str(clip.path)))
     music_index = inputs.add(("-stream_loop", "-1", "-i", str(spec.music.path))) if spec.music else None
     chains: list[str] = []
     joined = _video_join(chains, spec)
