@@ -49,6 +49,20 @@ async def test_the_local_model_renders_every_clip_at_the_chosen_size_and_length(
     assert any(0 < p < 1 for p in progress) and progress == sorted(progress)
 
 
+async def test_a_job_is_refreshed_once_its_last_clip_lands_not_once_per_clip(
+        services: Services, gen: GenerationService, tmp_path: Path) -> None:
+    campaign_id = await seed_campaign(services, tmp_path / "images", pairs=4)
+    job = (await gen.create_job(await gen.plan(campaign_id, "local", duration_s=1, resolution="480p"))).value
+    events: list[ClipState | JobState] = []
+    gen.subscribe(events.append)
+    final = await gen.run_job(job.id)
+    assert final.status is JobStatus.SUCCEEDED and len(final.clips) == 4
+    refreshes = [e.status for e in events if isinstance(e, JobState)]
+    # running once at launch; then none while clips land, only as the last one lands and as the run settles
+    assert refreshes[0] is JobStatus.RUNNING and refreshes[1:].count(JobStatus.RUNNING) == 0
+    assert refreshes[-1] is JobStatus.SUCCEEDED and len(refreshes) < 1 + len(final.clips)
+
+
 async def test_a_local_clip_can_be_canceled_while_it_renders(
         services: Services, gen: GenerationService, tmp_path: Path) -> None:
     campaign_id = await seed_campaign(services, tmp_path / "images", pairs=1)

@@ -203,8 +203,15 @@ class Orchestrator:
                 state = await self.service.quality.after_download(state)
         finally:
             self._latest.pop(clip_id, None)
-        await self.refresh_job(state.job_id)
+        if not self._drives_another_clip_of(state.job_id, clip_id):
+            await self.refresh_job(state.job_id)  # the last clip driven here (a job run refreshes at its end too)
         return state
+
+    def _drives_another_clip_of(self, job_id: int, clip_id: int) -> bool:
+        """Whether a task here still drives another clip of ``job_id``: its end refreshes the job. Refreshing after
+        every clip would rebuild the whole job (all its clips' states) once per clip, a burst of database work
+        as a large job's clips land together; the clips' own events already carry their status and cost."""
+        return any(self._clip_jobs.get(other) == job_id for other in self.active_clip_ids() if other != clip_id)
 
     async def _drive_to_end(self, clip_id: int) -> ClipState:
         run = await self.load_run(clip_id)
