@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -16,6 +17,7 @@ def _revisions() -> list[str]:
     return [r.revision for r in reversed(list(ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()))]
 
 
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")  # SQLite's reflection
 def test_an_empty_database_upgrades_through_every_revision_to_head(tmp_path: Path) -> None:
     path = tmp_path / "library.sqlite3"
     engine = make_engine(path)

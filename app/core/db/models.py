@@ -43,6 +43,9 @@ class Base(DeclarativeBase):
 
 class Client(Base):
     __tablename__ = "clients"
+    # Names are unique whatever their case. The services check first (for a clear message); the index holds when
+    # two processes on a team library create "Acme" and "ACME" in the same instant, which a check cannot see.
+    __table_args__ = (Index("uq_clients_folded_name", func.lower(text("name")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -69,7 +72,8 @@ class Client(Base):
 
 class Campaign(Base):
     __tablename__ = "campaigns"
-    __table_args__ = (UniqueConstraint("client_id", "name", name="uq_campaigns_client_name"),)
+    __table_args__ = (UniqueConstraint("client_id", "name", name="uq_campaigns_client_name"),
+                      Index("uq_campaigns_client_folded_name", "client_id", func.lower(text("name")), unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)

@@ -13,7 +13,7 @@ from app.core.db import Database
 from app.core.db.models import Asset, Campaign, CampaignAsset, Client, Job
 from app.core.db.tracking import record
 from app.core.domain import CampaignInfo, CampaignStatus, Membership
-from app.core.library.errors import LibraryError, check_fields, required
+from app.core.library.errors import LibraryError, check_fields, name_taken_meanwhile, required
 from app.core.library.records import DeletionImpact, campaign_info, find_campaign, find_client
 
 
@@ -58,7 +58,8 @@ class CampaignsMixin:
                            brand_check=brand_check)
             row.client = owner
             s.add(row)
-            s.flush()
+            with name_taken_meanwhile("campaigns", f"{owner.name} already has a campaign named {name!r}"):
+                s.flush()
             return campaign_info(row)
         return await self.db.op(work)
 
@@ -76,6 +77,8 @@ class CampaignsMixin:
                 if clash:
                     raise LibraryError(f"{row.client.name} already has a campaign named {new_name!r}")
                 row.name = new_name
+                with name_taken_meanwhile("campaigns", f"{row.client.name} already has a campaign named {new_name!r}"):
+                    s.flush()
             if "key_messages" in fields:
                 row.key_messages = [str(m).strip() for m in fields["key_messages"] or () if str(m).strip()]
             if "budget_usd" in fields:

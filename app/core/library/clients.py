@@ -18,7 +18,7 @@ from app.core.domain import ClientInfo
 from app.core.library.brand import BRAND_FOLDER, BrandFileError, brand_kit, import_brand_file
 from app.core.library.campaigns import campaigns_gone
 from app.core.library.deletion import trash_unreferenced_files
-from app.core.library.errors import LibraryError, check_fields, required
+from app.core.library.errors import LibraryError, check_fields, name_taken_meanwhile, required
 from app.core.library.records import DeletionImpact, client_info, find_campaign, find_client
 from app.core.library.store import AssetStore
 from app.core.library.trash import Trash
@@ -58,7 +58,8 @@ class ClientsMixin:
             row = Client(name=name, homepage=homepage.strip(), brand_colors=_colors(brand_colors), tone=tone,
                          restrictions=restrictions, notes=notes)
             s.add(row)
-            s.flush()
+            with name_taken_meanwhile("clients", f"a client named {name!r} already exists"):
+                s.flush()
             return client_info(row)
         return await self.db.op(work)
 
@@ -77,6 +78,8 @@ class ClientsMixin:
                 if clash:
                     raise LibraryError(f"a client named {new_name!r} already exists")
                 row.name = new_name
+                with name_taken_meanwhile("clients", f"a client named {new_name!r} already exists"):
+                    s.flush()
             for key in allowed - {"name", *_BRAND_FIELDS}:
                 if key in fields:
                     value = fields[key]

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import IntegrityError
+
 
 class LibraryError(Exception):
     """A library action the user asked for cannot be done; the message says why."""
@@ -32,4 +37,20 @@ def check_fields(fields: dict[str, object], allowed: set[str]) -> None:
         raise LibraryError(f"unknown field(s): {', '.join(sorted(unknown))}")
 
 
-__all__ = ["LibraryError", "NotesConflict", "check_fields", "required"]
+
+
+@contextmanager
+def name_taken_meanwhile(table: str, message: str) -> Iterator[None]:
+    """Turn the database's refusal of a name in ``table`` into ``LibraryError(message)``: on a team library another
+    process can take the name between the service's check and its write (the unique indexes hold the line)."""
+    try:
+        yield
+    except IntegrityError as exc:
+        detail = str(exc.orig)
+        # PostgreSQL names the index; SQLite names the column, or the index when it is on an expression
+        if f"uq_{table}_" not in detail and f"{table}.name" not in detail:
+            raise
+        raise LibraryError(message) from None
+
+
+__all__ = ["LibraryError", "NotesConflict", "check_fields", "name_taken_meanwhile", "required"]
