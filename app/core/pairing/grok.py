@@ -25,14 +25,15 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import openai
 
 from app.core.pairing.errors import PairingError
 from app.core.pairing.schema import JSON_OBJECT, JSON_SCHEMA, response_format
 from app.logging_setup import redact
+
+if TYPE_CHECKING:  # imported where a client is made: the package takes about 0.35 s to import, which every
+    import openai  # command (`clients`, `jobs`…) and the window's start would otherwise pay
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,8 @@ class GrokClient:
     def __init__(self, *, base_url: str, api_key: str | None, model: str, timeout_s: float,
                  connect_timeout_s: float = 10.0, service: str = "xAI", assistant: str = "Grok",
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        import openai
+
         self.base_url = base_url
         self.model = model
         self.timeout_s = timeout_s
@@ -150,6 +153,8 @@ class GrokClient:
                        on_retry: RetryReport | None = None) -> Completion:
         """Send one chat completion (retrying 429/5xx); returns its text and usage, or raises ``PairingError``
         (``SchemaRefused`` when a strict ``json_schema`` format was refused)."""
+        import openai
+
         attempt = 0
         service, offline = _sentence(self.service), "The local pairer works without a connection."
         while True:
