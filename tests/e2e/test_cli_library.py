@@ -171,3 +171,16 @@ def test_a_killed_import_leaves_no_row_without_its_file_and_the_next_import_fini
     assert (report["imported"], report["duplicates"], report["rejected"]) == (count - len(rows), len(rows), 0)
     assert len(_asset_rows(database)) == count
     assert [p for p in library.rglob("*") if ".part" in p.name] == []
+
+
+def test_listing_a_current_library_loads_neither_the_openai_sdk_nor_alembic(library: Path) -> None:
+    """Each takes a quarter to a third of a second to import: a command that asks nothing of a vision model and
+    finds the schema current must not pay for them (they load when a client is made or a migration runs)."""
+    probe = ("import sys; from app.cli import main; status = main(sys.argv[1:]); "
+             "print([name for name in ('openai', 'alembic') if name in sys.modules], file=sys.stderr); "
+             "sys.exit(status)")
+    for command in (["clients"], ["campaigns"], ["jobs"]):
+        result = subprocess.run([sys.executable, "-c", probe, "--data-dir", str(library), *command],
+                                capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert result.returncode == 0, result.stderr
+        assert result.stderr.strip().splitlines()[-1] == "[]", (command, result.stderr)

@@ -31,6 +31,11 @@ def test_an_empty_database_upgrades_through_every_revision_to_head(tmp_path: Pat
     engine.dispose()
 
 
+def test_the_head_revision_is_the_newest_migration() -> None:
+    newest = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    assert head_revision() == newest, f"a migration was added: set HEAD_REVISION in app/core/db/engine.py to {newest}"
+
+
 def test_opening_sets_wal_and_foreign_keys(tmp_path: Path) -> None:
     db = open_database(tmp_path / "library.sqlite3")
     with db.engine.connect() as connection:

@@ -33,13 +33,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy import Engine, create_engine, delete, event, func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,9 +45,14 @@ from app.core.db.location import ServerAddress, redact_url
 from app.core.db.models import ChangeLogRow, utcnow
 from app.core.db.pacing import Pacer
 
+if TYPE_CHECKING:  # Alembic is imported only to migrate: loading it costs about 0.25 s, which every command and the
+    from alembic.config import Config  # window's start would otherwise pay, though the schema is almost always current
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+HEAD_REVISION = "0012"  # the newest file in migrations/versions (a test checks that they agree)
+VERSION_TABLE = "alembic_version"
 
 
 CHANGE_LOG_KEEP = timedelta(minutes=30)  # a watcher further behind than this reloads everything
@@ -110,6 +111,8 @@ def process_origin() -> str:
 
 def alembic_config(engine: Engine) -> Config:
     """An Alembic config that runs the packaged migrations against ``engine``."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
@@ -117,15 +120,16 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def head_revision() -> str:
-    script = ScriptDirectory(str(MIGRATIONS_DIR))
-    head = script.get_current_head()
-    assert head is not None
-    return head
+    """The schema this version of Pairframe works with: its newest migration."""
+    return HEAD_REVISION
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The schema the database holds (None: a new, empty database), read as Alembic stores it."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return None
+        return connection.scalar(text(f"SELECT version_num FROM {VERSION_TABLE}"))
 
 
 def migrate(engine: Engine, path: Path | None, backups: Path, target: str = "head",
@@ -149,6 +153,8 @@ def migrate(engine: Engine, path: Path | None, backups: Path, target: str = "hea
         log.info("backed up the library database to %s before migrating", target_file)
     elif current is not None and server is not None:
         backup = str(_backup_server(server, password, backups / f"library-{current}-{stamp}.dump", current, wanted))
+    from alembic import command
+
     command.upgrade(alembic_config(engine), target)
     return backup
 
