@@ -49,16 +49,17 @@ class CampaignsMixin:
         _check_budget(budget_usd)
         def work(s: Session) -> CampaignInfo:
             owner = find_client(s, client)
+            taken = f"{owner.name} already has a campaign named {name!r}"
             if s.scalar(select(Campaign.id).where(Campaign.client_id == owner.id,
                                                   func.lower(Campaign.name) == name.lower())):
-                raise LibraryError(f"{owner.name} already has a campaign named {name!r}")
+                raise LibraryError(taken)
             row = Campaign(client_id=owner.id, name=name, goal=goal, audience=audience,
                            key_messages=[m.strip() for m in key_messages if m.strip()],
                            product_url=product_url.strip(), budget_usd=budget_usd, status=status.value,
                            brand_check=brand_check)
             row.client = owner
             s.add(row)
-            with name_taken_meanwhile("campaigns", f"{owner.name} already has a campaign named {name!r}"):
+            with name_taken_meanwhile("campaigns", taken):
                 s.flush()
             return campaign_info(row)
         return await self.db.op(work)
@@ -71,13 +72,13 @@ class CampaignsMixin:
             row = find_campaign(s, campaign_id)
             if "name" in fields:
                 new_name = required(str(fields["name"]), "campaign name")
-                clash = s.scalar(select(Campaign.id).where(Campaign.client_id == row.client_id,
-                                                           func.lower(Campaign.name) == new_name.lower(),
-                                                           Campaign.id != row.id))
-                if clash:
-                    raise LibraryError(f"{row.client.name} already has a campaign named {new_name!r}")
+                taken = f"{row.client.name} already has a campaign named {new_name!r}"
+                if s.scalar(select(Campaign.id).where(Campaign.client_id == row.client_id,
+                                                      func.lower(Campaign.name) == new_name.lower(),
+                                                      Campaign.id != row.id)):
+                    raise LibraryError(taken)
                 row.name = new_name
-                with name_taken_meanwhile("campaigns", f"{row.client.name} already has a campaign named {new_name!r}"):
+                with name_taken_meanwhile("campaigns", taken):
                     s.flush()
             if "key_messages" in fields:
                 row.key_messages = [str(m).strip() for m in fields["key_messages"] or () if str(m).strip()]

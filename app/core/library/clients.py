@@ -52,13 +52,14 @@ class ClientsMixin:
     async def create_client(self, name: str, *, homepage: str = "", brand_colors: Sequence[str] = (),
                             tone: str = "", restrictions: str = "", notes: str = "") -> Op[ClientInfo]:
         name = required(name, "client name")
+        taken = f"a client named {name!r} already exists"
         def work(s: Session) -> ClientInfo:
             if s.scalar(select(Client.id).where(func.lower(Client.name) == name.lower())):
-                raise LibraryError(f"a client named {name!r} already exists")
+                raise LibraryError(taken)
             row = Client(name=name, homepage=homepage.strip(), brand_colors=_colors(brand_colors), tone=tone,
                          restrictions=restrictions, notes=notes)
             s.add(row)
-            with name_taken_meanwhile("clients", f"a client named {name!r} already exists"):
+            with name_taken_meanwhile("clients", taken):
                 s.flush()
             return client_info(row)
         return await self.db.op(work)
@@ -73,12 +74,11 @@ class ClientsMixin:
             row = find_client(s, client_id)
             if "name" in fields:
                 new_name = required(str(fields["name"]), "client name")
-                clash = s.scalar(select(Client.id).where(func.lower(Client.name) == new_name.lower(),
-                                                        Client.id != row.id))
-                if clash:
-                    raise LibraryError(f"a client named {new_name!r} already exists")
+                taken = f"a client named {new_name!r} already exists"
+                if s.scalar(select(Client.id).where(func.lower(Client.name) == new_name.lower(), Client.id != row.id)):
+                    raise LibraryError(taken)
                 row.name = new_name
-                with name_taken_meanwhile("clients", f"a client named {new_name!r} already exists"):
+                with name_taken_meanwhile("clients", taken):
                     s.flush()
             for key in allowed - {"name", *_BRAND_FIELDS}:
                 if key in fields:

@@ -37,8 +37,6 @@ def check_fields(fields: dict[str, object], allowed: set[str]) -> None:
         raise LibraryError(f"unknown field(s): {', '.join(sorted(unknown))}")
 
 
-
-
 @contextmanager
 def name_taken_meanwhile(table: str, message: str) -> Iterator[None]:
     """Turn the database's refusal of a name in ``table`` into ``LibraryError(message)``: on a team library another
