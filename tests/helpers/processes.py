@@ -24,6 +24,20 @@ def processes_mentioning(text: str) -> list[tuple[int, str]]:
     return found
 
 
+def ffmpeg_processes_mentioning(text: str) -> list[int]:
+    """Pids of the FFmpeg processes whose command line holds ``text``: the executable itself, not a launcher
+    (``chrt``, ``setpriv``) caught in the instant before it has set the process up and started FFmpeg."""
+    pids = []
+    for pid, _line in processes_mentioning(text):
+        try:
+            executable = Path(os.readlink(f"/proc/{pid}/exe")).name
+        except OSError:  # it ended meanwhile
+            continue
+        if executable.startswith("ffmpeg"):
+            pids.append(pid)
+    return pids
+
+
 def orphans_after(text: str, grace_s: float = 1.0) -> list[tuple[int, str]]:
     """The processes mentioning ``text`` still running after ``grace_s`` (a child killed with its parent is gone
     within milliseconds; an orphan FFmpeg goes on encoding)."""
