@@ -131,6 +131,12 @@ def container_for(output: Path) -> str:
     return muxer
 
 
+def fast_start(muxer: str) -> bool:
+    """Whether ``muxer``'s file gets its index moved to the front (``+faststart``: it plays before it is all read);
+    Matroska has no such option."""
+    return muxer != "matroska"
+
+
 def check_options(options: CombineOptions) -> None:
     """Raise ``CombineError`` naming the first option that makes no sense."""
     if options.aspect not in ASPECT_CHOICES:
@@ -180,8 +186,7 @@ def plan_combine(clips: Sequence[ClipInput], options: CombineOptions, settings: 
                        has_audio=False, transition=options.transition, join_s=join_s, aspect=options.aspect,
                        fit=options.fit, clip_audio=clip_audio, music_volume=volume if music else 0.0,
                        music_fade_s=fade_s)
-    tail = ("-f", muxer, str(output)) if muxer == "matroska" else ("-movflags", "+faststart", "-f", muxer,
-                                                                      str(output))
+    tail = (*(("-movflags", "+faststart") if fast_start(muxer) else ()), "-f", muxer, str(output))
     if allow_copy and _can_copy(clips, options.transition, music, (width, height), fps):
         keep_audio = reference.has_audio and clip_audio != "drop"
         args = ("-f", "concat", "-safe", "0", "-i", str(list_path), "-map", "0:v:0",

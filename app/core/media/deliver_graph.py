@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from app.core.media.combine import CONTAINERS
+from app.core.media.combine import container_for, fast_start
 from app.core.media.end_card import ENTRANCE_S, ENTRANCE_SLIDE
 from app.core.media.formats import crop_window, even, format_size
 from app.core.media.probe import MediaInfo
@@ -166,16 +166,12 @@ def build_render_args(spec: RenderSpec) -> tuple[str, ...]:
         codecs += ["-threads", str(encoding.threads)]
     codecs += ["-c:a", "aac", "-b:a", encoding.audio_bitrate] if audio else ["-an"]
     if count == 1:
-        muxer = _muxer(spec.branches[0].output)
-        target = [*(("-movflags", "+faststart") if muxer != "matroska" else ()), "-f", muxer,
+        muxer = container_for(spec.branches[0].output)
+        target = [*(("-movflags", "+faststart") if fast_start(muxer) else ()), "-f", muxer,
                   str(spec.branches[0].output)]
     else:  # the tee muxer cannot tell the encoders that MP4 wants their headers up front: say it for it
         target = ["-flags", "+global_header", "-f", "tee", _tee_files(spec.branches, with_audio=audio is not None)]
     return (*spec.extra_args, *inputs.args, "-filter_complex", ";".join(chains), *maps, *codecs, *target)
-
-
-def _muxer(output: Path) -> str:
-    return CONTAINERS.get(output.suffix.lower(), "mp4")
 
 
 def _tee_files(branches: Sequence[FormatBranch], *, with_audio: bool) -> str:
@@ -185,10 +181,10 @@ def _tee_files(branches: Sequence[FormatBranch], *, with_audio: bool) -> str:
     ``[options]`` (a quoted value keeps its ``:`` and ``,``). Any path survives both."""
     files = []
     for k, branch in enumerate(branches):
-        muxer = _muxer(branch.output)
+        muxer = container_for(branch.output)
         streams = f"v:{k},a" if with_audio else f"v:{k}"
         options = [f"f={muxer}", f"select=\\'{streams}\\'", "onfail=abort"]
-        if muxer != "matroska":
+        if fast_start(muxer):
             options.append("movflags=+faststart")
         files.append(f"[{':'.join(options)}]{_tee_escape(str(branch.output))}")
     return "|".join(files)
