@@ -3,7 +3,9 @@
 Makes N clips of S seconds at the given height (16:9, 30 fps, H.264 + AAC; one clip is encoded, the rest are
 copies of it under their own names, as in ``combine_bench.py``), a logo and a music bed, then times:
 
-* a draft preview of one format (crossfades, end card, supers, loudness) against the ad's duration;
+* a draft preview of one format (crossfades, end card, supers, loudness) against the ad's duration, first reading
+  the clips themselves, then their draft proxies (made ahead, at idle priority, as the Ad page does; the time to
+  make them is shown too);
 * the final export of the same ad (two-pass loudness, full size) against the ad's duration;
 * the same final export in four formats (16:9, 9:16, 1:1, 4:5) at once, against the one-format export.
 
@@ -36,6 +38,7 @@ from app.core.media.brand_kit import BrandKit
 from app.core.media.deliver_options import DeliverOptions
 from app.core.media.ffmpeg import run_ffmpeg
 from app.core.media.probe import probe
+from app.core.media.proxies import make_proxy
 from app.core.media.render import DeliverClip, render_deliverables
 
 
@@ -75,14 +78,27 @@ class Run:
         return max(self.cpu_s / (os.cpu_count() or 1), 0.0)
 
 
-async def timed(clips: list[DeliverClip], options: DeliverOptions, brand: BrandKit, output: Path) -> Run:
+async def timed(clips: list[DeliverClip], options: DeliverOptions, brand: BrandKit, output: Path,
+                proxy_dir: Path | None = None) -> Run:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    results = await render_deliverables(clips, options, brand, output)
+    results = await render_deliverables(clips, options, brand, output, proxy_dir=proxy_dir)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return Run(wall, cpu, results[0].duration_s)
+
+
+async def timed_proxies(clips: list[DeliverClip], folder: Path) -> Run:
+    """Make every clip's draft proxy, one after another (``Combiner.prepare_proxies``)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    for clip in clips:
+        assert clip.info is not None
+        await make_proxy(folder, clip.path, clip.info)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return Run(wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 0.0)
 
 
 def line(name: str, run: Run, reference: float, target: str) -> str:
@@ -116,6 +132,10 @@ async def main() -> None:
                       fit="crop")
         load = os.getloadavg()[0]
         draft = await timed(clips, DeliverOptions(**common, draft=True), brand, folder / "draft.mp4")
+        proxies = folder / "proxies"
+        making = await timed_proxies(clips, proxies)
+        proxied = await timed(clips, DeliverOptions(**common, draft=True), brand, folder / "draft-proxies.mp4",
+                              proxy_dir=proxies)
         final = await timed(clips, DeliverOptions(**common, aspect="16:9"), brand, folder / "final.mp4")
         four = None
         if not args.skip_formats:
@@ -129,6 +149,8 @@ async def main() -> None:
           f"final preset {deliver_graph.FINAL.preset}; {os.cpu_count()} cores, load {load:.1f} → {load_after:.1f}")
     print("times as a multiple of the ad's duration:")
     print(line("draft preview", draft, duration, "(target ≤ 0.15)"))
+    print(line("  making proxies", making, duration, f"(ahead, idle priority; {len(clips)} clips)"))
+    print(line("  draft, proxies", proxied, duration, "(target ≤ 0.15)"))
     print(line("final, one format", final, duration, "(target ≤ 0.8)"))
     if four is not None:
         print(line("final, four formats", four, duration, ""))

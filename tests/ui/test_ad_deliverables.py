@@ -10,12 +10,16 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
+from app.core.db.models import Clip
 from app.core.domain import Transition
+from app.core.media import proxies
 from app.core.media.captions import Cue
 from app.core.media.deliver_graph import DRAFT_SHORT_SIDE
 from app.core.media.deliver_options import DeliverError
 from app.core.media.probe import probe
+from app.core.media.proxies import proxy_path
 from app.ui.ad.deliver_form import DeliverablesForm
+from app.ui.ad.page_jobs import PROXIES_TASK
 from app.ui.bridge import TaskBridge
 from app.ui.pages.ad_page import AdPage
 from tests.helpers.combine_media import add_job, make_clip
@@ -138,6 +142,48 @@ async def test_a_draft_preview_renders_once_and_plays(qtbot, services, tmp_path)
     page.draft_button.click()
     (again,) = await wait_signal(page.draft_ready, timeout=30)
     assert again.cached and "unchanged since the last draft" in page.status_label.text()
+
+
+async def test_showing_a_job_makes_its_large_clips_draft_proxies_in_the_background(qtbot, services,
+                                                                                  tmp_path) -> None:
+    files = [make_clip(tmp_path / "hd.mp4", size=(1920, 1080), duration=0.5),
+             make_clip(tmp_path / "small.mp4", duration=0.5)]
+    page, _job_id = await open_page(qtbot, services, files)
+    folder = services.paths.previews / "proxies"
+    await wait_until(lambda: folder.is_dir() and any(not p.name.startswith(".") for p in folder.iterdir())
+                     and not page.bridge.is_running(PROXIES_TASK), timeout=30)
+    [proxy] = list(folder.iterdir())  # the small clip needs none
+    assert proxy == proxy_path(folder, files[0], await probe(files[0]))
+
+
+async def test_leaving_the_campaign_stops_making_draft_proxies(qtbot, services, tmp_path) -> None:
+    page, _job_id = await open_page(qtbot, services, [make_clip(tmp_path / "hd.mp4", size=(1920, 1080), duration=3.0)])
+    assert page.bridge.is_running(PROXIES_TASK)
+    page.set_campaign(None)
+    await wait_until(lambda: not page.bridge.is_running(PROXIES_TASK), timeout=10)
+    folder = services.paths.previews / "proxies"
+    assert not folder.is_dir() or list(folder.iterdir()) == []  # no proxy, no partial file
+
+
+async def test_clips_landing_while_proxies_are_made_get_theirs_without_a_restart(qtbot, services, tmp_path,
+                                                                                 monkeypatch) -> None:
+    runs: list[str] = []
+    real = proxies.run_ffmpeg
+
+    async def recorded(args, **kwargs):
+        runs.append(kwargs["what"])
+        return await real(args, **kwargs)
+    monkeypatch.setattr(proxies, "run_ffmpeg", recorded)
+    page, job_id = await open_page(qtbot, services, [make_clip(tmp_path / "a.mp4", size=(1920, 1080), duration=3.0)])
+    await wait_until(lambda: runs, timeout=10)  # the first clip's proxy is under way
+    landed = make_clip(tmp_path / "b.mp4", size=(1920, 1080), duration=0.5)
+    await services.db.run(lambda s: s.add(Clip(job_id=job_id, position=2, model_id="local", status="succeeded",
+                                               file_path=str(landed), prompt="p", prediction_id="pred-late")))
+    page.reload()  # what the change feed does when the clip lands
+    await wait_until(lambda: len(page.job.succeeded_clips()) == 2 and len(runs) == 2  # type: ignore[union-attr]
+                     and not page.bridge.is_running(PROXIES_TASK), timeout=30)
+    assert runs == ["making the draft proxy of a.mp4", "making the draft proxy of b.mp4"]  # a.mp4's not restarted
+    assert len([p for p in (services.paths.previews / "proxies").iterdir()]) == 2
 
 
 async def test_formats_export_with_progress_and_cancel(qtbot, services, tmp_path) -> None:

@@ -57,12 +57,22 @@ class AdMaker:
                 raise MissingClips(job_id, missing)
             target = output or self.paths.previews / f"draft-job-{job_id}{'.mp4' * (len(options.outputs) == 1)}"
             return await self._combiner.deliver(media, options, brand, target, on_progress, cancel, missing,
-                                                cache_dir=self.paths.previews / "drafts")
+                                                cache_dir=self.paths.previews / "drafts", proxy_dir=self.proxy_dir)
         async with self._hold(job_id):
             media, missing = await self.db.read(self._read(job_id))
             if missing and media.clips and not options.skip_failed:
                 raise MissingClips(job_id, missing)
             return await self._combiner.deliver(media, options, brand, output, on_progress, cancel, missing)
+
+    async def prepare_drafts(self, job_id: int) -> int:
+        """Make the draft proxies the job's clips lack, at idle priority (``GenerationService.prepare_drafts``)."""
+        media, _missing = await self.db.read(self._read(job_id))
+        return await self._combiner.prepare_proxies(media, self.proxy_dir)
+
+    @property
+    def proxy_dir(self) -> Path:
+        """Where draft proxies are kept: the local cache, beside the drafts."""
+        return self.paths.previews / "proxies"
 
     async def export(self, job_id: int, target: Path) -> Path:
         """Copy the job's ad and its manifest to ``target`` (``GenerationService.export``)."""

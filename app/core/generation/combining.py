@@ -39,6 +39,7 @@ from app.core.media.ffmpeg import FFmpegError, ffmpeg_command
 from app.core.media.jobs import ClipMedia, JobMedia
 from app.core.media.manifest import qc_section
 from app.core.media.probe import probe
+from app.core.media.proxies import make_proxy, proxy_path, proxy_size, prune_proxies
 from app.core.media.render import format_file_name, render_deliverables
 
 log = logging.getLogger(__name__)
@@ -97,15 +98,16 @@ class Combiner:
 
     async def deliver(self, job: JobMedia, options: DeliverOptions, brand: BrandKit, output: Path | None,
                       on_progress: Callable[[float], None] | None, cancel: asyncio.Event | None,
-                      skipped: Sequence[repo.MissingClip] = (),
-                      cache_dir: Path | None = None) -> list[DeliverableResult]:
+                      skipped: Sequence[repo.MissingClip] = (), cache_dir: Path | None = None,
+                      proxy_dir: Path | None = None) -> list[DeliverableResult]:
         """Render ``job``'s deliverables (every format of ``options``, dressed in ``brand``) into ``output``: the
         video file of one format, else a folder (default ``jobs/<id>/ad.mp4`` or ``jobs/<id>/deliverables/``).
 
         A final render is the job's ad: the job is ``combining`` while it runs and records the first format's file
-        and every deliverable's paths. A draft (``options.draft``) is a preview: cached in ``cache_dir``, and the
-        job row is left alone. Raises ``DeliverError``/``CombineError`` with a plain message, or
-        ``asyncio.CancelledError`` (the previous ad untouched)."""
+        and every deliverable's paths. A draft (``options.draft``) is a preview: cached in ``cache_dir``, read from
+        the clips' proxies in ``proxy_dir`` where they exist, and the job row is left alone. Raises
+        ``DeliverError``/``CombineError`` with a plain message, or ``asyncio.CancelledError`` (the previous ad
+        untouched)."""
         if not job.clips:
             raise CombineError(f"job {job.id} has no succeeded clips to combine")
         single = len(options.outputs) == 1
@@ -121,7 +123,8 @@ class Combiner:
         try:
             if options.draft:
                 return await render_deliverables(clips, options, brand, target, skipped=left_out,
-                                                 cache_dir=cache_dir, on_progress=on_progress, cancel=cancel)
+                                                 cache_dir=cache_dir, proxy_dir=proxy_dir, on_progress=on_progress,
+                                                 cancel=cancel)
             return await self._deliver_final(job, clips, options, brand, target, on_progress, cancel, skipped,
                                              left_out)
         finally:
@@ -157,6 +160,30 @@ class Combiner:
         await asyncio.shield(self.db.run(lambda s: repo.record_combined(
             s, job.id, self.stored(results[0].video_path), meta, job_transition(options), music, previous)))
         return results
+
+    async def prepare_proxies(self, job: JobMedia, folder: Path) -> int:
+        """Make the draft proxies ``job``'s clips lack in ``folder``, one at a time at idle priority, then trim the
+        folder to its budget; returns how many were made. A clip that cannot be read is left to the draft to
+        report."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        made = 0
+        try:
+            for clip in await self._probe_for_delivery(job.clips):
+                if clip.info is None or proxy_size(clip.info) is None:
+                    continue
+                if (path := proxy_path(folder, clip.path, clip.info)) is not None and path.is_file():
+                    continue
+                try:
+                    made += await make_proxy(folder, clip.path, clip.info) is not None
+                except FFmpegError as exc:
+                    log.info("no draft proxy of %s: %s", clip.label, exc)
+        finally:
+            self._running.discard(task)  # type: ignore[arg-type]
+        if made:
+            await asyncio.to_thread(prune_proxies, folder)
+        return made
 
     async def _probe_for_delivery(self, clips: Sequence[ClipMedia]) -> list[DeliverClip]:
         """Every clip probed (at most ``PROBE_CONCURRENCY`` at once); one that fails keeps its reason, for the

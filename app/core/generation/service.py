@@ -281,6 +281,12 @@ class GenerationService:
         ``GenerationError`` (unknown job, worked elsewhere) or ``asyncio.CancelledError``."""
         return await self._ads.deliver(job_id, options, output, on_progress, cancel)
 
+    async def prepare_drafts(self, job_id: int) -> int:
+        """Make, at idle priority, the draft proxies the job's large clips lack: small copies quick to decode that
+        draft previews read instead (``media.proxies``). Returns how many were made; a clip that cannot be read
+        is skipped (its draft says why)."""
+        return await self._ads.prepare_drafts(job_id)
+
     async def set_clip_focus(self, clip_id: int, focus: tuple[float, float] | None) -> Changes:
         """Keep ``focus`` (fractions of the frame) in view when the clip is cropped to another aspect; ``None``:
         the centre. Raises ``GenerationError`` for an unknown clip or a point outside the frame."""

@@ -68,6 +68,7 @@ from app.core.media.loudness import (
 )
 from app.core.media.output_files import publish, sha256_of
 from app.core.media.probe import MediaInfo, probe
+from app.core.media.proxies import with_proxies
 from app.core.media.safe_area import Rect
 from app.core.media.supers import BRAND, CAPTION, SuperOverlay, choose_cues, layout_supers
 from app.core.media.timeline import TimelineError, build_timeline, check_joins_fit
@@ -93,14 +94,15 @@ class _Prepared:
 
 async def render_deliverables(clips: Sequence[DeliverClip], options: DeliverOptions, brand: BrandKit,
                               output: Path, *, skipped: Sequence[SkippedClip] = (), cache_dir: Path | None = None,
-                              on_progress: Callable[[float], None] | None = None,
+                              proxy_dir: Path | None = None, on_progress: Callable[[float], None] | None = None,
                               cancel: asyncio.Event | None = None) -> list[DeliverableResult]:
     """Render every format ``options`` asks for from ``clips`` (in order), dressed in ``brand``.
 
     ``output`` is the video file when one format is made and it ends in .mp4/.m4v/.mov/.mkv; otherwise a
     folder that receives ``<campaign>-<aspect>.mp4`` (``9:16`` → ``9x16``) with its ``.json`` and ``.srt``.
     ``skipped`` lists clips the caller already left out (e.g. failed generations), for the manifest. A draft
-    with a ``cache_dir`` is reused when the same clips, options and brand kit were rendered before.
+    with a ``cache_dir`` is reused when the same clips, options and brand kit were rendered before, and reads the
+    clips that have a proxy in ``proxy_dir`` from it (``proxies``).
     ``on_progress`` gets a rising fraction 0..1; setting ``cancel`` (or cancelling the task) stops FFmpeg,
     removes partial files and raises ``asyncio.CancelledError``. Raises ``DeliverError`` with a plain message.
     """
@@ -146,11 +148,11 @@ async def render_deliverables(clips: Sequence[DeliverClip], options: DeliverOpti
             progress(1.0)
             return cached
         staged = staged_targets(cache_dir / f"draft-{key}", context)
-        results = await _render(replace(context, targets=staged), progress, cancel)
+        results = await _render(replace(context, targets=staged), progress, cancel, proxy_dir)
         copies = await copy_set(results, context, cached=False)
         await asyncio.get_running_loop().run_in_executor(None, prune_cache, cache_dir, DRAFT_CACHE_KEEP)
         return copies
-    return await _render(context, progress, cancel)
+    return await _render(context, progress, cancel, proxy_dir)
 
 
 class _Progress:
@@ -246,7 +248,8 @@ def _fps(clips: Sequence[DeliverClip], options: DeliverOptions) -> Fraction:
     return Fraction(DEFAULT_FPS)
 
 
-async def _render(context: RenderContext, progress: _Progress, cancel: asyncio.Event | None) -> list[DeliverableResult]:
+async def _render(context: RenderContext, progress: _Progress, cancel: asyncio.Event | None,
+                  proxy_dir: Path | None = None) -> list[DeliverableResult]:
     options = context.options
     if _can_stream_copy(context):
         copied = await _stream_copy(context, progress, cancel)
@@ -260,8 +263,11 @@ async def _render(context: RenderContext, progress: _Progress, cancel: asyncio.E
     with tempfile.TemporaryDirectory(prefix="pairframe-deliver-") as work, contextlib.ExitStack() as partials:
         temps = [partials.enter_context(partial_file(t.video)) for t in context.targets]
         prepared = await loop.run_in_executor(None, _prepare, context, Path(work), temps)
+        clips = tuple(GraphClip(c.path, c.info, c.focus) for c in context.clips if c.info)
+        if options.draft and proxy_dir is not None:
+            clips = await loop.run_in_executor(None, with_proxies, proxy_dir, clips, canvas, options.fit)
         spec = RenderSpec(
-            clips=tuple(GraphClip(c.path, c.info, c.focus) for c in context.clips if c.info), timeline=context.timeline,
+            clips=clips, timeline=context.timeline,
             canvas=canvas, fps=fps, fit=options.fit, pad_color=ffmpeg_color(context.brand.primary),
             branches=tuple(p.branch for p in prepared), encoding=_encoding(options.draft, len(prepared)),
             music=context.music, music_volume=options.music_volume, music_fade_s=options.music_fade_s,

@@ -22,6 +22,8 @@ from app.ui.ad.page_clips import stored_file
 from app.ui.bridge import TaskBridge
 from app.ui.player import VideoPlayer
 
+PROXIES_TASK = "ad-proxies"
+
 
 class JobListMixin:
     """Part of ``AdPage``: the bridge tasks ``ad-jobs`` and ``ad-job``, and what the page shows of the chosen job."""
@@ -36,6 +38,8 @@ class JobListMixin:
     status_note: tuple[int, str] | None  # the last action's words about a job, kept over re-reads of it
     assets: dict[int, AssetInfo]
     _wanted_job: int | None
+    _proxies_job: int | None  # the job whose draft proxies are being made
+    _proxies_again: bool  # its clips changed meanwhile: run once more
     _reload_timer: QTimer
     job_combo: QComboBox
     clip_list: QListWidget
@@ -49,6 +53,7 @@ class JobListMixin:
         """Show ``campaign``'s jobs that have clips (or nothing)."""
         self.campaign = campaign
         self._wanted_job = None
+        self.bridge.cancel(PROXIES_TASK)
         self.deliver_form.set_key_messages(campaign.key_messages if campaign else ())
         self._show_job(None)
         self.job_combo.blockSignals(True)
@@ -136,10 +141,33 @@ class JobListMixin:
             self._show_job(job, keep_player=same and not play)
             if job.output_meta:
                 self.options_form.show_last(job.output_meta)
+            self._prepare_drafts(job)
         output = self.output_path
         if output is not None and output.is_file() and (play or not same):
             self.player.load(output, autoplay=play)
         self.job_loaded.emit(job.id)
+
+    def _prepare_drafts(self, job: JobState) -> None:
+        """Make the shown job's draft proxies in the background, so its draft previews decode small copies.
+
+        A run for this job already under way is not restarted (its proxy would be lost): it runs once more when
+        it ends, for the clips that landed meanwhile."""
+        if not job.succeeded_clips():
+            return
+        if self._proxies_job == job.id and self.bridge.is_running(PROXIES_TASK):
+            self._proxies_again = True
+            return
+        self._start_proxies(job.id)
+
+    def _start_proxies(self, job_id: int) -> None:
+        self._proxies_job, self._proxies_again = job_id, False
+        # A failure (logged by the bridge with its traceback) only leaves drafts reading the clips themselves.
+        self.bridge.run(PROXIES_TASK, self.generation.prepare_drafts(job_id),
+                        on_done=lambda _made: self._proxies_done(job_id), on_error=lambda _exc: None)
+
+    def _proxies_done(self, job_id: int) -> None:
+        if self._proxies_again and self.job is not None and self.job.id == job_id:
+            self._start_proxies(job_id)
 
     @property
     def output_path(self) -> Path | None:
