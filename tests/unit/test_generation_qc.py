@@ -10,13 +10,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from app.core.changes import Changes
-from app.core.db.models import LedgerEntry
+from app.core.db.models import Clip, LedgerEntry
 from app.core.domain import ClipStatus
 from app.core.generation import repository as repo
 from app.core.generation.errors import GenerationError
+from app.core.generation.quality import QcJob, load_qc_job
 from app.core.generation.service import GenerationService
 from app.core.media.combine import CombineOptions
 from app.core.media.deliver_options import DeliverOptions
@@ -57,6 +59,31 @@ async def test_each_local_clip_is_checked_as_it_arrives_and_views_hear_of_it(
     stored = [c for c in heard if first.id in c.clips and c.jobs_of(final.campaign_id)]
     assert stored, "the QC result was written without a Changes naming the clip"
     assert (await gen.attempt_qcs(first.id)) == [(1, first.qc)]
+
+
+async def test_checking_the_clip_that_landed_reads_that_clips_row_alone(
+        services: Services, gen: GenerationService, tmp_path: Path) -> None:
+    job_id = await _local_job(services, tmp_path, pairs=4)
+    final = await gen.run_job(job_id)
+    landed = final.clips[2]
+    paths, settings = services.paths, services.settings.current
+
+    def load(s: Session, clip_ids: list[int] | None) -> tuple[QcJob, list[int]]:
+        rows: list[int] = []
+
+        def loaded(clip: Clip, _context: object) -> None:
+            rows.append(clip.id)
+        event.listen(Clip, "load", loaded)
+        try:
+            return load_qc_job(s, job_id, services.library.store, paths.share, settings, clip_ids), rows
+        finally:
+            event.remove(Clip, "load", loaded)
+    one, rows = await services.db.read(lambda s: load(s, [landed.id]))
+    every, all_rows = await services.db.read(lambda s: load(s, None))
+    assert [subject.clip_id for subject in one.subjects] == [landed.id] and rows == [landed.id]
+    assert len(all_rows) == 4
+    assert one.chain and one.chain == every.chain  # the chain is still judged on every clip's frames
+    assert one.subjects[0] == every.subjects[2]
 
 
 async def test_a_job_made_without_qc_has_no_verdicts_until_checked(

@@ -79,15 +79,24 @@ def _ref(s: Session, asset_id: int | None, store: object) -> FrameRef | None:
 
 def load_qc_job(s: Session, job_id: int, store: object, root: Path, settings: object,
                 clip_ids: Sequence[int] | None = None) -> QcJob:
-    """The job's succeeded clips (or those of ``clip_ids``) with their orders (one read transaction)."""
+    """The job's succeeded clips (or those of ``clip_ids``) with their orders (one read transaction).
+
+    Checking the clip that just landed loads that clip's row alone, and only the frame ids of the others (for
+    the chain): loading every row each time made a job's checks grow with the square of its clips."""
     job = repo.get_job_row(s, job_id)
     campaign = s.get(Campaign, job.campaign_id)
     client = s.get(Client, campaign.client_id) if campaign else None
+    if clip_ids is None:
+        clips = list(job.clips)
+        pairs = [(c.first_asset_id, c.last_asset_id) for c in clips]
+    else:
+        clips = list(s.scalars(select(Clip).where(Clip.job_id == job.id, Clip.id.in_(list(clip_ids)))
+                               .order_by(Clip.position)))
+        pairs = [(first, last) for first, last in s.execute(
+            select(Clip.first_asset_id, Clip.last_asset_id).where(Clip.job_id == job.id).order_by(Clip.position))]
     subjects = []
-    for clip in job.clips:
+    for clip in clips:
         if clip.status != ClipStatus.SUCCEEDED.value or not clip.file_path:
-            continue
-        if clip_ids is not None and clip.id not in clip_ids:
             continue
         model = get_model(clip.model_id, settings)  # type: ignore[arg-type]
         snapped = snap(model, job.duration_s, job.resolution or None, job.aspect)
@@ -97,7 +106,6 @@ def load_qc_job(s: Session, job_id: int, store: object, root: Path, settings: ob
                           audio=audio, label=f"clip {clip.position}", prompt=clip.prompt)
         subjects.append(QcSubject(clip.id, clip.position, clip.attempts, repo.resolve_path(root, clip.file_path),
                                   order))
-    pairs = [(c.first_asset_id, c.last_asset_id) for c in job.clips]
     chain = len(pairs) > 1 and all(pairs[i][1] is not None and pairs[i][1] == pairs[i + 1][0]
                                    for i in range(len(pairs) - 1))
     brief = BrandBrief.from_library(campaign_info(campaign), client_info(client) if client else None) \
