@@ -14,7 +14,14 @@ from app.core.media.brand_kit import BrandKit
 from app.core.media.deliver_graph import GraphClip
 from app.core.media.deliver_options import DeliverOptions
 from app.core.media.probe import MediaInfo, probe
-from app.core.media.proxies import make_proxy, proxy_path, proxy_size, prune_proxies, with_proxies
+from app.core.media.proxies import (
+    ProxyMaker,
+    make_proxy,
+    proxy_path,
+    proxy_size,
+    prune_proxies,
+    with_proxies,
+)
 from app.core.media.render import DeliverClip, render_deliverables
 from tests.helpers.combine_media import add_job, make_clip
 from tests.helpers.deliver_media import frame, mean_difference
@@ -49,7 +56,7 @@ async def test_a_proxy_is_made_once_with_the_clips_length_and_audio(tmp_path, mo
     folder = tmp_path / "proxies"
 
     made = await make_proxy(folder, clip, source)
-    assert made is not None and made == proxy_path(folder, clip, source)
+    assert made is not None and made == proxy_path(folder, clip)
     made_info = await probe(made)
     assert (made_info.width, made_info.height) == (1136, 640)
     assert abs(made_info.duration_s - source.duration_s) < 0.05 and made_info.has_audio
@@ -57,7 +64,7 @@ async def test_a_proxy_is_made_once_with_the_clips_length_and_audio(tmp_path, mo
     assert [p.name for p in folder.iterdir()] == [made.name]  # no partial file left
 
     make_clip(clip, size=HD, duration=1.0, color="red")  # the clip changed: its proxy is another file
-    assert proxy_path(folder, clip, await probe(clip)) != made
+    assert proxy_path(folder, clip) != made
 
 
 async def test_a_cancelled_proxy_leaves_no_file(tmp_path) -> None:
@@ -77,7 +84,7 @@ def test_a_proxy_too_small_for_the_draft_is_not_read(tmp_path) -> None:
         path = tmp_path / name
         path.write_bytes(b"video")
         clip = GraphClip(path, info(*size, path), (0.5, 0.5))
-        proxy = proxy_path(folder, path, clip.info)
+        proxy = proxy_path(folder, path)
         assert proxy is not None
         proxy.write_bytes(b"proxy")
         clips.append(clip)
@@ -144,5 +151,27 @@ async def test_the_service_makes_the_proxies_a_jobs_large_clips_lack(services, t
 
     assert await services.generation.prepare_drafts(job_id) == 1
     [proxy] = list(folder.iterdir())
-    assert proxy == proxy_path(folder, large, await probe(large))
+    assert proxy == proxy_path(folder, large)
     assert await services.generation.prepare_drafts(job_id) == 0  # nothing left to make
+
+
+async def test_asking_again_probes_only_clips_not_seen_before(tmp_path, monkeypatch) -> None:
+    large = make_clip(tmp_path / "large.mp4", size=HD, duration=0.5)
+    small = make_clip(tmp_path / "small.mp4", duration=0.5)
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video")
+    probed: list[str] = []
+    real = proxies.probe
+
+    async def counted(path: Path) -> MediaInfo:
+        probed.append(path.name)
+        return await real(path)
+    monkeypatch.setattr(proxies, "probe", counted)
+    maker = ProxyMaker(tmp_path / "proxies")
+
+    assert await maker.prepare([large, small, broken]) == 1
+    assert sorted(probed) == ["broken.mp4", "large.mp4", "small.mp4"]
+    later = make_clip(tmp_path / "later.mp4", size=HD, duration=0.5)
+    assert await maker.prepare([large, small, broken, later]) == 1  # a clip landed meanwhile
+    assert sorted(probed) == ["broken.mp4", "large.mp4", "later.mp4", "small.mp4"]
+    assert await ProxyMaker(tmp_path / "proxies").prepare([large, later]) == 0  # another process finds them

@@ -19,6 +19,7 @@ from app.core.media.deliver_options import DeliverOptions
 from app.core.media.deliverables import DeliverableResult
 from app.core.media.export import export_ad
 from app.core.media.jobs import JobMedia
+from app.core.media.proxies import ProxyMaker
 
 LeaseHold = Callable[[int], AbstractAsyncContextManager[None]]
 
@@ -33,6 +34,7 @@ class AdMaker:
         self.paths = paths
         self._hold = hold
         self._combiner = Combiner(db, paths.share, paths.job_dir, lambda: settings.current, paths.stored)
+        self._proxies = ProxyMaker(self.proxy_dir)
 
     async def combine(self, job_id: int, options: CombineOptions, output: Path | None,
                       on_progress: Callable[[float], None] | None, cancel: asyncio.Event | None,
@@ -67,7 +69,7 @@ class AdMaker:
     async def prepare_drafts(self, job_id: int) -> int:
         """Make the draft proxies the job's clips lack, at idle priority (``GenerationService.prepare_drafts``)."""
         media, _missing = await self.db.read(self._read(job_id))
-        return await self._combiner.prepare_proxies(media, self.proxy_dir)
+        return await self._proxies.prepare([clip.path for clip in media.clips])
 
     @property
     def proxy_dir(self) -> Path:
@@ -81,8 +83,9 @@ class AdMaker:
         return await export_ad(media, target)
 
     async def aclose(self) -> None:
-        """Stop the renders still running."""
+        """Stop the renders and proxies still being made."""
         await self._combiner.aclose()
+        await self._proxies.aclose()
 
     def _read(self, job_id: int) -> Callable[[Session], tuple[JobMedia, list[repo.MissingClip]]]:
         """The unit of work reading what the job's ad is made of and which clips it lacks."""

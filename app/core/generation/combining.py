@@ -39,7 +39,6 @@ from app.core.media.ffmpeg import FFmpegError, ffmpeg_command
 from app.core.media.jobs import ClipMedia, JobMedia
 from app.core.media.manifest import qc_section
 from app.core.media.probe import probe
-from app.core.media.proxies import make_proxy, proxy_path, proxy_size, prune_proxies
 from app.core.media.render import format_file_name, render_deliverables
 
 log = logging.getLogger(__name__)
@@ -160,30 +159,6 @@ class Combiner:
         await asyncio.shield(self.db.run(lambda s: repo.record_combined(
             s, job.id, self.stored(results[0].video_path), meta, job_transition(options), music, previous)))
         return results
-
-    async def prepare_proxies(self, job: JobMedia, folder: Path) -> int:
-        """Make the draft proxies ``job``'s clips lack in ``folder``, one at a time at idle priority, then trim the
-        folder to its budget; returns how many were made. A clip that cannot be read is left to the draft to
-        report."""
-        task = asyncio.current_task()
-        if task is not None:
-            self._running.add(task)
-        made = 0
-        try:
-            for clip in await self._probe_for_delivery(job.clips):
-                if clip.info is None or proxy_size(clip.info) is None:
-                    continue
-                if (path := proxy_path(folder, clip.path, clip.info)) is not None and path.is_file():
-                    continue
-                try:
-                    made += await make_proxy(folder, clip.path, clip.info) is not None
-                except FFmpegError as exc:
-                    log.info("no draft proxy of %s: %s", clip.label, exc)
-        finally:
-            self._running.discard(task)  # type: ignore[arg-type]
-        if made:
-            await asyncio.to_thread(prune_proxies, folder)
-        return made
 
     async def _probe_for_delivery(self, clips: Sequence[ClipMedia]) -> list[DeliverClip]:
         """Every clip probed (at most ``PROBE_CONCURRENCY`` at once); one that fails keeps its reason, for the

@@ -7,7 +7,8 @@ clip's audio copied untouched. Like the proxy media of a video editor, proxies a
 a draft reads the proxies it finds and the other clips themselves, and a final render never reads a proxy.
 
 A proxy is named by a hash of its clip's path, size and modification time, so a changed clip gets a new one;
-the least recently used proxies go when the folder outgrows ``PROXY_CACHE_BYTES``.
+its size follows from the clip's (``proxy_size``). The least recently used proxies go when the folder outgrows
+``PROXY_CACHE_BYTES``.
 """
 
 from __future__ import annotations
@@ -24,17 +25,17 @@ from pathlib import Path
 
 from app.core.atomic import partial_file, publish
 from app.core.media.deliver_graph import DRAFT_SHORT_SIDE, GraphClip, canvas_size, output_sizes
-from app.core.media.ffmpeg import run_ffmpeg
+from app.core.media.ffmpeg import FFmpegError, run_ffmpeg
 from app.core.media.formats import ASPECTS
-from app.core.media.probe import MediaInfo
+from app.core.media.probe import MediaInfo, probe
 
 log = logging.getLogger(__name__)
 PROXY_VERSION = "1"  # part of each name: change it when proxies are made differently
 PROXY_ASPECTS = (*ASPECTS, "source")
 # A proxy with more than half its clip's pixels saves too little decoding to be worth its file: a 720p clip's
-# proxy (1138×640) made a 10-clip draft only 10–20 % quicker, a 1080p clip's (35 % of the pixels) about 40 %.
+# proxy (1136×640) made a 10-clip draft only 10–20 % quicker, a 1080p clip's (35 % of the pixels) about 40 %.
 PROXY_MAX_PIXEL_SHARE = 0.5
-PROXY_CACHE_BYTES = 2 * 1024**3  # the proxies kept, least recently used go first (a 6 s 1080p clip's: ~3.5 MB)
+PROXY_CACHE_BYTES = 2 * 1024**3  # the proxies kept, least recently used go first (a 6 s 1080p clip's: ~5 MB)
 PROXY_ENCODE = ("-c:v", "libx264", "-preset", "ultrafast", "-crf", "20", "-pix_fmt", "yuv420p")
 
 
@@ -48,16 +49,13 @@ def proxy_size(info: MediaInfo) -> tuple[int, int] | None:
     return width, height
 
 
-def proxy_path(folder: Path, clip: Path, info: MediaInfo) -> Path | None:
-    """Where the proxy of the clip at ``clip``, as it is now, lives in ``folder`` (``None``: it needs none)."""
-    size = proxy_size(info)
-    if size is None:
-        return None
+def proxy_path(folder: Path, clip: Path) -> Path | None:
+    """Where the proxy of the clip at ``clip``, as it is now, lives in ``folder`` (``None``: it cannot be read)."""
     try:
         stat = clip.stat()
     except OSError:
         return None
-    key = json.dumps([PROXY_VERSION, str(clip.resolve()), stat.st_size, stat.st_mtime_ns, *size])
+    key = json.dumps([PROXY_VERSION, str(clip.resolve()), stat.st_size, stat.st_mtime_ns])
     return folder / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:24]}.mkv"
 
 
@@ -67,11 +65,12 @@ async def make_proxy(folder: Path, clip: Path, info: MediaInfo, *,
 
     FFmpeg writes under a temporary name renamed at the end: a failure or a cancel leaves nothing behind.
     Raises ``FFmpegError`` when the clip cannot be read, or ``asyncio.CancelledError``."""
-    path = proxy_path(folder, clip, info)
-    if path is None or _touch(path):
-        return path
     size = proxy_size(info)
-    assert size is not None
+    path = proxy_path(folder, clip)
+    if size is None or path is None:
+        return None
+    if _touch(path):
+        return path
     width, height = size
     with partial_file(path) as temp:
         await run_ffmpeg(["-i", str(clip), "-map", "0:v:0", "-map", "0:a:0?",
@@ -84,13 +83,55 @@ async def make_proxy(folder: Path, clip: Path, info: MediaInfo, *,
     return path
 
 
+class ProxyMaker:
+    """Makes the proxies clips lack in one folder, one at a time; each clip (as it is now) is probed at most once
+    in this process, so asking again for a job whose clips keep landing costs a file check per clip."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._settled: set[Path] = set()  # proxies made, found, or known to be not worth making
+        self._running: set[asyncio.Task[object]] = set()
+
+    async def prepare(self, clips: Sequence[Path]) -> int:
+        """Make the missing proxies of ``clips``, then trim the folder to its budget; returns how many were made.
+        A clip that cannot be read is skipped (a draft of it says why)."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        made = 0
+        try:
+            for clip in clips:
+                path = proxy_path(self.folder, clip)
+                if path is None or path in self._settled:
+                    continue
+                if not path.is_file():
+                    try:
+                        made += await make_proxy(self.folder, clip, await probe(clip)) is not None
+                    except FFmpegError as exc:
+                        log.info("no draft proxy of %s: %s", clip.name, exc)
+                self._settled.add(path)
+        finally:
+            self._running.discard(task)  # type: ignore[arg-type]
+        if made:
+            await asyncio.to_thread(prune_proxies, self.folder)
+        return made
+
+    async def aclose(self) -> None:
+        """Stop making proxies (FFmpeg is stopped and its partial file removed)."""
+        running = [task for task in self._running if not task.done()]
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.wait(running, timeout=10)
+
+
 def with_proxies(folder: Path, clips: Sequence[GraphClip], canvas: tuple[int, int], fit: str) -> tuple[GraphClip, ...]:
     """``clips`` with each one that has a proxy, large enough for a ``canvas`` joined by ``fit``, read from it."""
     return tuple(_proxied(folder, clip, canvas, fit) for clip in clips)
 
 
 def _proxied(folder: Path, clip: GraphClip, canvas: tuple[int, int], fit: str) -> GraphClip:
-    path = proxy_path(folder, clip.path, clip.info)
+    path = proxy_path(folder, clip.path)
     size = proxy_size(clip.info)
     if path is None or size is None or size[0] / clip.info.width < _scale_needed(clip.info, canvas, fit) - 0.01:
         return clip
