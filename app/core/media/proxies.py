@@ -78,6 +78,7 @@ async def make_proxy(folder: Path, clip: Path, info: MediaInfo, *,
                           *PROXY_ENCODE, "-c:a", "copy", "-f", "matroska", str(temp)],
                          duration_s=info.duration_s, cancel=cancel, what=f"making the draft proxy of {clip.name}",
                          background=True)
+        await asyncio.to_thread(_flush_to_disk, temp)  # a crash never leaves a published, truncated proxy
         publish(temp, path)
     log.info("made the draft proxy of %s (%dx%d)", clip.name, width, height)
     return path
@@ -146,6 +147,11 @@ def _scale_needed(info: MediaInfo, canvas: tuple[int, int], fit: str) -> float:
     """How much of its own size the clip is scaled by to fill (``crop``) or fit in (``pad``) the canvas."""
     across, down = canvas[0] / info.width, canvas[1] / info.height
     return max(across, down) if fit == "crop" else min(across, down)
+
+
+def _flush_to_disk(path: Path) -> None:
+    with path.open("r+b") as handle:  # writable: Windows flushes only a handle open for writing
+        os.fsync(handle.fileno())
 
 
 def _touch(path: Path) -> bool:
