@@ -175,3 +175,8 @@ async def test_asking_again_probes_only_clips_not_seen_before(tmp_path, monkeypa
     assert await maker.prepare([large, small, broken, later]) == 1  # a clip landed meanwhile
     assert sorted(probed) == ["broken.mp4", "large.mp4", "later.mp4", "small.mp4"]
     assert await ProxyMaker(tmp_path / "proxies").prepare([large, later]) == 0  # another process finds them
+    proxy = proxy_path(tmp_path / "proxies", large)
+    assert proxy is not None
+    proxy.unlink()  # trimmed from the cache, or removed by hand
+    assert await maker.prepare([large, small, broken, later]) == 1 and proxy.is_file()
+    assert sorted(probed) == ["broken.mp4", "large.mp4", "large.mp4", "later.mp4", "small.mp4"]

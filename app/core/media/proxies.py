@@ -85,12 +85,13 @@ async def make_proxy(folder: Path, clip: Path, info: MediaInfo, *,
 
 
 class ProxyMaker:
-    """Makes the proxies clips lack in one folder, one at a time; each clip (as it is now) is probed at most once
-    in this process, so asking again for a job whose clips keep landing costs a file check per clip."""
+    """Makes the proxies clips lack in one folder, one at a time. A clip with its proxy costs a file check; a clip
+    that needs none, or cannot be read, is remembered (as it is now), so asking again for a job whose clips keep
+    landing probes only the new ones."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._settled: set[Path] = set()  # proxies made, found, or known to be not worth making
+        self._without: set[Path] = set()  # the proxy names of clips that need none or cannot be read
         self._running: set[asyncio.Task[object]] = set()
 
     async def prepare(self, clips: Sequence[Path]) -> int:
@@ -103,14 +104,17 @@ class ProxyMaker:
         try:
             for clip in clips:
                 path = proxy_path(self.folder, clip)
-                if path is None or path in self._settled:
+                if path is None or path in self._without or path.is_file():
                     continue
-                if not path.is_file():
-                    try:
-                        made += await make_proxy(self.folder, clip, await probe(clip)) is not None
-                    except FFmpegError as exc:
-                        log.info("no draft proxy of %s: %s", clip.name, exc)
-                self._settled.add(path)
+                try:
+                    made_now = await make_proxy(self.folder, clip, await probe(clip)) is not None
+                except FFmpegError as exc:
+                    log.info("no draft proxy of %s: %s", clip.name, exc)
+                    made_now = False
+                if made_now:
+                    made += 1
+                else:
+                    self._without.add(path)
         finally:
             self._running.discard(task)  # type: ignore[arg-type]
         if made:
