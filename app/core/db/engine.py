@@ -43,7 +43,7 @@ from app.core.changes import ChangeHub, Changes, Op
 from app.core.db import tracking
 from app.core.db.location import ServerAddress, redact_url
 from app.core.db.models import ChangeLogRow, utcnow
-from app.core.db.pacing import Pacer
+from app.core.db.pacing import LOOP_SHARE, Pacer
 
 if TYPE_CHECKING:  # Alembic is imported only to migrate: loading it costs about 0.25 s, which every command and the
     from alembic.config import Config  # window's start would otherwise pay, though the schema is almost always current
@@ -318,9 +318,9 @@ class Database:
         return await loop.run_in_executor(self._executor, self._pacer.run, function, *args)
 
     def yield_to_event_loop(self) -> None:
-        """Pace the database thread so that an event loop sharing the interpreter keeps at least half of it in a
-        burst of work (the GUI calls this; see ``pacing``)."""
-        self._pacer.share = 1.0
+        """Pace the database thread so that an event loop sharing the interpreter keeps at least two thirds of it
+        in a burst of work (the GUI calls this; see ``pacing``)."""
+        self._pacer.share = LOOP_SHARE
 
     @property
     def paced(self) -> bool:

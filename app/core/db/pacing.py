@@ -4,8 +4,12 @@ The database thread runs Python (SQLAlchemy) and holds the interpreter lock whil
 callback into Python needs that lock, so a burst of database work (50 clips landing at once: downloads recorded,
 charges written, checks stored) stalled the event loop for as long as the burst ran: 40-70 ms in the jobs page
 benchmark, each stall matching the database thread's CPU time in it. Paced, work that follows other work without
-a pause first rests as long as the previous piece ran (capped), so the loop gets at least half of the time in a
-burst; work that arrives alone starts at once. Scripts and the command line do not pace.
+a pause first rests ``LOOP_SHARE`` times as long as the previous piece ran (capped), so the loop gets at least two
+thirds of the time in a burst; work that arrives alone starts at once. Scripts and the command line do not pace.
+
+Why two thirds: in ten interleaved runs of that benchmark each, resting as long as the previous piece (half the
+time) left the largest stall under 33 ms in 6 runs (18–75 ms), resting twice as long in 9 (20–36 ms), for 7 %
+more time to record 50 clips landing together. Three times as long made that 50 % slower.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 REST_MAX_S = 0.02  # a long piece of work never holds the next one back longer than this
+LOOP_SHARE = 2.0  # the rest before a closely following piece, as a multiple of the previous piece's CPU time
 
 
 class Pacer:
@@ -38,4 +43,4 @@ class Pacer:
                 self._rest_until = time.monotonic() + (time.thread_time() - started) * self.share
 
 
-__all__ = ["REST_MAX_S", "Pacer"]
+__all__ = ["LOOP_SHARE", "REST_MAX_S", "Pacer"]
