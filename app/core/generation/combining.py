@@ -40,6 +40,7 @@ from app.core.media.jobs import ClipMedia, JobMedia
 from app.core.media.manifest import qc_section
 from app.core.media.probe import probe
 from app.core.media.render import format_file_name, render_deliverables
+from app.core.running import RunningTasks
 
 log = logging.getLogger(__name__)
 PROBE_CONCURRENCY = 4
@@ -67,15 +68,11 @@ class Combiner:
         self.stored = stored  # how the ad's path is recorded (``LibraryPaths.stored``)
         self.job_dir = job_dir
         self.settings = settings
-        self._running: set[asyncio.Task[object]] = set()
+        self._running = RunningTasks()
 
     async def aclose(self) -> None:
         """Stop running combines (their FFmpeg processes are terminated and their temp files removed)."""
-        running = [task for task in self._running if not task.done()]
-        for task in running:
-            task.cancel()
-        if running:
-            await asyncio.wait(running, timeout=10)
+        await self._running.stop_all()
 
     async def combine(self, job: JobMedia, options: CombineOptions, brand: BrandKit, output: Path | None,
                       on_progress: Callable[[float], None] | None, cancel: asyncio.Event | None,
@@ -116,18 +113,13 @@ class Combiner:
         clips = await self._probe_for_delivery(job.clips)
         left_out = [SkippedClip(f"clip {m.position}", m.describe().split(" ", 2)[-1]) for m in skipped]
         options = replace(options, extra={**options.extra, "qc": qc_section(job.clips)})
-        task = asyncio.current_task()
-        if task is not None:
-            self._running.add(task)
-        try:
+        with self._running.holding():
             if options.draft:
                 return await render_deliverables(clips, options, brand, target, skipped=left_out,
                                                  cache_dir=cache_dir, proxy_dir=proxy_dir, on_progress=on_progress,
                                                  cancel=cancel)
             return await self._deliver_final(job, clips, options, brand, target, on_progress, cancel, skipped,
                                              left_out)
-        finally:
-            self._running.discard(task)  # type: ignore[arg-type]
 
     async def _deliver_final(self, job: JobMedia, clips: list[DeliverClip], options: DeliverOptions, brand: BrandKit,
                              target: Path, on_progress: Callable[[float], None] | None, cancel: asyncio.Event | None,

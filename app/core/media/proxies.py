@@ -28,6 +28,7 @@ from app.core.media.deliver_graph import DRAFT_SHORT_SIDE, GraphClip, canvas_siz
 from app.core.media.ffmpeg import FFmpegError, run_ffmpeg
 from app.core.media.formats import ASPECTS
 from app.core.media.probe import MediaInfo, probe
+from app.core.running import RunningTasks
 
 log = logging.getLogger(__name__)
 PROXY_VERSION = "1"  # part of each name: change it when proxies are made differently
@@ -92,16 +93,13 @@ class ProxyMaker:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._without: set[Path] = set()  # the proxy names of clips that need none or cannot be read
-        self._running: set[asyncio.Task[object]] = set()
+        self._running = RunningTasks()
 
     async def prepare(self, clips: Sequence[Path]) -> int:
         """Make the missing proxies of ``clips``, then trim the folder to its budget; returns how many were made.
         A clip that cannot be read is skipped (a draft of it says why)."""
-        task = asyncio.current_task()
-        if task is not None:
-            self._running.add(task)
         made = 0
-        try:
+        with self._running.holding():
             for clip in clips:
                 path = proxy_path(self.folder, clip)
                 if path is None or path in self._without or path.is_file():
@@ -115,19 +113,13 @@ class ProxyMaker:
                     made += 1
                 else:
                     self._without.add(path)
-        finally:
-            self._running.discard(task)  # type: ignore[arg-type]
         if made:
             await asyncio.to_thread(prune_proxies, self.folder)
         return made
 
     async def aclose(self) -> None:
         """Stop making proxies (FFmpeg is stopped and its partial file removed)."""
-        running = [task for task in self._running if not task.done()]
-        for task in running:
-            task.cancel()
-        if running:
-            await asyncio.wait(running, timeout=10)
+        await self._running.stop_all()
 
 
 def with_proxies(folder: Path, clips: Sequence[GraphClip], canvas: tuple[int, int], fit: str) -> tuple[GraphClip, ...]:
