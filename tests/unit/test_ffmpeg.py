@@ -9,6 +9,7 @@ import pytest
 
 from app.core.media.ffmpeg import FFmpegError, run_ffmpeg
 from app.core.media.probe import probe, verify_video
+from app.core.qc.frames import scan_clip
 
 
 async def _make_clip(path: Path, seconds: float = 2.0, audio: bool = True, size: str = "320x180") -> Path:
@@ -76,3 +77,34 @@ async def test_probe_and_verify_reject_what_is_not_a_video(tmp_path: Path) -> No
     truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 3])
     with pytest.raises(FFmpegError):
         await verify_video(truncated)
+
+
+async def test_a_file_is_probed_once_until_it_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clip = await _make_clip(tmp_path / "clip.mp4", seconds=1)
+    started = _count_ffmpeg_starts(monkeypatch)
+    first = await probe(clip)
+    assert await probe(clip) == first and len(started) == 1  # a draft, QC and a proxy ask again: no new FFmpeg
+    await _make_clip(tmp_path / "longer.mp4", seconds=2, size="640x360")
+    (tmp_path / "longer.mp4").replace(clip)  # a new file at the same path
+    started.clear()
+    again = await probe(clip)
+    assert len(started) == 1 and (again.width, again.duration_s) == (640, pytest.approx(2.0, abs=0.1))
+
+
+async def test_qcs_decoding_pass_spares_the_next_probe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clip = await _make_clip(tmp_path / "clip.mp4", seconds=1, size="480x270")
+    scan = await scan_clip(clip)
+    started = _count_ffmpeg_starts(monkeypatch)
+    assert await probe(clip) == scan.info and started == []
+    assert (scan.info.width, scan.info.height) == (480, 270)
+
+
+def _count_ffmpeg_starts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
+    started: list[tuple[object, ...]] = []
+    real = asyncio.create_subprocess_exec
+
+    async def counted(*args: object, **kwargs: object) -> asyncio.subprocess.Process:
+        started.append(args)
+        return await real(*args, **kwargs)  # type: ignore[arg-type]
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", counted)
+    return started

@@ -1,9 +1,15 @@
-"""Media facts without ffprobe (imageio-ffmpeg ships none): parsed from ``ffmpeg -i``'s stream summary."""
+"""Media facts without ffprobe (imageio-ffmpeg ships none): parsed from ``ffmpeg -i``'s stream summary.
+
+A file's facts are remembered by its path, size and modification time, so a clip probed when it lands, checked
+by QC, given a proxy and read by every draft preview costs one FFmpeg start, not one each time.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +20,10 @@ _VIDEO = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+)[^,]*,\s*(\w+)?.*?(\d{2,5}
 _PROFILE = re.compile(r": Video: \w+ \(([^)/]+)\)")
 _FPS = re.compile(r"(\d+(?:\.\d+)?) fps")
 _AUDIO = re.compile(r"Stream #\d+:\d+.*?: Audio: (\w+).*?(\d+) Hz, ([\w.()]+)")
+PROBES_KEPT = 1024  # files whose facts are remembered; the least recently used are forgotten first
+
+FileKey = tuple[str, int, int]
+_known: OrderedDict[FileKey, MediaInfo] = OrderedDict()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +79,39 @@ def parse_probe(path: Path, text: str) -> MediaInfo:
 async def probe(path: Path, *, background: bool = False) -> MediaInfo:
     """Duration, size, frame rate, codecs and audio presence of a media file (about 50 ms); ``background`` as in
     ``run_ffmpeg``."""
-    if not path.is_file():
+    key = file_key(path)
+    if key is None or not path.is_file():
         raise FFmpegError(f"{path} does not exist")
+    if (known := _known.get(key)) is not None:
+        _known.move_to_end(key)
+        return known
     process = await asyncio.create_subprocess_exec(
         *ffmpeg_for(background), "-hide_banner", "-nostdin", "-i", str(path), stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, **child_options())
     _, stderr = await process.communicate()
-    return parse_probe(path, stderr.decode("utf-8", "replace"))
+    info = parse_probe(path, stderr.decode("utf-8", "replace"))
+    remember(key, info)
+    return info
+
+
+def file_key(path: Path) -> FileKey | None:
+    """What identifies the file at ``path`` as it is now (``None`` when it cannot be read)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return str(path), stat.st_size, stat.st_mtime_ns
+
+
+def remember(key: FileKey | None, info: MediaInfo) -> None:
+    """Keep ``info``, read from the file ``key`` identified, for ``probe``: a decoding pass that parsed the
+    same stream summary (QC's scan) spares the next probe. Kept only while the file is still as it was."""
+    if key is None or file_key(Path(key[0])) != key:
+        return
+    _known[key] = info
+    _known.move_to_end(key)
+    while len(_known) > PROBES_KEPT:
+        _known.popitem(last=False)
 
 
 async def verify_video(path: Path) -> MediaInfo:

@@ -31,7 +31,7 @@ from PIL import Image
 
 from app.core.library.images import jpeg_bytes, open_oriented
 from app.core.media.ffmpeg import FFmpegError, background_ffmpeg_command, child_options
-from app.core.media.probe import MediaInfo, parse_probe
+from app.core.media.probe import MediaInfo, file_key, parse_probe, remember
 from app.core.qc.detect import Interval, parse_black, parse_frozen
 from app.core.qc.similarity import luma
 
@@ -150,7 +150,8 @@ def _last_line(log: str) -> str:
 async def scan_clip(path: Path, *, black_pixel: float = 0.10, black_min_s: float = 0.1,
                     freeze_noise_db: float = -55.0, freeze_min_s: float = 0.5, timeout_s: float = 120.0) -> ClipScan:
     """Decode ``path`` once at a reduced size; raises ``FFmpegError`` when it is not a readable video."""
-    if not path.exists():
+    key = file_key(path)
+    if key is None:
         raise FFmpegError(f"{path.name} does not exist")
     args = ["-skip_loop_filter", "all", "-i", str(path), "-map", "0:v:0?", "-an", "-sn", "-dn",
             "-vf", analysis_filter(black_pixel, black_min_s, freeze_noise_db, freeze_min_s),
@@ -166,6 +167,7 @@ async def scan_clip(path: Path, *, black_pixel: float = 0.10, black_min_s: float
     frame_bytes = size[0] * size[1]
     if status != 0 or not frame_bytes or total < frame_bytes:
         raise FFmpegError(f"{path.name} could not be decoded ({_last_line(log)})")
+    remember(key, info)
     start = float(match.group(1)) if (match := _START.search(summary)) else 0.0
     duration = info.duration_s
     return ClipScan(
