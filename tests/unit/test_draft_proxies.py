@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.domain import ClipStatus, JobStatus
 from app.core.media import proxies, render
 from app.core.media.brand_kit import BrandKit
 from app.core.media.deliver_graph import GraphClip
@@ -25,6 +26,7 @@ from app.core.media.proxies import (
 from app.core.media.render import DeliverClip, render_deliverables
 from tests.helpers.combine_media import add_job, make_clip
 from tests.helpers.deliver_media import frame, mean_difference
+from tests.helpers.generation_data import seed_campaign
 
 HD = (1920, 1080)
 
@@ -180,3 +182,34 @@ async def test_asking_again_probes_only_clips_not_seen_before(tmp_path, monkeypa
     proxy.unlink()  # trimmed from the cache, or removed by hand
     assert await maker.prepare([large, small, broken, later]) == 1 and proxy.is_file()
     assert sorted(probed) == ["broken.mp4", "large.mp4", "large.mp4", "later.mp4", "small.mp4"]
+
+
+async def test_a_clip_gets_its_draft_proxy_as_it_lands(services, tmp_path) -> None:
+    gen = services.generation
+    campaign_id = await seed_campaign(services, tmp_path / "images", pairs=2)
+    job = (await gen.create_job(await gen.plan(campaign_id, "local", duration_s=1, resolution="1080p"))).value
+    try:
+        final = await gen.run_job(job.id)
+    finally:
+        await gen.aclose()
+    folder = services.paths.previews / "proxies"
+    for clip in final.clips:
+        assert clip.status is ClipStatus.SUCCEEDED
+        proxy = proxy_path(folder, services.paths.file(clip.file_path or ""))
+        assert proxy is not None and proxy.is_file()  # the job's first draft reads it
+    assert await gen.prepare_drafts(job.id) == 0  # nothing left for the Ad page to make
+
+
+async def test_a_proxy_that_cannot_be_made_leaves_the_clip_landed(services, tmp_path, caplog) -> None:
+    gen = services.generation
+    campaign_id = await seed_campaign(services, tmp_path / "images", pairs=1)
+    job = (await gen.create_job(await gen.plan(campaign_id, "local", duration_s=1, resolution="1080p"))).value
+    folder = services.paths.previews / "proxies"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.write_text("a file where the proxies' folder should be")
+    try:
+        final = await gen.run_job(job.id)
+    finally:
+        await gen.aclose()
+    assert final.status is JobStatus.SUCCEEDED and final.clips[0].status is ClipStatus.SUCCEEDED
+    assert "the draft proxy of" in caplog.text  # logged, with its traceback

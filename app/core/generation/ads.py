@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -21,6 +22,7 @@ from app.core.media.export import export_ad
 from app.core.media.jobs import JobMedia
 from app.core.media.proxies import ProxyMaker
 
+log = logging.getLogger(__name__)
 LeaseHold = Callable[[int], AbstractAsyncContextManager[None]]
 
 
@@ -70,6 +72,16 @@ class AdMaker:
         """Make the draft proxies the job's clips lack, at idle priority (``GenerationService.prepare_drafts``)."""
         media, _missing = await self.db.read(self._read(job_id))
         return await self._proxies.prepare([clip.path for clip in media.clips])
+
+    async def clip_landed(self, clip: Path) -> None:
+        """Make the draft proxy of a clip whose video just landed, so that the job's first draft reads it (a proxy
+        that cannot be made is logged: the draft reads the clip itself). Never raises but for a cancel."""
+        try:
+            await self._proxies.prepare([clip])
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the draft proxy of %s could not be made", clip.name)
 
     @property
     def proxy_dir(self) -> Path:

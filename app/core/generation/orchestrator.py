@@ -201,6 +201,7 @@ class Orchestrator:
             state = await self._drive_to_end(clip_id)
             if state.status is ClipStatus.SUCCEEDED and state.qc is None:
                 state = await self.service.quality.after_download(state)
+            await self.service.clip_landed(state)
         finally:
             self._latest.pop(clip_id, None)
         if not self._drives_another_clip_of(state.job_id, clip_id):

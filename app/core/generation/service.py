@@ -21,7 +21,7 @@ from app.config import LibraryPaths, SettingsStore, actor_name
 from app.core.atomic import remove_abandoned_partials
 from app.core.changes import Changes, Op
 from app.core.db import Database
-from app.core.domain import ClipState, JobState, JobStatus, JobWorker, PairSuggestion
+from app.core.domain import ClipState, ClipStatus, JobState, JobStatus, JobWorker, PairSuggestion
 from app.core.generation import ab, lease
 from app.core.generation import repository as repo
 from app.core.generation.ads import AdMaker
@@ -286,6 +286,12 @@ class GenerationService:
         draft previews read instead (``media.proxies``). Returns how many were made; a clip that cannot be read
         is skipped (its draft says why)."""
         return await self._ads.prepare_drafts(job_id)
+
+    async def clip_landed(self, state: ClipState) -> None:
+        """Make the draft proxy of a clip whose video just landed (and was checked), as a video editor makes proxy
+        media on ingest: the job's first draft then reads it. Never raises but for a cancel."""
+        if state.status is ClipStatus.SUCCEEDED and state.file_path:
+            await self._ads.clip_landed(self.paths.file(state.file_path))
 
     async def set_clip_focus(self, clip_id: int, focus: tuple[float, float] | None) -> Changes:
         """Keep ``focus`` (fractions of the frame) in view when the clip is cropped to another aspect; ``None``:

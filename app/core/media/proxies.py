@@ -3,7 +3,8 @@
 A draft is at most ``DRAFT_SHORT_SIDE`` pixels on its short side, yet its clips may be 1080p or larger, and decoding
 them is most of a draft's work. A clip's proxy is the clip scaled to what any draft can need of it (every aspect,
 cropped, at ``DRAFT_SHORT_SIDE``), encoded to decode fast (x264 ``ultrafast``: no CABAC, no deblocking), with the
-clip's audio copied untouched. Like the proxy media of a video editor, proxies are made ahead, at idle priority;
+clip's audio copied untouched. Like the proxy media of a video editor, proxies are made ahead, at idle priority
+(as each clip lands, and for clips still without one when the Ad page shows their job);
 a draft reads the proxies it finds and the other clips themselves, and a final render never reads a proxy.
 
 A proxy is named by a hash of its clip's path, size and modification time, so a changed clip gets a new one;
