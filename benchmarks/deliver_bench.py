@@ -4,8 +4,9 @@ Makes N clips of S seconds at the given height (16:9, 30 fps, H.264 + AAC; one c
 copies of it under their own names, as in ``combine_bench.py``), a logo and a music bed, then times:
 
 * a draft preview of one format (crossfades, end card, supers, loudness) against the ad's duration, first reading
-  the clips themselves, then their draft proxies (made ahead, at idle priority, as the Ad page does; the time to
-  make them is shown too);
+  the clips themselves (a job whose clips landed before proxies, or on another workstation), then their draft
+  proxies, as for a job the app ran: each clip's proxy is made at idle priority as it lands (the time to make
+  them all is shown too);
 * the final export of the same ad (two-pass loudness, full size) against the ad's duration;
 * the same final export in four formats (16:9, 9:16, 1:1, 4:5) at once, against the one-format export.
 
@@ -90,7 +91,7 @@ async def timed(clips: list[DeliverClip], options: DeliverOptions, brand: BrandK
 
 
 async def timed_proxies(clips: list[DeliverClip], folder: Path) -> Run:
-    """Make every clip's draft proxy, one after another (``Combiner.prepare_proxies``)."""
+    """Make every clip's draft proxy, one after another (as ``ProxyMaker.prepare`` does)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     for clip in clips:
@@ -148,9 +149,9 @@ async def main() -> None:
           f"ad {duration:.2f} s (crossfades, {args.clips} supers, 3 s end card, music, -14 LUFS); "
           f"final preset {deliver_graph.FINAL.preset}; {os.cpu_count()} cores, load {load:.1f} → {load_after:.1f}")
     print("times as a multiple of the ad's duration:")
-    print(line("draft preview", draft, duration, "(target ≤ 0.15)"))
-    print(line("  making proxies", making, duration, f"(ahead, idle priority; {len(clips)} clips)"))
-    print(line("  draft, proxies", proxied, duration, "(target ≤ 0.15)"))
+    print(line("draft, no proxies", draft, duration, "(target ≤ 0.15)"))
+    print(line("  making proxies", making, duration, f"(as the {len(clips)} clips land, idle priority)"))
+    print(line("draft, as landed", proxied, duration, "(target ≤ 0.15; reads the proxies)"))
     print(line("final, one format", final, duration, "(target ≤ 0.8)"))
     if four is not None:
         print(line("final, four formats", four, duration, ""))
