@@ -213,3 +213,19 @@ async def test_a_proxy_that_cannot_be_made_leaves_the_clip_landed(services, tmp_
         await gen.aclose()
     assert final.status is JobStatus.SUCCEEDED and final.clips[0].status is ClipStatus.SUCCEEDED
     assert "the draft proxy of" in caplog.text  # logged, with its traceback
+
+
+async def test_two_asks_for_one_clip_make_its_proxy_once(tmp_path, monkeypatch) -> None:
+    clip = make_clip(tmp_path / "large.mp4", size=HD, duration=0.5)
+    made: list[Path] = []
+    real = proxies.make_proxy
+
+    async def counted(folder: Path, path: Path, info: MediaInfo, **kwargs: object) -> Path | None:
+        made.append(path)
+        return await real(folder, path, info)
+    monkeypatch.setattr(proxies, "make_proxy", counted)
+    maker = ProxyMaker(tmp_path / "proxies")
+
+    # the clip lands while the Ad page asks for its job
+    assert sorted(await asyncio.gather(maker.prepare([clip]), maker.prepare([clip]))) == [0, 1]
+    assert made == [clip] and proxy_path(tmp_path / "proxies", clip).is_file()  # type: ignore[union-attr]

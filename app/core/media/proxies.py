@@ -94,22 +94,27 @@ class ProxyMaker:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._without: set[Path] = set()  # the proxy names of clips that need none or cannot be read
+        self._making: set[Path] = set()  # the proxy names being made, by whichever ask came first
         self._running = RunningTasks()
 
     async def prepare(self, clips: Sequence[Path]) -> int:
         """Make the missing proxies of ``clips``, then trim the folder to its budget; returns how many were made.
-        A clip that cannot be read is skipped (a draft of it says why)."""
+        A clip that cannot be read is skipped (a draft of it says why), and so is one whose proxy another ask is
+        making (a clip landing while the Ad page asks for its job)."""
         made = 0
         with self._running.holding():
             for clip in clips:
                 path = proxy_path(self.folder, clip)
-                if path is None or path in self._without or path.is_file():
+                if path is None or path in self._without or path in self._making or path.is_file():
                     continue
+                self._making.add(path)
                 try:
                     made_now = await make_proxy(self.folder, clip, await probe(clip)) is not None
                 except FFmpegError as exc:
                     log.info("no draft proxy of %s: %s", clip.name, exc)
                     made_now = False
+                finally:
+                    self._making.discard(path)
                 if made_now:
                     made += 1
                 else:
