@@ -77,8 +77,8 @@ def parse_probe(path: Path, text: str) -> MediaInfo:
 
 
 async def probe(path: Path, *, background: bool = False) -> MediaInfo:
-    """Duration, size, frame rate, codecs and audio presence of a media file (about 50 ms); ``background`` as in
-    ``run_ffmpeg``."""
+    """Duration, size, frame rate, codecs and audio presence of a media file (about 50 ms the first time, then
+    remembered until the file changes); ``background`` as in ``run_ffmpeg``."""
     key = file_key(path)
     if key is None or not path.is_file():
         raise FFmpegError(f"{path} does not exist")
