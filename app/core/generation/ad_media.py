@@ -14,7 +14,7 @@ from app.core.domain import ClipStatus, JobStatus
 from app.core.generation import ab
 from app.core.generation.errors import GenerationError
 from app.core.generation.states import get_clip_row, get_job_row
-from app.core.media.jobs import AssetRef, ClipMedia, JobMedia
+from app.core.media.jobs import AssetRef, ClipMedia, JobMedia, resolve_path
 from app.core.money import ledger
 
 
@@ -50,12 +50,6 @@ def set_clip_focus(s: Session, clip_id: int, focus: tuple[float, float] | None) 
     if focus is not None and not all(0.0 <= v <= 1.0 for v in focus):
         raise GenerationError(f"a focus point is two fractions of the frame between 0 and 1 (got {focus})")
     clip.focus_x, clip.focus_y = (None, None) if focus is None else (float(focus[0]), float(focus[1]))
-
-
-def resolve_path(root: Path, stored: str) -> Path:
-    """A stored file path: absolute as is, relative to the library folder otherwise."""
-    path = Path(stored)
-    return path if path.is_absolute() else root / path
 
 
 @dataclass(frozen=True, slots=True)
