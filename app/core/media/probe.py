@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ PROBES_KEPT = 1024  # files whose facts are remembered; the least recently used 
 
 FileKey = tuple[str, int, int]
 _known: OrderedDict[FileKey, MediaInfo] = OrderedDict()
+_known_lock = threading.Lock()  # downloads are verified on worker threads, each with its own loop
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +84,10 @@ async def probe(path: Path, *, background: bool = False) -> MediaInfo:
     key = file_key(path)
     if key is None or not path.is_file():
         raise FFmpegError(f"{path} does not exist")
-    if (known := _known.get(key)) is not None:
-        _known.move_to_end(key)
-        return known
+    with _known_lock:
+        if (known := _known.get(key)) is not None:
+            _known.move_to_end(key)
+            return known
     process = await asyncio.create_subprocess_exec(
         *ffmpeg_for(background), "-hide_banner", "-nostdin", "-i", str(path), stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, **child_options())
@@ -108,10 +111,11 @@ def remember(key: FileKey | None, info: MediaInfo) -> None:
     same stream summary (QC's scan) spares the next probe. Kept only while the file is still as it was."""
     if key is None or file_key(Path(key[0])) != key:
         return
-    _known[key] = info
-    _known.move_to_end(key)
-    while len(_known) > PROBES_KEPT:
-        _known.popitem(last=False)
+    with _known_lock:
+        _known[key] = info
+        _known.move_to_end(key)
+        while len(_known) > PROBES_KEPT:
+            _known.popitem(last=False)
 
 
 async def verify_video(path: Path) -> MediaInfo:
