@@ -229,3 +229,23 @@ async def test_two_asks_for_one_clip_make_its_proxy_once(tmp_path, monkeypatch) 
     # the clip lands while the Ad page asks for its job
     assert sorted(await asyncio.gather(maker.prepare([clip]), maker.prepare([clip]))) == [0, 1]
     assert made == [clip] and proxy_path(tmp_path / "proxies", clip).is_file()  # type: ignore[union-attr]
+
+
+async def test_clips_landing_together_get_their_proxies_one_at_a_time(tmp_path, monkeypatch) -> None:
+    clips = [make_clip(tmp_path / f"large-{i}.mp4", size=HD, duration=0.5) for i in range(3)]
+    running, most = 0, 0
+    real = proxies.make_proxy
+
+    async def counted(folder: Path, path: Path, info: MediaInfo, **kwargs: object) -> Path | None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        try:
+            return await real(folder, path, info)
+        finally:
+            running -= 1
+    monkeypatch.setattr(proxies, "make_proxy", counted)
+    maker = ProxyMaker(tmp_path / "proxies")
+
+    assert await asyncio.gather(*(maker.prepare([clip]) for clip in clips)) == [1, 1, 1]
+    assert most == 1  # a job's clips landing at once never start one FFmpeg each

@@ -94,7 +94,8 @@ class ProxyMaker:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._without: set[Path] = set()  # the proxy names of clips that need none or cannot be read
-        self._making: set[Path] = set()  # the proxy names being made, by whichever ask came first
+        self._making: set[Path] = set()  # the proxy names being made or waiting their turn, by the ask that came first
+        self._turn = asyncio.Lock()  # one FFmpeg at a time, however many clips land together
         self._running = RunningTasks()
 
     async def prepare(self, clips: Sequence[Path]) -> int:
@@ -109,7 +110,8 @@ class ProxyMaker:
                     continue
                 self._making.add(path)
                 try:
-                    made_now = await make_proxy(self.folder, clip, await probe(clip)) is not None
+                    async with self._turn:
+                        made_now = await make_proxy(self.folder, clip, await probe(clip)) is not None
                 except FFmpegError as exc:
                     log.info("no draft proxy of %s: %s", clip.name, exc)
                     made_now = False
