@@ -6,13 +6,14 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtGui import QColor, QContextMenuEvent, QFont, QFontMetrics, QGuiApplication, QPixmap
 from PySide6.QtWidgets import QApplication
 
 from app.core.domain import ClipState, ClipStatus
 from app.ui.jobs.card_grid import CardGrid
-from app.ui.jobs.clip_card import PROGRESS_STEPS, ClipCard
+from app.ui.jobs.clip_card import NOTE_LINES, PROGRESS_STEPS, ClipCard
 from app.ui.theme import Tone
+from app.ui.widgets.note_lines import wrapped_lines
 
 NOW = datetime(2025, 5, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -40,7 +41,7 @@ def test_a_running_clip_shows_progress_working_time_and_only_cancel(qtbot) -> No
     assert card.elapsed_label.text() == "1:15"
     assert card.is_running
     assert _shown(card.cancel_button) and not _shown(card.retry_button) and not _shown(card.open_button)
-    assert not _shown(card.error_label)
+    assert card.note.text() == ""
     card.tick(NOW + timedelta(seconds=10))
     assert card.elapsed_label.text() == "1:25"
 
@@ -55,7 +56,8 @@ def test_a_failed_clip_shows_its_error_cost_and_retry(qtbot) -> None:
     assert card.elapsed_label.text() == "1:05"
     assert card.status_label.text() == "Failed · attempt 2"
     assert card.cost_label.text() == "$0.48"
-    assert card.error_label.text() == "The model refused the input image" and _shown(card.error_label)
+    assert card.note.text() == "The model refused the input image" and card.note.tone() is Tone.ERROR
+    assert card.note.shown_lines() == ["The model refused the input image"]
     assert _shown(card.retry_button) and not _shown(card.cancel_button)
     assert not card.is_running
 
@@ -189,14 +191,53 @@ def test_live_updates_repaint_cards_without_relaying_the_grid_out(qtbot) -> None
     assert card.elapsed_label.text() == "1:02:05"
 
 
-def test_a_card_grows_for_an_error_and_shrinks_back(qtbot) -> None:
+def test_a_card_keeps_its_size_whatever_it_shows(qtbot) -> None:
+    """An error, QC's reasons or other buttons never resize a card (that moved every card after it in the grid);
+    a note longer than its room ends in "…" and is whole in its tooltip and in the menu's "Copy note"."""
     card = ClipCard(_clip(status=ClipStatus.RUNNING))
     qtbot.addWidget(card)
     card.show()
-    plain = card.height()
-    card.set_state(_clip(status=ClipStatus.FAILED, attempts=1,
-                         error="The model refused the input image: it shows a person under 18"))
-    assert card.height() > plain  # the error's lines fit in the card
+    size = card.size()
+    error = ("The model refused the input image: it shows a person under 18, and the provider's policy does not "
+             "allow that in any generated video, whatever the prompt says about the scene or its people")
+    card.set_state(_clip(status=ClipStatus.FAILED, attempts=1, error=error))
+    QApplication.processEvents()
+    assert card.size() == size and _shown(card.retry_button)
+    assert card.note.text() == error and card.note.toolTip() == error
+    lines = card.note.shown_lines()
+    assert len(lines) == NOTE_LINES and lines[-1].endswith("…") and lines[0].startswith("The model refused")
     assert card.status_label.tone() is Tone.ERROR
+    card.set_state(_clip(status=ClipStatus.SUCCEEDED, file_path="/tmp/clip.mp4"))
+    QApplication.processEvents()
+    assert card.size() == size and card.note.text() == "" and card.note.shown_lines() == []
+    assert _shown(card.open_button) and not _shown(card.retry_button)
     card.set_state(_clip(status=ClipStatus.PENDING))
-    assert card.height() == plain and card.status_label.tone() is None and not card.status_label.is_bold()
+    QApplication.processEvents()
+    assert card.size() == size and card.status_label.tone() is None and not card.status_label.is_bold()
+
+
+def test_the_note_is_copied_whole_from_the_cards_menu(qtbot) -> None:
+    error = "The model refused the input image: " + "it shows something it may not show, " * 8
+    card = ClipCard(_clip(status=ClipStatus.FAILED, attempts=1, error=error))
+    qtbot.addWidget(card)
+    card.show()
+    centre = card.rect().center()
+    card.contextMenuEvent(QContextMenuEvent(QContextMenuEvent.Reason.Mouse, centre, card.mapToGlobal(centre)))
+    menu = card.context_menu
+    copy = next(a for a in menu.actions() if a.text() == "Copy note")
+    copy.trigger()
+    menu.close()
+    assert QGuiApplication.clipboard().text() == error
+
+
+def test_note_lines_wrap_at_words_keep_line_breaks_and_end_in_an_ellipsis() -> None:
+    font = QFont()
+    width = QFontMetrics(font).horizontalAdvance("starts on a different picture") + 4
+    assert wrapped_lines("", font, width, 3) == []
+    assert wrapped_lines("one\ntwo", font, width, 3) == ["one", "two"]
+    long = "starts on a different picture than beach.jpg (similarity 0.21)"
+    lines = wrapped_lines(long, font, width, 3)
+    assert " ".join(lines).split() == long.split() and all(
+        QFontMetrics(font).horizontalAdvance(line) <= width for line in lines)
+    cut = wrapped_lines(f"{long}\n! lasts 4.0 s; 5 s was ordered", font, width, 2)
+    assert len(cut) == 2 and cut[0] == "starts on a different picture" and cut[1].endswith("…")

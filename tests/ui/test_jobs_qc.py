@@ -13,6 +13,7 @@ from app.core.qc.levels import Verdict
 from app.core.qc.verdict import Check, ClipQc, Reason
 from app.ui.jobs.clip_card import ClipCard
 from app.ui.jobs.job_summary import JobSummary
+from app.ui.theme import Tone
 from tests.ui.conftest import wait_until
 from tests.ui.jobs_helpers import campaign_with_pairs
 from tests.ui.test_jobs_page import _launch, page_env, qtbot_click  # noqa: F401
@@ -32,15 +33,15 @@ def test_the_card_shows_a_badge_with_the_reasons_on_hover_and_in_its_details(qtb
     card = ClipCard(_clip(1, None))
     qtbot.addWidget(card)
     card.show()
-    assert not card.qc_badge.isVisible() and not card.qc_details.isVisible()
+    assert not card.qc_badge.isVisible() and card.note.text() == ""
 
     card.set_state(_clip(1, FAILED))
     assert card.qc_badge.isVisible() and card.qc_badge.text() == "✗"
     tip = card.qc_badge.toolTip()
     assert tip.startswith("QC failed:") and "starts on a different picture than beach.jpg" in tip
     assert tip.index("different picture") < tip.index("lasts 4.0 s")  # worst first
-    assert card.qc_details.isVisible()
-    assert card.qc_details.text() == ("✗ starts on a different picture than beach.jpg (similarity 0.21)\n"
+    assert card.note.tone() is Tone.ERROR
+    assert card.note.text() == ("✗ starts on a different picture than beach.jpg (similarity 0.21)\n"
                                       "! lasts 4.0 s; 5 s was ordered")
 
     warned = ClipQc(Verdict.WARN, (FAILED.reasons[1],))
@@ -49,7 +50,7 @@ def test_the_card_shows_a_badge_with_the_reasons_on_hover_and_in_its_details(qtb
 
     card.set_state(_clip(1, PASSED))
     assert card.qc_badge.text() == "✓" and card.qc_badge.toolTip() == "QC passed: every check passed"
-    assert not card.qc_details.isVisible()
+    assert card.note.text() == ""
 
 
 def test_the_summary_counts_verdicts_and_offers_to_regenerate_failures(qtbot) -> None:

@@ -1,11 +1,11 @@
-"""One clip's progress card: its two frames, status, QC badge, progress, working time, cost, error, QC reasons,
-Cancel and Retry."""
+"""One clip's progress card: its two frames, status, QC badge, progress, working time, cost, a note (its error
+or QC reasons), Cancel and Retry. Every card has one fixed size, so nothing a card shows moves the grid."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 from app.core.domain import ClipState, ClipStatus
 from app.ui.jobs.format import STATUS_TEXT, STATUS_TONE, usd, working_time
 from app.ui.jobs.qc_format import QC_MARK, QC_TONE, qc_details, qc_tooltip
-from app.ui.theme import Tone, set_tone
+from app.ui.theme import Tone
+from app.ui.widgets.note_lines import NoteLines
 from app.ui.widgets.tone_text import ToneText
 
 THUMB_W, THUMB_H = 128, 72
@@ -29,6 +30,7 @@ CARD_WIDTH = 2 * THUMB_W + 56
 CANCELABLE = (ClipStatus.PENDING, ClipStatus.SUBMITTING, ClipStatus.RUNNING, ClipStatus.DOWNLOADING)
 RETRYABLE = (ClipStatus.FAILED, ClipStatus.CANCELED, ClipStatus.INTERRUPTED)
 PROGRESS_STEPS = 1000
+NOTE_LINES = 3  # room for an error or QC's reasons; the rest is in the note's tooltip and "Copy note"
 
 
 class ProgressLine(QWidget):
@@ -70,7 +72,11 @@ class ProgressLine(QWidget):
 
 
 class ClipCard(QFrame):
-    """Shows a ``ClipState``; ``set_state`` repaints only what changed, ``tick`` refreshes the working time."""
+    """Shows a ``ClipState``; ``set_state`` repaints only what changed, ``tick`` refreshes the working time.
+
+    The card's height is the same whatever it shows: a card growing for an error or QC's reasons moved every card
+    after it, and the whole visible grid was painted again (10-14 ms, the largest part of the jobs page's
+    stalls with 50 live cards)."""
 
     cancel_requested = Signal(int)  # clip id
     retry_requested = Signal(int)
@@ -81,7 +87,6 @@ class ClipCard(QFrame):
         self.setObjectName("clipCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setFixedWidth(CARD_WIDTH)
-        self._height_for: tuple[object, ...] | None = None  # what the card's fixed height was measured for
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.state: ClipState | None = None
         self.first_frame = self._thumb_label("First frame")
@@ -89,9 +94,6 @@ class ClipCard(QFrame):
         self.title = QLabel()
         self.title.setStyleSheet("font-weight: 600")
         self.qc_badge = ToneText("✗")  # ✓ / ! / ✗: the clip's quality control, its reasons on hover
-        self.qc_details = QLabel()  # the reasons that warn or fail
-        self.qc_details.setWordWrap(True)
-        self.qc_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # Painted at a fixed size: live updates repaint these and relay nothing out.
         self.status_label = ToneText("Downloading · attempt 10", Qt.AlignmentFlag.AlignRight)
         self.progress = ProgressLine()
@@ -99,10 +101,7 @@ class ClipCard(QFrame):
         self.cost_label = ToneText("$9,999.99", Qt.AlignmentFlag.AlignRight)
         self.prompt_label = QLabel()
         self.prompt_label.setStyleSheet("color: palette(mid)")
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        set_tone(self.error_label, Tone.ERROR)
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.note = NoteLines(NOTE_LINES)  # the clip's error, or the reasons its QC warns or fails
         self.cancel_button = QPushButton("Cancel")
         self.retry_button = QPushButton("Retry…")
         self.open_button = QPushButton("Play")
@@ -113,6 +112,7 @@ class ClipCard(QFrame):
         self.retry_button.clicked.connect(lambda: self._request(self.retry_requested, self.retry_button))
         self.open_button.clicked.connect(lambda: self.open_requested.emit(self.clip_id))
         self._layout()
+        self._fit_height()
         self.set_state(clip)
 
     # ---- public ------------------------------------------------------------------------------------
@@ -145,33 +145,34 @@ class ClipCard(QFrame):
         if previous is None or previous.prompt != clip.prompt:
             self.prompt_label.setText(self._elided(clip.prompt or "(no prompt)"))
             self.prompt_label.setToolTip(clip.prompt)
-        self.error_label.setText(clip.error)
-        self.error_label.setVisible(bool(clip.error))
         if previous is None or previous.qc != clip.qc:
             self._show_qc(clip)
+        self._show_note(clip)
         self.cancel_button.setVisible(clip.status in CANCELABLE)
         self.cancel_button.setEnabled(True)
         self.retry_button.setVisible(clip.status in RETRYABLE)
         self.retry_button.setEnabled(True)
         self.open_button.setVisible(clip.status is ClipStatus.SUCCEEDED and bool(clip.file_path))
         self.tick()
-        self._fit_height()
 
     def _show_qc(self, clip: ClipState) -> None:
         qc = clip.qc
         self.qc_badge.setVisible(qc is not None)
-        self.qc_details.setVisible(bool(qc and qc_details(qc)))
         if qc is None:
             self.qc_badge.setText("")
             self.qc_badge.setToolTip("")
-            self.qc_details.setText("")
             return
         self.qc_badge.setText(QC_MARK[qc.verdict])
         self.qc_badge.set_tone(QC_TONE[qc.verdict], bold=True)
         self.qc_badge.setToolTip(qc_tooltip(qc))
         self.qc_badge.setAccessibleName(qc_tooltip(qc).splitlines()[0])
-        self.qc_details.setText(qc_details(qc))
-        set_tone(self.qc_details, QC_TONE[qc.verdict])
+
+    def _show_note(self, clip: ClipState) -> None:
+        """The error (in the error's tone) above the reasons QC warns or fails (in the verdict's tone)."""
+        qc = clip.qc
+        reasons = qc_details(qc) if qc else ""
+        self.note.setText("\n".join(text for text in (clip.error, reasons) if text))
+        self.note.set_tone(Tone.ERROR if clip.error else QC_TONE[qc.verdict] if qc and reasons else None)
 
     def tick(self, now: datetime | None = None) -> None:
         """Refresh the working time (the page calls this every second for running cards)."""
@@ -202,6 +203,8 @@ class ClipCard(QFrame):
         copy = menu.addAction("Copy prompt", lambda: QGuiApplication.clipboard().setText(
             self.state.prompt if self.state else ""))
         copy.setEnabled(bool(self.state and self.state.prompt))
+        if self.note.text():
+            menu.addAction("Copy note", lambda: QGuiApplication.clipboard().setText(self.note.text()))
         menu.aboutToHide.connect(menu.deleteLater)
         self.context_menu = menu
         menu.popup(event.globalPos())
@@ -216,19 +219,14 @@ class ClipCard(QFrame):
         self.cancel_button.setEnabled(True)
         self.retry_button.setEnabled(True)
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_height()
+
     def _fit_height(self) -> None:
-        """Fix the card's height to what its content needs, measured again only when the wrapped texts or the
-        buttons shown change: a card of fixed size keeps its own relayouts from reaching the grid of cards."""
-        shown = (self.error_label.text(), self.qc_details.text(),
-                 *(not w.isHidden() for w in (self.error_label, self.qc_details, self.qc_badge, self.open_button,
-                                              self.retry_button, self.cancel_button)))
-        if shown == self._height_for:
-            return
-        self._height_for = shown
-        layout = self.layout()
-        height = (layout.totalHeightForWidth(CARD_WIDTH) if layout.hasHeightForWidth()
-                  else layout.totalSizeHint().height())
-        self.setFixedHeight(height)
+        """Fix the card's height to what its rows need; every row keeps its room whatever it shows."""
+        self.setFixedHeight(self.layout().totalSizeHint().height())
 
     def _elided(self, text: str) -> str:
         metrics = self.prompt_label.fontMetrics()
@@ -259,7 +257,10 @@ class ClipCard(QFrame):
         numbers.addWidget(self.elapsed_label)
         numbers.addStretch(1)
         numbers.addWidget(self.cost_label)
-        buttons = QHBoxLayout()
+        button_row = QWidget()  # keeps its height with every button hidden
+        button_row.setFixedHeight(max(b.sizeHint().height() for b in (self.open_button, self.cancel_button)))
+        buttons = QHBoxLayout(button_row)
+        buttons.setContentsMargins(0, 0, 0, 0)
         buttons.addStretch(1)
         for button in (self.open_button, self.retry_button, self.cancel_button):
             buttons.addWidget(button)
@@ -271,6 +272,5 @@ class ClipCard(QFrame):
         layout.addWidget(self.progress)
         layout.addLayout(numbers)
         layout.addWidget(self.prompt_label)
-        layout.addWidget(self.error_label)
-        layout.addWidget(self.qc_details)
-        layout.addLayout(buttons)
+        layout.addWidget(self.note)
+        layout.addWidget(button_row)
