@@ -6,7 +6,7 @@ before a create is sent, so a clip left ``submitting`` without a prediction id c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -165,11 +165,12 @@ def _drop_submission(clip: Clip) -> None:
         clip.job.options = options
 
 
-def mark_progress(s: Session, clip_id: int, progress: float) -> None:
-    """The clip's progress (0..1), while it is in flight."""
-    clip = s.get(Clip, clip_id)
-    if clip is not None and clip.status in IN_FLIGHT:
-        clip.progress = progress
+def mark_progress(s: Session, fractions: Mapping[int, float]) -> None:
+    """Clips' progress (clip id → 0..1), of those still in flight."""
+    if not fractions:
+        return
+    for clip in s.scalars(select(Clip).where(Clip.id.in_(list(fractions)), Clip.status.in_(IN_FLIGHT))):
+        clip.progress = fractions[clip.id]
 
 
 def mark_downloading(s: Session, clip_id: int, output_url: str, charge: Charge | None = None) -> ClipState:

@@ -20,6 +20,7 @@ from app.core.generation.catalog import ModelSpec, frame_size, get_model, snap
 from app.core.generation.cost import clip_charge
 from app.core.generation.errors import ClipCanceled, ClipFailed, ClipInterrupted, GenerationError
 from app.core.generation.frames import ensure_frame
+from app.core.generation.progress_saving import ProgressSaver
 from app.core.generation.providers.base import ClipRequest, Provider, Submission
 from app.core.media.ffmpeg import ffmpeg_command
 from app.core.money.charges import Charge
@@ -75,7 +76,7 @@ class Orchestrator:
         self._job_runs: dict[int, asyncio.Task[JobState]] = {}
         self._clip_jobs: dict[int, int] = {}  # clip id → job id, for clips driven here
         self._latest: dict[int, ClipState] = {}
-        self._background: set[asyncio.Task[None]] = set()
+        self._progress = ProgressSaver(self.db)
 
     # ---- events ----------------------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -116,9 +117,7 @@ class Orchestrator:
         self.emit(dataclasses.replace(latest, progress=fraction))
         if abs(fraction - hooks.saved_progress) >= PROGRESS_STEP:
             hooks.saved_progress = fraction
-            task = asyncio.ensure_future(self.db.run(lambda s: repo.mark_progress(s, clip_id, fraction)))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._progress.save(clip_id, fraction)
 
     # ---- running ---------------------------------------------------------------------------------------------
     def is_running(self, clip_id: int) -> bool:
@@ -204,6 +203,7 @@ class Orchestrator:
             await self.service.clip_landed(state)
         finally:
             self._latest.pop(clip_id, None)
+            self._progress.discard(clip_id)  # a report of this attempt must not reach a retry's row
         if not self._drives_another_clip_of(state.job_id, clip_id):
             await self.refresh_job(state.job_id)  # the last clip driven here (a job run refreshes at its end too)
         return state
@@ -302,4 +302,4 @@ class Orchestrator:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await asyncio.gather(*self._background, return_exceptions=True)
+        await self._progress.aclose()
