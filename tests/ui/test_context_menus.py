@@ -84,7 +84,7 @@ async def test_a_clip_cards_and_a_jobs_menus_offer_what_their_buttons_do(service
     card.retry_requested.connect(retried.append)
     QApplication.sendEvent(card, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, QPoint(5, 5),
                                                   card.mapToGlobal(QPoint(5, 5))))
-    assert [text for text, _ in _entries(card.context_menu)] == ["Retry…", "Copy prompt"]
+    assert [text for text, _ in _entries(card.context_menu)] == ["Retry…", "Copy prompt", "Copy note"]
     card.context_menu.actions()[0].trigger()
     assert retried == [7]
     card.context_menu.close()
