@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,13 @@ async def _running_clips(services: Services, tmp_path: Path, count: int) -> list
     return ids
 
 
+async def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "the batch was never written"
+        await asyncio.sleep(0.01)
+
+
 def _saved(services: Services) -> tuple[dict[int, float], int]:
     """Each clip's stored progress, and how many transactions the change log holds."""
     return services.db.read_sync(lambda s: (
@@ -41,7 +50,8 @@ async def test_the_progress_of_many_clips_is_saved_in_one_transaction(services: 
         for index, clip_id in enumerate(running):
             saver.save(clip_id, step + index / 100)
     saver.save(pending, 0.5)  # a clip no longer (or not yet) in flight keeps what its transitions stored
-    await asyncio.sleep(0.3)
+    await wait_until(lambda: _saved(services)[1] > transactions)
+    await asyncio.sleep(0.2)  # four batch intervals: nothing else is written
     progress, after = _saved(services)
     assert after - transactions == 1
     assert [progress[c] for c in running] == pytest.approx([0.3, 0.31, 0.32])
