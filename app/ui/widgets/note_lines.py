@@ -17,7 +17,8 @@ from app.ui.theme import Tone, tone_color
 
 def wrapped_lines(text: str, font: QFont, width: int, most: int) -> list[str]:
     """``text`` broken into lines of at most ``width`` pixels (at word boundaries where it can), its own line
-    breaks kept; past ``most`` lines the last one shown ends in "…"."""
+    breaks kept. The last of ``most`` lines carries the rest, its lines joined by spaces, ending in "…" where it
+    does not fit."""
     if not text or most < 1:
         return []
     metrics = QFontMetrics(font)
