@@ -198,7 +198,7 @@ async def test_job_writes_name_jobs_clips_and_campaigns_and_money_only_when_it_m
     db, clip = services.db, job.clips[0].id
     running = await db.op(lambda s: repo.mark_created(s, clip, "p-1"))
     assert running.changes.clips == ids(clip) and running.changes.spend == ids(campaign_id)  # a status moved
-    progress = await db.op(lambda s: repo.mark_progress(s, clip, 0.4))
+    progress = await db.op(lambda s: repo.mark_progress(s, {clip: 0.4}))
     assert progress.changes == Changes(clips=ids(clip), jobs=ids(job.id), job_campaigns=ids(campaign_id))
     assert not progress.changes.spend_of(campaign_id)  # a progress report moves no money
     charge = prediction_charge("replicate", "p-1", "google/veo-3.1", "second", 0.25, "succeeded", output_s=2.0)
