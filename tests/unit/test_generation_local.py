@@ -199,3 +199,17 @@ async def test_deleting_a_running_job_cancels_it_first(services: Services, gen: 
     final = await asyncio.wait_for(run, 10)
     assert final.status is JobStatus.CANCELED
     assert not services.paths.job_dir(job.id).exists() and await gen.list_jobs() == []
+
+
+async def test_a_finished_run_returns_the_job_as_stored_with_its_working_time_closed(
+        services: Services, gen: GenerationService, tmp_path: Path) -> None:
+    """``run_job`` returned the job read while its lease was held: its working time still ran, and the command line
+    printed more seconds than the library kept once the lease was given back."""
+    campaign_id = await seed_campaign(services, tmp_path / "images", pairs=1)
+    job = (await gen.create_job(await gen.plan(campaign_id, "local", duration_s=1, resolution="480p"))).value
+    final = await gen.run_job(job.id)
+    await asyncio.sleep(0.05)
+    stored = await gen.get_job(job.id)
+    assert final.working_since is None and final.working_s > 0
+    assert final.working_time_s() == stored.working_time_s() == stored.working_s
+    assert final == stored

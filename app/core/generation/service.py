@@ -174,12 +174,13 @@ class GenerationService:
             try:
                 async with self.lease(job_id):
                     try:
-                        return await self._orchestrator.run_job(job_id)
+                        await self._orchestrator.run_job(job_id)
                     except asyncio.CancelledError:
                         current = asyncio.current_task()
                         if self._leases.is_lost(job_id) and not (current and current.cancelling()):
                             self._leases.raise_if_lost(job_id)
                         raise
+                return await self.get_job(job_id)  # as stored with the lease given back: its working time closed
             except WorkedElsewhere as busy:
                 if on_watch is not None:
                     on_watch(busy.worker)
