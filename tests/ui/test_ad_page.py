@@ -117,6 +117,19 @@ async def test_combine_play_export_and_reveal(qtbot, services, tmp_path) -> None
     assert page.player.source == result.output_path and page.clip_list.currentRow() == -1
 
 
+async def test_the_ad_plays_after_a_combine_though_a_change_reads_the_job_again(qtbot, services, tmp_path) -> None:
+    """A change announced just after a combine reads the job again; that read must not lose "play the new ad"."""
+    files = [make_clip(tmp_path / f"c{i}.mp4", duration=1.0) for i in range(2)]
+    page, job_id = await open_page(qtbot, services, files)
+    sizes = frame_sizes(page)
+    page.combine_button.click()
+    (result,) = await wait_signal(page.combined, timeout=30)
+    page.show_job(job_id)  # what a change of the job does: read the shown job again, replacing a read under way
+    await wait_signal(page.job_loaded, timeout=10)
+    assert page.player.source == result.output_path
+    await wait_until(lambda: len(sizes) >= 3, timeout=10)
+
+
 async def test_cancel_leaves_no_ad_and_says_so(qtbot, services, tmp_path) -> None:
     files = [make_clip(tmp_path / f"c{i}.mp4", size=(640, 360), duration=4.0) for i in range(2)]
     page, job_id = await open_page(qtbot, services, files)

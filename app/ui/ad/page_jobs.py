@@ -38,6 +38,7 @@ class JobListMixin:
     status_note: tuple[int, str] | None  # the last action's words about a job, kept over re-reads of it
     assets: dict[int, AssetInfo]
     _wanted_job: int | None
+    _play_on_load: int | None  # the job whose ad plays once its read lands, whichever read of it lands first
     _proxies_job: int | None  # the job whose draft proxies are being made
     _proxies_again: bool  # its clips changed meanwhile: run once more
     _reload_timer: QTimer
@@ -124,16 +125,27 @@ class JobListMixin:
             self._load_job(self.job_combo.itemData(index))
 
     def _load_job(self, job_id: int, *, play: bool = False) -> None:
+        """Read job ``job_id`` and show it; with ``play`` its ad starts playing once shown.
+
+        A newer read replaces one still running (a change can arrive just after a combine), so the wish to play is
+        kept on the page rather than in the read, and the read that lands honours it."""
+        if play:
+            self._play_on_load = job_id
+        elif self._play_on_load != job_id:
+            self._play_on_load = None
+
         async def load() -> tuple[JobState, list[AssetInfo]]:
             job = await self.generation.get_job(job_id)
             ids = sorted({a for c in job.clips for a in (c.first_asset_id, c.last_asset_id) if a is not None})
             return job, await self.library.get_assets(ids)
-        self.bridge.run("ad-job", load(), on_done=lambda loaded: self._on_job(*loaded, play),
+        self.bridge.run("ad-job", load(), on_done=lambda loaded: self._on_job(*loaded),
                         on_error=self._on_task_error)
 
-    def _on_job(self, job: JobState, assets: list[AssetInfo], play: bool) -> None:
+    def _on_job(self, job: JobState, assets: list[AssetInfo]) -> None:
         if self.job_combo.currentData() != job.id:
             return
+        play = self._play_on_load == job.id
+        self._play_on_load = None
         same = self.job is not None and self.job.id == job.id
         unchanged = same and self.job == job and self.job.output_meta == job.output_meta  # type: ignore[union-attr]
         self.assets = {a.id: a for a in assets}

@@ -80,6 +80,7 @@ class AdPage(JobListMixin, ClipListMixin, FocusPointMixin, RenderMixin, AdExport
         self.last_export: Path | None = None
         self.export_dialog: QFileDialog | None = None
         self._wanted_job: int | None = None
+        self._play_on_load: int | None = None
         self._proxies_job: int | None = None
         self._proxies_again = False
         self.qc_question: QMessageBox | None = None  # "clips failed QC: combine anyway?"
