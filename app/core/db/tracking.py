@@ -79,6 +79,8 @@ def _note(collected: _Collected, obj: Any, whole: bool) -> None:
     elif isinstance(obj, m.Clip):
         ids["clips"].add(obj.id)
         ids["jobs"].add(obj.job_id)
+        if (job := inspect(obj).dict.get("job")) is not None:  # loaded already: its campaign needs no query
+            collected.job_campaign[obj.job_id] = job.campaign_id
         if whole or _changed(obj, ("status", "prediction_id")):
             collected.spend_jobs.add(obj.job_id)
     elif isinstance(obj, m.ClipAttempt):
@@ -92,6 +94,8 @@ def _note(collected: _Collected, obj: Any, whole: bool) -> None:
             ids["clips"].add(obj.clip_id)
         if obj.job_id is not None:
             ids["jobs"].add(obj.job_id)
+            if obj.campaign_id is not None:
+                collected.job_campaign[obj.job_id] = obj.campaign_id
     # the change log itself is not a change
 
 

@@ -69,11 +69,17 @@ def attempt_row(s: Session, clip: Clip) -> ClipAttempt | None:
     return s.scalar(select(ClipAttempt).where(ClipAttempt.clip_id == clip.id, ClipAttempt.attempt == clip.attempts))
 
 
+def _rows(s: Session, clip_id: int) -> tuple[Clip, ClipAttempt | None]:
+    """The clip's row with its job's, and its current attempt's row, all read before a transition changes any of
+    them: its writes then reach the database in one flush, not one per query that would follow a change."""
+    clip = get_clip_row(s, clip_id, with_job=True)
+    return clip, attempt_row(s, clip)
+
+
 def begin_attempt(s: Session, clip_id: int) -> ClipState:
     """Count a new attempt, unless the last one never reached the provider (stopped while preparing)."""
-    clip = get_clip_row(s, clip_id)
+    clip, last = _rows(s, clip_id)
     open_work(clip)
-    last = attempt_row(s, clip)
     if last is not None and last.status == ClipStatus.PENDING.value:
         s.flush()
         return clip_state(clip)
@@ -103,7 +109,7 @@ def stop_working(s: Session, clip_id: int) -> ClipState:
 
 def mark_submitting(s: Session, clip_id: int, submission: Submission) -> ClipState:
     """The create is about to be sent: its submission record is committed first."""
-    clip = get_clip_row(s, clip_id)
+    clip, attempt = _rows(s, clip_id)
     clip.status = ClipStatus.SUBMITTING.value
     clip.submit_token = submission.token
     clip.submitted_at = submission.submitted_at
@@ -113,7 +119,7 @@ def mark_submitting(s: Session, clip_id: int, submission: Submission) -> ClipSta
                              "submitted_at": submission.submitted_at.isoformat()}
     options["submissions"] = records
     clip.job.options = options
-    if attempt := attempt_row(s, clip):
+    if attempt:
         attempt.status = ClipStatus.SUBMITTING.value
     s.flush()
     return clip_state(clip)
@@ -128,14 +134,14 @@ def _record_call(s: Session, clip: Clip, charge: Charge | None) -> None:
 def mark_created(s: Session, clip_id: int, prediction_id: str | None, opened: Charge | None = None) -> ClipState:
     """Commit the prediction id (always) and its ledger row (``opened``); the clip runs unless someone canceled
     it meanwhile."""
-    clip = get_clip_row(s, clip_id)
+    clip, attempt = _rows(s, clip_id)
     _record_call(s, clip, opened)
     if prediction_id:
         clip.prediction_id = prediction_id
     if clip.status != ClipStatus.CANCELED.value:
         clip.status = ClipStatus.RUNNING.value
         clip.started_at = clip.started_at or utcnow()
-    if attempt := attempt_row(s, clip):
+    if attempt:
         attempt.prediction_id = prediction_id or attempt.prediction_id
         attempt.status = clip.status
     s.flush()
@@ -145,13 +151,13 @@ def mark_created(s: Session, clip_id: int, prediction_id: str | None, opened: Ch
 def mark_not_created(s: Session, clip_id: int) -> ClipState:
     """The create a submission record announced never made a prediction (the provider's lookup says so): the
     clip is pending again, in the same attempt, and a fresh create makes it."""
-    clip = get_clip_row(s, clip_id)
+    clip, attempt = _rows(s, clip_id)
     if clip.prediction_id is not None:
         raise GenerationError(f"clip {clip.position} has prediction {clip.prediction_id}: it was created")
     clip.status = ClipStatus.PENDING.value
     clip.submit_token = clip.submitted_at = None
     _drop_submission(clip)
-    if attempt := attempt_row(s, clip):
+    if attempt:
         attempt.status = ClipStatus.PENDING.value
     s.flush()
     return clip_state(clip)
@@ -175,7 +181,7 @@ def mark_progress(s: Session, fractions: Mapping[int, float]) -> None:
 
 def mark_downloading(s: Session, clip_id: int, output_url: str, charge: Charge | None = None) -> ClipState:
     """The prediction succeeded: its amount enters the ledger and its output is being fetched."""
-    clip = get_clip_row(s, clip_id)
+    clip = get_clip_row(s, clip_id, with_job=True)
     _record_call(s, clip, charge)
     clip.status = ClipStatus.DOWNLOADING.value
     clip.output_url = output_url
@@ -186,7 +192,7 @@ def mark_downloading(s: Session, clip_id: int, output_url: str, charge: Charge |
 def mark_finished(s: Session, clip_id: int, status: ClipStatus, *, charge: Charge | None = None, error: str = "",
                   file_path: str | None = None, duration_s: float | None = None) -> ClipState:
     """A terminal (or interrupted) outcome; ``charge`` (what the prediction cost) is recorded in the ledger."""
-    clip = get_clip_row(s, clip_id)
+    clip, attempt = _rows(s, clip_id)
     _record_call(s, clip, charge)
     clip.status = status.value
     clip.error = error
@@ -197,7 +203,7 @@ def mark_finished(s: Session, clip_id: int, status: ClipStatus, *, charge: Charg
     if status is not ClipStatus.INTERRUPTED:
         clip.finished_at = utcnow()
         _drop_submission(clip)
-    if attempt := attempt_row(s, clip):
+    if attempt:
         attempt.status, attempt.error = status.value, error
         attempt.finished_at = clip.finished_at
     s.flush()

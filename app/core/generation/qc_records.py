@@ -20,7 +20,7 @@ def failed_qc(clip: Clip) -> bool:
 def record_qc(s: Session, clip_id: int, attempt: int, qc: ClipQc) -> ClipState:
     """Store ``qc`` on attempt ``attempt`` of the clip, and on the clip while that attempt is still its current one
     (a retry started meanwhile keeps its own, later result)."""
-    clip = get_clip_row(s, clip_id)
+    clip = get_clip_row(s, clip_id, with_job=True)  # the change names the job's campaign
     doc = qc.to_json()
     row = s.scalar(select(ClipAttempt).where(ClipAttempt.clip_id == clip.id, ClipAttempt.attempt == attempt))
     if row is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.core.db.models import Clip, Job
 from app.core.domain import ClipState, ClipStatus, JobState, JobStatus, JobWorker, Transition
@@ -73,9 +73,10 @@ def get_job_row(s: Session, job_id: int) -> Job:
     return row
 
 
-def get_clip_row(s: Session, clip_id: int) -> Clip:
-    """The clip's row; ``GenerationError`` when there is none."""
-    row = s.get(Clip, clip_id)
+def get_clip_row(s: Session, clip_id: int, *, with_job: bool = False) -> Clip:
+    """The clip's row; ``GenerationError`` when there is none. ``with_job``: its job's row comes in the same query
+    (a transition that writes the job or its ledger would otherwise load it in a query of its own)."""
+    row = s.get(Clip, clip_id, options=(joinedload(Clip.job),) if with_job else ())
     if row is None:
         raise GenerationError(f"there is no clip {clip_id}")
     return row
