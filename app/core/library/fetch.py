@@ -16,7 +16,6 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import httpx
 
@@ -24,6 +23,7 @@ from app import __version__
 from app.core.disk_space import ensure_room, space_checked
 from app.core.library.sources import url_problem
 from app.core.library.validate import ImportRejected, human_bytes
+from app.core.off_loop_file import OffLoopFile
 from app.core.printable import printable
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ async def download(client: httpx.AsyncClient, url: str, folder: Path, *, max_byt
         fd, name = tempfile.mkstemp(prefix=".url-", suffix=".part", dir=folder)
     target = Path(name)
     try:
-        with os.fdopen(fd, "wb") as sink:
+        async with OffLoopFile(lambda: os.fdopen(fd, "wb")) as sink:
             async with asyncio.timeout(timeout_s):
                 result = await _follow(client, url, sink, folder, max_bytes, timeout_s)
         return Downloaded(target, *result)
@@ -70,7 +70,7 @@ async def download(client: httpx.AsyncClient, url: str, folder: Path, *, max_byt
         raise
 
 
-async def _follow(client: httpx.AsyncClient, url: str, sink: BinaryIO, folder: Path, max_bytes: int,
+async def _follow(client: httpx.AsyncClient, url: str, sink: OffLoopFile, folder: Path, max_bytes: int,
                   timeout_s: float) -> tuple[str, str]:
     """Request ``url``, following at most MAX_REDIRECTS redirects, each target checked before it is asked."""
     for _ in range(MAX_REDIRECTS + 1):
@@ -87,7 +87,7 @@ async def _follow(client: httpx.AsyncClient, url: str, sink: BinaryIO, folder: P
     raise ImportRejected("too many redirects")
 
 
-async def _stream(client: httpx.AsyncClient, url: str, sink: BinaryIO, folder: Path, max_bytes: int,
+async def _stream(client: httpx.AsyncClient, url: str, sink: OffLoopFile, folder: Path, max_bytes: int,
                   timeout_s: float) -> tuple[str, str] | str:
     """Download ``url`` into ``sink``: its final URL and content type, or the ``Location`` it redirects to."""
     too_large = f"larger than {human_bytes(max_bytes)}"
@@ -113,11 +113,11 @@ async def _stream(client: httpx.AsyncClient, url: str, sink: BinaryIO, folder: P
                 if received > max_bytes:
                     raise ImportRejected(too_large)
                 with space_checked(folder, max(received, declared or 0)):
-                    sink.write(chunk)
+                    await sink.write(chunk)
             if received == 0:
                 raise ImportRejected("empty response (0 bytes)")
             with space_checked(folder, received):
-                sink.flush()
+                await sink.flush()
             return str(response.url), content_type
     except httpx.TimeoutException:
         raise TimeoutError from None

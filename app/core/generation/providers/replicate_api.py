@@ -36,6 +36,7 @@ from replicate.exceptions import ReplicateError
 
 from app.config import Settings
 from app.core import faultpoints
+from app.core.off_loop_file import OffLoopFile
 from app.logging_setup import redact
 
 log = logging.getLogger(__name__)
@@ -463,11 +464,11 @@ class ReplicateAPI:
                 if response.status_code >= 400:
                     raise Transient(f"the output answered HTTP {response.status_code}",
                                     retry_after(response.headers))
-                with target.open("wb") as handle:
+                async with OffLoopFile(lambda: target.open("wb")) as sink:
                     async for chunk in response.aiter_bytes(CHUNK):
                         if cancel.is_set():
                             return
-                        handle.write(chunk)
+                        await sink.write(chunk)
                         faultpoints.reached("mid-download")
         except httpx.TimeoutException as exc:
             what = "nothing arrived" if isinstance(exc, httpx.ReadTimeout) else "no connection"

@@ -374,7 +374,7 @@ class ReplicateProvider:
         await hooks.downloading(url, charge)
         with partial_file(request.output_path) as temp:
             info = await self._fetch_playable(url, temp, cancel, charge, request.clip_id)
-            publish(temp, request.output_path)
+            await asyncio.to_thread(publish, temp, request.output_path)  # a rename can wait on the disk
         return ClipResult(request.output_path, info.duration_s, charge)
 
     async def _fetch_playable(self, url: str, temp: Path, cancel: asyncio.Event, charge: Charge,
