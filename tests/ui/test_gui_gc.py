@@ -52,3 +52,27 @@ def test_young_collections_stay_small_while_the_gui_thread_allocates(qapp, qtbot
         allocating.stop()
         gc.callbacks.pop()
         collector.stop()
+
+
+def test_a_full_collection_waits_until_the_old_generation_grew_by_a_quarter(qapp) -> None:
+    """CPython's own rule: a collection of the oldest generation walks all of it (20-50 ms with a busy page), so
+    it runs only when the objects moved there since the last one are more than a quarter of what it held. The
+    timer used to run one after every ten middle collections, however little had moved."""
+    gc.collect()
+    collector = GuiThreadGarbageCollector()
+    full: list[int] = []
+    gc.callbacks.append(lambda phase, info: phase == "start" and info["generation"] == 2 and full.append(1))
+    try:
+        for _ in range(400):  # short-lived cycles only: they die young, the oldest generation stays as it is
+            garbage = [Cycle() for _ in range(1_000)]
+            del garbage
+            collector.collect_if_due()
+        assert full == []
+        kept: list[Cycle] = []
+        for _ in range(400):  # objects that stay: the oldest generation grows past a quarter
+            kept.extend(Cycle() for _ in range(1_000))
+            collector.collect_if_due()
+        assert full
+    finally:
+        gc.callbacks.pop()
+        collector.stop()
