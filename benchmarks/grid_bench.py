@@ -40,6 +40,7 @@ from app.core.db.location import LibraryLocation
 from app.core.db.models import Asset, AssetTag, CampaignAsset, Tag
 from app.core.library.thumbnails import thumbnail_path
 from app.core.services import open_services
+from app.ui.event_loop import GuiEventLoop
 from tests.ui.pages import assets_page
 
 if TYPE_CHECKING:
@@ -247,7 +248,6 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     with tempfile.TemporaryDirectory(prefix="grid-bench-") as temp:
@@ -262,7 +262,7 @@ def main() -> int:
             marker.write_text(str(campaign_id))
             print(f"built a library of {args.assets:,} assets in {time.perf_counter() - began:.1f} s")
         app = QApplication.instance() or QApplication([])
-        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        with asyncio.Runner(loop_factory=GuiEventLoop) as runner:
             runner.run(measure(root, campaign_id, args.scroll_steps))
         del app
     return 0

@@ -31,7 +31,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import keyring
-import qasync
 from generation_bench import TICK_S, bench_arguments, fake_replicate_process, ticker
 from PySide6.QtWidgets import QApplication
 
@@ -40,6 +39,7 @@ from app.core.heap import freeze_long_lived_objects
 from app.core.secrets import SecretStore
 from app.core.services import open_services
 from app.ui.bridge import TaskBridge
+from app.ui.event_loop import GuiEventLoop
 from app.ui.gui_gc import GuiThreadGarbageCollector
 from app.ui.pages.jobs_page import job_task_name
 from tests.fakes.replicate_server import TOKEN
@@ -135,7 +135,7 @@ def main() -> None:
     with fake_replicate_process(args.latency) as (url, server):
         QApplication.instance() or QApplication([])
         with tempfile.TemporaryDirectory(prefix="pairframe-pagebench-") as folder, \
-                asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+                asyncio.Runner(loop_factory=GuiEventLoop) as runner:
             runner.run(bench(args.clips, args.latency, args.poll, Path(folder), url, args.unpaced))
         server.send("stats")
         server.recv()

@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.core.services import open_services  # noqa: E402
+from app.ui.event_loop import GuiEventLoop  # noqa: E402
 from tests.helpers.images import make_image  # noqa: E402
 
 RATER = textwrap.dedent("""
@@ -179,7 +180,6 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     with tempfile.TemporaryDirectory(prefix="live-bench-") as temp:
@@ -188,7 +188,7 @@ def main() -> int:
         campaign_id = build_library(root, images)
         app = QApplication.instance() or QApplication([])
         app.setQuitOnLastWindowClosed(False)
-        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        with asyncio.Runner(loop_factory=GuiEventLoop) as runner:
             runner.run(measure(root, campaign_id, images, args.runs))
         del app
     return 0

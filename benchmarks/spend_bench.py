@@ -30,7 +30,6 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import qasync
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import func, select
 
@@ -40,6 +39,7 @@ from app.core.money.report import GroupBy, SpendQuery
 from app.core.secrets import SecretStore
 from app.core.services import Services, open_services
 from app.ui.bridge import TaskBridge
+from app.ui.event_loop import GuiEventLoop
 from app.ui.spend.page import SpendPage
 from tests.helpers.keyring_memory import MemoryKeyring
 from tests.helpers.ledger_data import clip_call
@@ -214,7 +214,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pairframe-spendbench-") as scratch:
         folder = args.keep or Path(scratch) / "library"
         fresh = not (folder / "library.sqlite3").exists()
-        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        with asyncio.Runner(loop_factory=GuiEventLoop) as runner:
             runner.run(bench(folder, args.rows, args.campaigns, args.clients, fresh))
         command_times(folder)
 

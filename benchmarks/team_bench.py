@@ -36,6 +36,7 @@ from PIL import Image, ImageDraw
 
 from app.core.db.location import LibraryLocation, ServerAddress, parse_server_url
 from app.core.services import open_services
+from app.ui.event_loop import GuiEventLoop
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,7 +56,6 @@ def drop_database(admin: ServerAddress, password: str | None, name: str) -> None
 
 # ---- grid ---------------------------------------------------------------------------------------------------
 def grid(admin: ServerAddress, password: str | None, work: Path, assets: int, scroll_steps: int) -> None:
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     from benchmarks.grid_bench import build_library, measure
@@ -68,7 +68,7 @@ def grid(admin: ServerAddress, password: str | None, work: Path, assets: int, sc
         campaign_id = build_library(location, assets, 300)
         print(f"built a team library of {assets:,} assets in {time.perf_counter() - began:.1f} s")
         app = QApplication.instance() or QApplication([])
-        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        with asyncio.Runner(loop_factory=GuiEventLoop) as runner:
             runner.run(measure(location, campaign_id, scroll_steps))
         del app
     finally:

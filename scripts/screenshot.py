@@ -20,7 +20,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
@@ -32,6 +31,7 @@ from app.core.sample import create_sample_campaign  # noqa: E402
 from app.core.services import open_services  # noqa: E402
 from app.ui.application import create_qt_app  # noqa: E402
 from app.ui.bridge import TaskBridge  # noqa: E402
+from app.ui.event_loop import GuiEventLoop  # noqa: E402
 from app.ui.main_window import MainWindow  # noqa: E402
 from app.ui.theme import Theme  # noqa: E402
 
@@ -117,7 +117,7 @@ def main() -> int:
     create_qt_app(sys.argv[:1])
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="pairframe-shot-") as tmp, \
-            asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+            asyncio.Runner(loop_factory=GuiEventLoop) as runner:
         written = runner.run(photograph(Path(tmp) / "library", args.out, shots))
     QApplication.processEvents()
     print("wrote " + ", ".join(str(p) for p in written))

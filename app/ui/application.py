@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -19,6 +18,7 @@ from app.config import APP_NAME
 from app.core.db.location import LibraryLocation
 from app.core.heap import freeze_long_lived_objects
 from app.resources import icon_path
+from app.ui.event_loop import GuiEventLoop
 from app.ui.gui_gc import GuiThreadGarbageCollector
 from app.ui.qt_messages import install_qt_message_handler
 
@@ -117,7 +117,7 @@ async def run_main_window(where: Path | LibraryLocation, quit_after_s: float | N
 def run_gui(where: Path | LibraryLocation, quit_after_s: float | None = None, password: str | None = None) -> int:
     """Run the GUI until the main window closes; returns the exit status."""
     create_qt_app(sys.argv)
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+    with asyncio.Runner(loop_factory=GuiEventLoop) as runner:
         return runner.run(run_main_window(where, quit_after_s, password))
 
 

@@ -1,4 +1,4 @@
-"""UI tests run their coroutines on a qasync loop (pytest-asyncio's loop-factory hook).
+"""UI tests run their coroutines on the app's qasync loop (pytest-asyncio's loop-factory hook).
 
 Never use ``qtbot.waitSignal``/``wait``/``waitUntil`` inside an ``async`` test (a nested loop inside a
 task fails under qasync): await ``wait_until`` / ``wait_signal`` below instead.
@@ -13,15 +13,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import qasync
 from PySide6.QtWidgets import QApplication
 
+from app.ui.event_loop import GuiEventLoop
 from app.ui.gui_gc import GuiThreadGarbageCollector
 
 
 def _qasync_loop() -> asyncio.AbstractEventLoop:
     app = QApplication.instance() or QApplication([])
-    return qasync.QEventLoop(app, already_running=False)
+    return GuiEventLoop(app, already_running=False)
 
 
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:
