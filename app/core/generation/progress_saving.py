@@ -45,8 +45,6 @@ class ProgressSaver:
         if batch:
             try:
                 await asyncio.shield(self._db.run(lambda s: repo.mark_progress(s, batch)))
-            except asyncio.CancelledError:
-                raise
             except Exception:  # progress is advisory: the clip's next transition carries on regardless
                 log.exception("saving the progress of %d clips failed", len(batch))
 
